@@ -1,0 +1,65 @@
+import { cdktf, javascript } from 'projen';
+
+// CDKTF is archived upstream and projen marks its cdktf project type deprecated; it still
+// builds a correct jsii construct library, which is what we need.
+const project = new cdktf.ConstructLibraryCdktf({
+  name: 'cdktf-keyfactor',
+  description:
+    'CDK for Terraform constructs for Keyfactor Command operations (certificate deployments, store passwords, PFX replacement, PAM local entries, reenrollment) with recorded orchestrator job GUIDs.',
+  author: 'cdktf-keyfactor maintainers',
+  authorAddress: 'maintainers@cdktf-keyfactor.invalid',
+  repositoryUrl: 'https://github.com/cdktf-keyfactor/cdktf-keyfactor.git',
+  license: 'Apache-2.0',
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+  cdktfVersion: '^0.21.0',
+  constructsVersion: '^10.4.2',
+  // jsii and TypeScript must share a minor; 5.9 is the newest pair that installs here.
+  jsiiVersion: '~5.9.0',
+  typescriptVersion: '~5.9.0',
+  minNodeVersion: '20.0.0',
+  github: false,
+  release: false,
+  peerDeps: ['@cdktf/provider-null@^11.0.0'],
+  // Runtime dependencies are bundled (jsii requires non-jsii deps to be bundled).
+  //  axios: the HTTP client mandated for API calls; zod: request/spec schema validation in the
+  //  runner and simulator; commander: argument parsing for the `cdktf-keyfactor` CLI.
+  bundledDeps: ['axios@1.21.1', 'zod@4.6.7', 'commander@14.0.3'],
+  //  esbuild: bundles the apply-time runner into one self-contained file.
+  devDeps: ['esbuild@0.28.2', '@cdktf/provider-null@11.0.1', 'cdktf@0.21.0', 'constructs@10.4.2'],
+  bin: { 'cdktf-keyfactor': 'lib/cli/main.js' },
+  jestOptions: {
+    // Never let the test run rewrite snapshots: regressions must fail.
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    jestConfig: {
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      testTimeout: 120_000,
+    },
+  },
+  tsconfigDev: {
+    include: ['../examples/**/*.ts', '../scripts/**/*.ts'],
+    compilerOptions: {},
+  },
+  gitignore: ['/bundle/', 'cdktf.out/', '.keyfactor-ledger/', '.terraform/', '*.tfstate*', '.terraform.lock.hcl', '/bench/tmp/'],
+});
+
+// The runner is bundled (axios included) into one file that synthesized stacks carry as a
+// TerraformAsset, so applying needs only node and terraform.
+const bundle = project.addTask('bundle-runner', {
+  description: 'Bundle the apply-time runner into bundle/runner.cjs',
+  exec: 'esbuild src/runner/main.ts --bundle --platform=node --target=node20 --format=cjs --minify --legal-comments=none --outfile=bundle/runner.cjs',
+});
+project.compileTask.spawn(bundle);
+
+// `npm test` compiles with jsii (and bundles the runner) before running jest.
+project.testTask.prependSpawn(project.compileTask);
+
+project.addTask('demo', {
+  description: 'Start the simulator, deploy examples/ with terraform, print job GUIDs, destroy',
+  steps: [{ spawn: 'compile' }, { exec: 'ts-node --project test/tsconfig.json scripts/demo.ts' }],
+});
+
+project.npmignore?.exclude('/examples/', '/scripts/', '/bench/', 'cdktf.json', '/.ci/');
+project.addFields({ files: ['lib', 'bundle', '.jsii', 'API.md', 'README.md', 'LICENSE'] });
+project.synth();
