@@ -1,0 +1,161 @@
+import { TerraformResource } from 'cdktf';
+import { Construct } from 'constructs';
+import { Carrier, renderCarrier, specIdentity } from '../core/carrier';
+import { Schedule } from '../core/schedule';
+import { Secret, secretProblem } from '../core/secret';
+import { CertificateDeploymentSpec, DeploymentStoreSpec, SecretRef, SPEC_VERSION } from '../core/spec';
+import { show, Validator } from '../core/validation';
+
+/** One certificate store to deploy the certificate into. */
+export interface CertificateDeploymentStore {
+  /** The certificate store's GUID (`CertificateStoreId`). */
+  readonly certificateStoreId: string;
+  /**
+   * Alias of the certificate in the store. Also what Remove targets on destroy.
+   * @default - none sent; Command derives one where the store type allows it
+   */
+  readonly alias?: string;
+  /**
+   * Deploy the private key with the certificate (`IncludePrivateKey`).
+   * @default false
+   */
+  readonly includePrivateKey?: boolean;
+  /**
+   * Replace a certificate already at this alias (`Overwrite`).
+   * @default false
+   */
+  readonly overwrite?: boolean;
+  /**
+   * Password protecting this entry in the store (`EntryPassword`), read at apply time.
+   * @default - no entry password
+   */
+  readonly entryPassword?: Secret;
+  /**
+   * Password of the PFX when the certificate's private key is deployed (`PfxPassword`), read at apply time.
+   * @default - no PFX password
+   */
+  readonly pfxPassword?: Secret;
+  /**
+   * Store-type entry parameters (`JobFields`), e.g. `{ ProviderName: 'Microsoft Strong Cryptographic Provider' }`.
+   * Not for secrets: these values are stored in Terraform state.
+   * @default - none
+   */
+  readonly jobFields?: { [key: string]: any };
+}
+
+/** Properties of a CertificateDeployment. */
+export interface CertificateDeploymentProps {
+  /** Keyfactor certificate id (`CertificateId`) to deploy. */
+  readonly certificateId: number;
+  /** The stores to deploy to; at least one, each store at most once. */
+  readonly stores: CertificateDeploymentStore[];
+  /** When Command runs the add (and, on destroy, remove) jobs. */
+  readonly schedule: Schedule;
+  /**
+   * Certificate collection used to check the caller's access (`CollectionId`).
+   * @default - none
+   */
+  readonly collectionId?: number;
+  /**
+   * On destroy, remove the certificate from the stores (POST /CertificateStores/Certificates/Remove).
+   * @default true
+   */
+  readonly removeOnDestroy?: boolean;
+  /**
+   * The resource that carries the operation.
+   * @default - the stack's KeyfactorDefaults carrier, else Carrier.terraformData()
+   */
+  readonly carrier?: Carrier;
+}
+
+/**
+ * Deploys a certificate to certificate stores (POST /CertificateStores/Certificates/Add) and,
+ * on destroy, removes it (POST /CertificateStores/Certificates/Remove). The job GUIDs Command
+ * returns are recorded in the ledger.
+ *
+ * Each store is its own instance of the carrier (for_each keyed by store GUID), so changing
+ * the store list adds to the new stores and removes from the dropped ones only: a store that
+ * stays in the list is never touched.
+ */
+export class CertificateDeployment extends Construct {
+  /** The carrier resource (one instance per store). */
+  public readonly carrierResource: TerraformResource;
+  /** The GUIDs of the stores this construct deploys to, in the order given. */
+  public readonly storeIds: string[];
+
+  constructor(scope: Construct, id: string, props: CertificateDeploymentProps) {
+    super(scope, id);
+    const v = new Validator(this, 'CertificateDeployment');
+    const specs = validate(v, props ?? ({} as CertificateDeploymentProps), specIdentity(this));
+    v.throwIfAny();
+    this.storeIds = Object.keys(specs);
+    this.carrierResource = renderCarrier(this, {
+      instances: specs,
+      undo: true,
+      carrier: props.carrier,
+    });
+  }
+}
+
+function validate(
+  v: Validator,
+  props: CertificateDeploymentProps,
+  id: { stack: string; path: string },
+): Record<string, CertificateDeploymentSpec> {
+  v.int('certificateId', props.certificateId, 1);
+  if (props.collectionId !== undefined) v.int('collectionId', props.collectionId, 0);
+  const schedule = props.schedule instanceof Schedule
+    ? props.schedule._render(v, 'schedule')
+    : (v.fail('schedule', `is required: use Schedule.immediate() or another Schedule factory, got ${show(props.schedule)}`), undefined);
+
+  const stores = props.stores;
+  if (!Array.isArray(stores) || stores.length === 0) {
+    v.fail('stores', 'must list at least one certificate store');
+    return {};
+  }
+  const specs: Record<string, CertificateDeploymentSpec> = {};
+  const seen = new Map<string, number>();
+  stores.forEach((store, i) => {
+    const field = `stores[${i}]`;
+    if (!store || !v.guid(`${field}.certificateStoreId`, store.certificateStoreId)) return;
+    const key = store.certificateStoreId.toLowerCase();
+    if (seen.has(key)) {
+      v.fail(`${field}.certificateStoreId`, `store ${store.certificateStoreId} is already listed at stores[${seen.get(key)}]; list each store once`);
+      return;
+    }
+    seen.set(key, i);
+    if (store.alias !== undefined) v.nonEmptyString(`${field}.alias`, store.alias, 400);
+    const storeSpec: DeploymentStoreSpec = {
+      certificateStoreId: key,
+      alias: store.alias,
+      includePrivateKey: store.includePrivateKey,
+      overwrite: store.overwrite,
+      entryPassword: secretRef(v, `${field}.entryPassword`, store.entryPassword),
+      pfxPassword: secretRef(v, `${field}.pfxPassword`, store.pfxPassword),
+      jobFields: store.jobFields,
+    };
+    specs[key] = {
+      v: SPEC_VERSION,
+      operation: 'CertificateDeployment',
+      ...id,
+      key,
+      certificateId: props.certificateId,
+      store: storeSpec,
+      schedule: schedule!,
+      collectionId: props.collectionId,
+      removeOnDestroy: props.removeOnDestroy ?? true,
+    };
+  });
+  return specs;
+}
+
+function secretRef(v: Validator, field: string, secret: Secret | undefined): SecretRef | undefined {
+  if (secret === undefined) return undefined;
+  if (!(secret instanceof Secret)) {
+    v.fail(field, 'must be a Secret reference such as Secret.fromEnv("NAME"), never a literal value');
+    return undefined;
+  }
+  const problem = secretProblem(secret);
+  if (problem) v.fail(field, problem);
+  return secret._ref();
+}

@@ -1,0 +1,88 @@
+/**
+ * The contract between the synth half (constructs) and the apply half (runner).
+ *
+ * A construct renders one spec per carrier instance; the spec is stored, as JSON, in the
+ * carrier's input/triggers (so it lands in Terraform state) and handed to the runner through
+ * the provisioner environment. It must therefore never hold a secret: secret fields are
+ * `SecretRef`s that the runner resolves at apply time.
+ *
+ * This module is imported by the runner bundle: keep it free of cdktf/constructs imports.
+ */
+import { createHash } from 'crypto';
+
+/** Version of the spec format; the runner refuses specs it does not understand. */
+export const SPEC_VERSION = 1;
+
+/** Environment variable through which a provisioner hands the spec to the runner. */
+export const SPEC_ENV = 'CDKTF_KEYFACTOR_SPEC';
+/** Environment variable holding the ledger directory chosen at synth (relative to the stack dir). */
+export const DEFAULT_LEDGER_ENV = 'CDKTF_KEYFACTOR_DEFAULT_LEDGER_DIR';
+/** Environment variable a user sets at apply time to put the ledger elsewhere (wins over synth). */
+export const LEDGER_ENV = 'KEYFACTOR_LEDGER_DIR';
+
+/** A reference to a secret the runner reads at apply time. Never the secret itself. */
+export type SecretRef = { readonly source: 'env'; readonly name: string };
+
+export interface SpecBase {
+  readonly v: number;
+  readonly operation: string;
+  /** Stack name. */
+  readonly stack: string;
+  /** Construct path, e.g. `my-stack/web-cert`. */
+  readonly path: string;
+  /** Carrier instance key when one construct renders several instances (for_each). */
+  readonly key?: string;
+}
+
+/** Keyfactor schedule, as the API takes it: exactly one member set. */
+export type KeyfactorSchedule =
+  | { Immediate: true }
+  | { ExactlyOnce: { Time: string } }
+  | { Interval: { Minutes: number } }
+  | { Daily: { Time: string } }
+  | { Weekly: { Days: number[]; Time: string } }
+  | { Monthly: { Day: number; Time: string } };
+
+export interface DeploymentStoreSpec {
+  readonly certificateStoreId: string;
+  readonly alias?: string;
+  readonly includePrivateKey?: boolean;
+  readonly overwrite?: boolean;
+  readonly entryPassword?: SecretRef;
+  readonly pfxPassword?: SecretRef;
+  readonly jobFields?: Record<string, unknown>;
+}
+
+export interface CertificateDeploymentSpec extends SpecBase {
+  readonly operation: 'CertificateDeployment';
+  readonly certificateId: number;
+  readonly store: DeploymentStoreSpec;
+  readonly schedule: KeyfactorSchedule;
+  readonly collectionId?: number;
+  readonly removeOnDestroy: boolean;
+}
+
+export type OperationSpec = CertificateDeploymentSpec;
+
+/** JSON with object keys sorted, so equal specs always serialise (and hash) the same. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(value).sort()) {
+      const v = (value as Record<string, unknown>)[k];
+      if (v !== undefined) out[k] = sortKeys(v);
+    }
+    return out;
+  }
+  return value;
+}
+
+/** Short, stable hash of a spec: what the carrier's replacement trigger is made of. */
+export function specHash(spec: unknown): string {
+  return createHash('sha256').update(canonicalJson(spec)).digest('hex').slice(0, 16);
+}

@@ -1,0 +1,65 @@
+import { CertificateDeploymentSpec } from '../core/spec';
+import { GUID } from '../core/validation';
+import { KeyfactorApiError } from './errors';
+import { OperationModule, RunContext } from './context';
+import { describeRef } from './secrets';
+
+/** POST /CertificateStores/Certificates/Add on create, Remove on destroy. */
+export const certificateDeployment: OperationModule<CertificateDeploymentSpec> = {
+  async create(ctx, spec) {
+    const s = spec.store;
+    const entry = {
+      CertificateStoreId: s.certificateStoreId,
+      Alias: s.alias,
+      IncludePrivateKey: s.includePrivateKey,
+      Overwrite: s.overwrite,
+      JobFields: s.jobFields,
+    };
+    const body = {
+      CertificateId: spec.certificateId,
+      CertificateStores: [{
+        ...entry,
+        EntryPassword: s.entryPassword ? { SecretValue: ctx.secrets.resolve(s.entryPassword, 'entryPassword') } : undefined,
+        PfxPassword: s.pfxPassword ? ctx.secrets.resolve(s.pfxPassword, 'pfxPassword') : undefined,
+      }],
+      Schedule: spec.schedule,
+      CollectionId: spec.collectionId,
+    };
+    const request = {
+      CertificateId: spec.certificateId,
+      CertificateStores: [{ ...entry, EntryPassword: describeRef(s.entryPassword), PfxPassword: describeRef(s.pfxPassword) }],
+      Schedule: spec.schedule,
+      CollectionId: spec.collectionId,
+    };
+    const jobIds = await postForJobs(ctx, '/CertificateStores/Certificates/Add', body);
+    ctx.log(`added certificate ${spec.certificateId} to store ${s.certificateStoreId}${s.alias ? ` as "${s.alias}"` : ''}: job ${jobIds.join(', ')}`);
+    return { request, jobIds };
+  },
+
+  async destroy(ctx, spec) {
+    const s = spec.store;
+    const request = {
+      CertificateStores: [{ CertificateStoreId: s.certificateStoreId, Alias: s.alias, JobFields: s.jobFields }],
+      // Teardown happens now, whatever the deployment's schedule was.
+      Schedule: { Immediate: true },
+      CollectionId: spec.collectionId,
+    };
+    if (!spec.removeOnDestroy) {
+      ctx.log(`removeOnDestroy is false: certificate ${spec.certificateId} stays in store ${s.certificateStoreId}`);
+      return { request: {}, outcome: 'skipped', message: 'removeOnDestroy is false' };
+    }
+    const jobIds = await postForJobs(ctx, '/CertificateStores/Certificates/Remove', request);
+    ctx.log(`removing certificate ${spec.certificateId} (alias "${s.alias ?? ''}") from store ${s.certificateStoreId}: job ${jobIds.join(', ')}`);
+    return { request, jobIds };
+  },
+};
+
+/** POSTs a job-creating request and checks that Command answered with job GUIDs. */
+async function postForJobs(ctx: RunContext, path: string, body: unknown): Promise<string[]> {
+  const res = await ctx.client.request<unknown>('POST', path, { body });
+  const ids = res.data;
+  if (!Array.isArray(ids) || ids.length === 0 || !ids.every((x) => typeof x === 'string' && GUID.test(x))) {
+    throw new KeyfactorApiError(`POST ${path}: HTTP ${res.status} but the body is not a list of job GUIDs: ${JSON.stringify(ids)?.slice(0, 200)}`, res.status);
+  }
+  return ids as string[];
+}

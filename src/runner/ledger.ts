@@ -1,0 +1,99 @@
+/**
+ * The ledger: what every runner invocation did, one JSON file per record in one directory.
+ *
+ * Each record is written to a temporary file and renamed into place, which is atomic on the
+ * same filesystem: parallel provisioners (Terraform runs 10 at once) never interleave or
+ * corrupt each other's writes, and a reader never sees half a record. A record is written
+ * "in-flight" before the API call and rewritten with the outcome after it, so an interrupted
+ * apply still leaves a trace of what may have been sent.
+ */
+import { randomBytes } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+
+export type Outcome = 'in-flight' | 'succeeded' | 'failed' | 'skipped';
+
+export interface LedgerEntry {
+  readonly recordId: string;
+  readonly operation: string;
+  readonly phase: string;
+  readonly stack: string;
+  readonly constructPath: string;
+  readonly instanceKey?: string;
+  readonly specHash: string;
+  readonly request: Record<string, unknown>;
+  readonly jobIds: string[];
+  readonly response?: Record<string, unknown>;
+  readonly startedAt: string;
+  readonly finishedAt?: string;
+  readonly outcome: Outcome;
+  readonly message?: string;
+}
+
+const RECORD_SUFFIX = '.record.json';
+
+export class LedgerWriter {
+  constructor(public readonly directory: string) {}
+
+  /** Writes an in-flight record and returns a handle to complete it. */
+  begin(base: Omit<LedgerEntry, 'recordId' | 'startedAt' | 'outcome' | 'jobIds' | 'request'> & { request?: Record<string, unknown> }): LedgerHandle {
+    fs.mkdirSync(this.directory, { recursive: true });
+    const startedAt = new Date().toISOString();
+    const recordId = `${startedAt.replace(/[-:.]/g, '')}-${process.pid}-${randomBytes(4).toString('hex')}`;
+    const entry: LedgerEntry = { request: {}, ...base, recordId, startedAt, jobIds: [], outcome: 'in-flight' };
+    const handle = new LedgerHandle(path.join(this.directory, recordId + RECORD_SUFFIX), entry);
+    handle.write();
+    return handle;
+  }
+}
+
+export class LedgerHandle {
+  constructor(private readonly file: string, private entry: LedgerEntry) {}
+
+  get current(): LedgerEntry {
+    return this.entry;
+  }
+
+  /** Updates the record in place (atomically), e.g. with job GUIDs as soon as they are known. */
+  update(fields: Partial<LedgerEntry>): void {
+    this.entry = { ...this.entry, ...fields };
+    this.write();
+  }
+
+  finish(outcome: Exclude<Outcome, 'in-flight'>, fields: Partial<LedgerEntry> = {}): void {
+    this.update({ ...fields, outcome, finishedAt: new Date().toISOString() });
+  }
+
+  write(): void {
+    const tmp = `${this.file}.${randomBytes(4).toString('hex')}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify(this.entry, null, 2) + '\n', { mode: 0o600 });
+    fs.renameSync(tmp, this.file);
+  }
+}
+
+/** Reads every record, oldest first. Throws a clear error for files that are not records. */
+export function readLedgerDir(directory: string): LedgerEntry[] {
+  if (!fs.existsSync(directory)) return [];
+  const stat = fs.statSync(directory);
+  if (!stat.isDirectory()) throw new Error(`Ledger location ${directory} is not a directory.`);
+  const records: LedgerEntry[] = [];
+  for (const name of fs.readdirSync(directory)) {
+    if (!name.endsWith(RECORD_SUFFIX)) continue; // temp files and unrelated files are not records
+    const file = path.join(directory, name);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+    } catch (e) {
+      throw new Error(`Ledger record ${file} is not valid JSON (${(e as Error).message}). Move it aside to continue.`);
+    }
+    if (!isEntry(parsed)) throw new Error(`Ledger record ${file} is not a cdktf-keyfactor record. Move it aside to continue.`);
+    records.push(parsed);
+  }
+  return records.sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.recordId.localeCompare(b.recordId));
+}
+
+function isEntry(x: unknown): x is LedgerEntry {
+  const r = x as LedgerEntry;
+  return !!r && typeof r === 'object' && typeof r.recordId === 'string' && typeof r.operation === 'string' &&
+    typeof r.constructPath === 'string' && Array.isArray(r.jobIds) && typeof r.outcome === 'string';
+}

@@ -1,0 +1,98 @@
+/**
+ * The apply-time runner: what the carriers' local-exec provisioners call.
+ *
+ *   node runner.cjs create|destroy     (spec in CDKTF_KEYFACTOR_SPEC)
+ *
+ * Bundled with esbuild into one file (axios included), so applying needs only node.
+ * Exit code 0 on success; 1 with a one-paragraph message on stderr otherwise, which makes
+ * Terraform mark the resource failed (and retry it on the next apply).
+ */
+import * as path from 'path';
+import { DEFAULT_LEDGER_ENV, LEDGER_ENV, OperationSpec, SPEC_ENV, SPEC_VERSION, specHash } from '../core/spec';
+import { certificateDeployment } from './certificate-deployment';
+import { OperationModule, RunContext } from './context';
+import { RunnerError } from './errors';
+import { LedgerHandle, LedgerWriter } from './ledger';
+
+const OPERATIONS: Record<string, OperationModule<any>> = {
+  CertificateDeployment: certificateDeployment,
+};
+
+export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const phase = argv[0];
+  let ctx: RunContext | undefined;
+  let record: LedgerHandle | undefined;
+  try {
+    if (phase !== 'create' && phase !== 'destroy') throw new RunnerError(`usage: runner.cjs create|destroy (got ${JSON.stringify(phase)})`);
+    const spec = parseSpec(env[SPEC_ENV]);
+    const op = OPERATIONS[spec.operation];
+    if (!op) throw new RunnerError(`unknown operation ${JSON.stringify(spec.operation)} in the spec; is the runner older than the library that synthesized it?`);
+    const label = `${spec.operation} ${spec.path}${spec.key ? ` [${spec.key}]` : ''}`;
+    ctx = new RunContext(env, label);
+    record = new LedgerWriter(ledgerDir(env)).begin({
+      operation: spec.operation,
+      phase,
+      stack: spec.stack,
+      constructPath: spec.path,
+      instanceKey: spec.key,
+      specHash: specHash(spec),
+    });
+    const handler = phase === 'create' ? op.create : op.destroy;
+    if (!handler) {
+      record.finish('skipped', { message: 'nothing to undo' });
+      return 0;
+    }
+    const result = await handler.call(op, ctx, spec);
+    record.finish(result.outcome ?? 'succeeded', {
+      request: result.request,
+      jobIds: result.jobIds ?? [],
+      response: result.response,
+      message: result.message,
+    });
+    return 0;
+  } catch (e) {
+    const raw = e instanceof RunnerError ? e.message : `unexpected error: ${(e as Error)?.message ?? String(e)}`;
+    const message = ctx ? ctx.secrets.redact(raw) : raw;
+    try {
+      record?.finish('failed', { message });
+    } catch (ledgerError) {
+      process.stderr.write(`cdktf-keyfactor: could not write the ledger: ${(ledgerError as Error).message}\n`);
+    }
+    process.stderr.write(`cdktf-keyfactor: ${ctx ? ctx.label + ': ' : ''}${phase ?? ''} failed: ${message}\n`);
+    return 1;
+  }
+}
+
+function parseSpec(raw: string | undefined): OperationSpec {
+  if (!raw) throw new RunnerError(`${SPEC_ENV} is not set: the runner is meant to be called by a cdktf-keyfactor carrier's provisioner.`);
+  let spec: OperationSpec;
+  try {
+    spec = JSON.parse(raw);
+  } catch {
+    throw new RunnerError(`${SPEC_ENV} is not valid JSON.`);
+  }
+  if (!spec || typeof spec !== 'object' || spec.v !== SPEC_VERSION) {
+    throw new RunnerError(`spec version ${JSON.stringify((spec as { v?: unknown })?.v)} is not supported by this runner (expects ${SPEC_VERSION}).`);
+  }
+  return spec;
+}
+
+function ledgerDir(env: NodeJS.ProcessEnv): string {
+  const chosen = env[LEDGER_ENV];
+  if (chosen) {
+    if (!path.isAbsolute(chosen)) {
+      throw new RunnerError(`${LEDGER_ENV} must be an absolute path (Terraform runs the runner from the stack directory), got ${JSON.stringify(chosen)}.`);
+    }
+    return chosen;
+  }
+  return path.resolve(env[DEFAULT_LEDGER_ENV] || '.keyfactor-ledger');
+}
+
+if (require.main === module) {
+  run(process.argv.slice(2), process.env).then((code) => {
+    process.exitCode = code;
+  }, (e) => {
+    process.stderr.write(`cdktf-keyfactor: ${String(e)}\n`);
+    process.exitCode = 1;
+  });
+}

@@ -1,0 +1,41 @@
+import { SecretRef } from '../core/spec';
+import { RunnerError } from './errors';
+
+/**
+ * Resolves secret references at apply time and remembers every value it handed out, so all
+ * runner output (logs, errors, ledger) can be scrubbed of them.
+ */
+export class SecretResolver {
+  private readonly values = new Set<string>();
+
+  constructor(private readonly env: NodeJS.ProcessEnv = process.env) {}
+
+  /** Registers a value that must never be printed (credentials). */
+  protect(value: string | undefined): void {
+    if (value) this.values.add(value);
+  }
+
+  resolve(ref: SecretRef, where: string): string {
+    if (ref.source === 'env') {
+      const value = this.env[ref.name];
+      if (value === undefined || value === '') {
+        throw new RunnerError(`${where}: environment variable ${ref.name} is not set (it holds the secret for this field).`);
+      }
+      this.protect(value);
+      return value;
+    }
+    throw new RunnerError(`${where}: unsupported secret source ${(ref as { source: string }).source}.`);
+  }
+
+  /** Replaces every known secret value in `text` with `***`. */
+  redact(text: string): string {
+    let out = text;
+    for (const v of [...this.values].sort((a, b) => b.length - a.length)) out = out.split(v).join('***');
+    return out;
+  }
+}
+
+/** How a secret reference is shown in logs and the ledger. */
+export function describeRef(ref: SecretRef | undefined): string | undefined {
+  return ref ? `<secret from env ${ref.name}>` : undefined;
+}
