@@ -1,6 +1,7 @@
 import { TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
-import { Carrier, renderCarrier, specIdentity } from '../core/carrier';
+import { Carrier } from '../core/carrier';
+import { renderCarrier, specIdentity } from '../core/render-carrier';
 import { Schedule } from '../core/schedule';
 import { Secret, secretProblem } from '../core/secret';
 import { CertificateDeploymentSpec, DeploymentStoreSpec, SecretRef, SPEC_VERSION } from '../core/spec';
@@ -26,7 +27,8 @@ export interface CertificateDeploymentStore {
    */
   readonly overwrite?: boolean;
   /**
-   * Password protecting this entry in the store (`EntryPassword`), read at apply time.
+   * Password protecting this entry in the store (`EntryPassword`): `Secret.fromEnv` (read at
+   * apply time) or `Secret.fromPamProvider` (Command reads it from the PAM provider).
    * @default - no entry password
    */
   readonly entryPassword?: Secret;
@@ -130,8 +132,8 @@ function validate(
       alias: store.alias,
       includePrivateKey: store.includePrivateKey,
       overwrite: store.overwrite,
-      entryPassword: secretRef(v, `${field}.entryPassword`, store.entryPassword),
-      pfxPassword: secretRef(v, `${field}.pfxPassword`, store.pfxPassword),
+      entryPassword: secretRef(v, `${field}.entryPassword`, store.entryPassword, true),
+      pfxPassword: secretRef(v, `${field}.pfxPassword`, store.pfxPassword, false),
       jobFields: store.jobFields,
     };
     specs[key] = {
@@ -149,13 +151,12 @@ function validate(
   return specs;
 }
 
-function secretRef(v: Validator, field: string, secret: Secret | undefined): SecretRef | undefined {
+function secretRef(v: Validator, field: string, secret: Secret | undefined, allowPam: boolean): SecretRef | undefined {
   if (secret === undefined) return undefined;
-  if (!(secret instanceof Secret)) {
-    v.fail(field, 'must be a Secret reference such as Secret.fromEnv("NAME"), never a literal value');
+  const problem = secretProblem(secret, allowPam);
+  if (problem) {
+    v.fail(field, problem);
     return undefined;
   }
-  const problem = secretProblem(secret);
-  if (problem) v.fail(field, problem);
   return secret._ref();
 }

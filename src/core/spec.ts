@@ -17,11 +17,18 @@ export const SPEC_VERSION = 1;
 export const SPEC_ENV = 'CDKTF_KEYFACTOR_SPEC';
 /** Environment variable holding the ledger directory chosen at synth (relative to the stack dir). */
 export const DEFAULT_LEDGER_ENV = 'CDKTF_KEYFACTOR_DEFAULT_LEDGER_DIR';
+/** Default ledger directory, relative to where `cdktf synth` runs. */
+export const DEFAULT_LEDGER_DIRECTORY = '.keyfactor-ledger';
 /** Environment variable a user sets at apply time to put the ledger elsewhere (wins over synth). */
 export const LEDGER_ENV = 'KEYFACTOR_LEDGER_DIR';
 
-/** A reference to a secret the runner reads at apply time. Never the secret itself. */
-export type SecretRef = { readonly source: 'env'; readonly name: string };
+/**
+ * A reference to a secret. Never the secret itself: `env` is read by the runner at apply time;
+ * `pam` is sent to Command as `{Provider, Parameters}` so Command fetches it from a PAM provider.
+ */
+export type SecretRef =
+  | { readonly source: 'env'; readonly name: string }
+  | { readonly source: 'pam'; readonly provider: number; readonly parameters: Record<string, string> };
 
 export interface SpecBase {
   readonly v: number;

@@ -1,8 +1,8 @@
+import { OperationModule, RunContext } from './context';
+import { KeyfactorApiError } from './errors';
+import { apiSecret, describeRef } from './secrets';
 import { CertificateDeploymentSpec } from '../core/spec';
 import { GUID } from '../core/validation';
-import { KeyfactorApiError } from './errors';
-import { OperationModule, RunContext } from './context';
-import { describeRef } from './secrets';
 
 /** POST /CertificateStores/Certificates/Add on create, Remove on destroy. */
 export const certificateDeployment: OperationModule<CertificateDeploymentSpec> = {
@@ -19,7 +19,7 @@ export const certificateDeployment: OperationModule<CertificateDeploymentSpec> =
       CertificateId: spec.certificateId,
       CertificateStores: [{
         ...entry,
-        EntryPassword: s.entryPassword ? { SecretValue: ctx.secrets.resolve(s.entryPassword, 'entryPassword') } : undefined,
+        EntryPassword: s.entryPassword ? apiSecret(ctx.secrets, s.entryPassword, 'entryPassword') : undefined,
         PfxPassword: s.pfxPassword ? ctx.secrets.resolve(s.pfxPassword, 'pfxPassword') : undefined,
       }],
       Schedule: spec.schedule,

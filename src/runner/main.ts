@@ -8,11 +8,11 @@
  * Terraform mark the resource failed (and retry it on the next apply).
  */
 import * as path from 'path';
-import { DEFAULT_LEDGER_ENV, LEDGER_ENV, OperationSpec, SPEC_ENV, SPEC_VERSION, specHash } from '../core/spec';
 import { certificateDeployment } from './certificate-deployment';
 import { OperationModule, RunContext } from './context';
 import { RunnerError } from './errors';
 import { LedgerHandle, LedgerWriter } from './ledger';
+import { DEFAULT_LEDGER_DIRECTORY, DEFAULT_LEDGER_ENV, LEDGER_ENV, OperationSpec, SPEC_ENV, SPEC_VERSION, specHash } from '../core/spec';
 
 const OPERATIONS: Record<string, OperationModule<any>> = {
   CertificateDeployment: certificateDeployment,
@@ -85,7 +85,7 @@ function ledgerDir(env: NodeJS.ProcessEnv): string {
     }
     return chosen;
   }
-  return path.resolve(env[DEFAULT_LEDGER_ENV] || '.keyfactor-ledger');
+  return path.resolve(env[DEFAULT_LEDGER_ENV] || DEFAULT_LEDGER_DIRECTORY);
 }
 
 if (require.main === module) {

@@ -1,5 +1,5 @@
-import { SecretRef } from '../core/spec';
 import { RunnerError } from './errors';
+import { SecretRef } from '../core/spec';
 
 /**
  * Resolves secret references at apply time and remembers every value it handed out, so all
@@ -15,7 +15,11 @@ export class SecretResolver {
     if (value) this.values.add(value);
   }
 
+  /** The value of a reference to a plain-string field. */
   resolve(ref: SecretRef, where: string): string {
+    if (ref.source === 'pam') {
+      throw new RunnerError(`${where}: a PAM provider reference cannot fill a plain-string field.`);
+    }
     if (ref.source === 'env') {
       const value = this.env[ref.name];
       if (value === undefined || value === '') {
@@ -35,7 +39,16 @@ export class SecretResolver {
   }
 }
 
+/** A reference as the API's KeyfactorAPISecret: `{SecretValue}` or `{Provider, Parameters}`. */
+export type ApiSecret = { SecretValue: string } | { Provider: number; Parameters: Record<string, string> };
+
+export function apiSecret(secrets: SecretResolver, ref: SecretRef, where: string): ApiSecret {
+  if (ref.source === 'pam') return { Provider: ref.provider, Parameters: ref.parameters };
+  return { SecretValue: secrets.resolve(ref, where) };
+}
+
 /** How a secret reference is shown in logs and the ledger. */
 export function describeRef(ref: SecretRef | undefined): string | undefined {
-  return ref ? `<secret from env ${ref.name}>` : undefined;
+  if (!ref) return undefined;
+  return ref.source === 'env' ? `<secret from env ${ref.name}>` : `<PAM provider ${ref.provider} ${JSON.stringify(ref.parameters)}>`;
 }

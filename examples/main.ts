@@ -1,0 +1,57 @@
+/**
+ * Example cdktf app: deploys certificates to stores of Keyfactor Command (or of the bundled
+ * simulator: `npx cdktf-keyfactor simulator`). The ids below are the simulator's default seed.
+ *
+ *   cdktf deploy            # with cdktf-cli, using ../cdktf.json
+ *   npm run demo            # starts the simulator, applies this app with terraform, destroys it
+ */
+import { App, TerraformStack } from 'cdktf';
+import { Construct } from 'constructs';
+import { CertificateDeployment, DayOfWeek, Schedule, Secret } from '../src';
+
+export const STORES = {
+  iisWeb1: '11111111-1111-4111-8111-000000000001',
+  iisWeb2: '11111111-1111-4111-8111-000000000002',
+  javaKeystore: '11111111-1111-4111-8111-000000000003',
+};
+
+export class KeyfactorExampleStack extends TerraformStack {
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+
+    // The web certificate goes to both IIS servers, with its private key, now.
+    new CertificateDeployment(this, 'web-certificate', {
+      certificateId: 1,
+      schedule: Schedule.immediate(),
+      stores: [
+        { certificateStoreId: STORES.iisWeb1, alias: 'www.example.com', includePrivateKey: true, overwrite: true },
+        { certificateStoreId: STORES.iisWeb2, alias: 'www.example.com', includePrivateKey: true, overwrite: true },
+      ],
+    });
+
+    // The API certificate goes into a Java keystore in Sunday's maintenance window; the
+    // keystore entry password is read from the environment at apply time, never synthesized.
+    new CertificateDeployment(this, 'api-certificate', {
+      certificateId: 2,
+      schedule: Schedule.weekly([DayOfWeek.SUNDAY], '2026-01-04T03:00:00Z'),
+      stores: [
+        {
+          certificateStoreId: STORES.javaKeystore,
+          alias: 'api',
+          includePrivateKey: true,
+          entryPassword: Secret.fromEnv('API_KEYSTORE_ENTRY_PASSWORD'),
+        },
+      ],
+    });
+  }
+}
+
+export function buildExample(app: App): TerraformStack {
+  return new KeyfactorExampleStack(app, 'keyfactor-example');
+}
+
+if (require.main === module) {
+  const app = new App();
+  buildExample(app);
+  app.synth();
+}

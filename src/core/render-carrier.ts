@@ -1,0 +1,106 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { App, AssetType, DataResource, TerraformAsset, TerraformIterator, TerraformResource, TerraformStack } from 'cdktf';
+import { Construct } from 'constructs';
+import { Carrier, CarrierType, KeyfactorDefaults } from './carrier';
+import { canonicalJson, DEFAULT_LEDGER_DIRECTORY, DEFAULT_LEDGER_ENV, SPEC_ENV, specHash, SpecBase } from './spec';
+
+/** The runner bundle built by `npm run compile` (esbuild). Same path from src/ and lib/. */
+export const RUNNER_BUNDLE = path.resolve(__dirname, '..', '..', 'bundle', 'runner.cjs');
+const RUNNER_ASSET_ID = 'KeyfactorRunner';
+
+export interface CarrierOptions {
+  /** One spec per carrier instance, by instance key (rendered with for_each), or a single spec. */
+  readonly instances: Record<string, SpecBase> | SpecBase;
+  /** Whether a destroy-time provisioner runs the operation's undo. */
+  readonly undo: boolean;
+  readonly carrier?: Carrier;
+}
+
+/**
+ * Renders the carrier resource. Its input/triggers hold the non-secret spec (JSON) and its
+ * hash: a changed spec replaces the instance, so the operation runs again. Provisioners read
+ * the spec from `self` only, which is all Terraform allows a destroy-time provisioner.
+ */
+export function renderCarrier(scope: Construct, options: CarrierOptions): TerraformResource {
+  const carrier = options.carrier ?? KeyfactorDefaults.of(scope).carrier ?? Carrier.terraformData();
+  const runner = runnerAssetPath(scope);
+  const single = typeof (options.instances as SpecBase).operation === 'string';
+  const toValue = (spec: SpecBase) => ({ spec: canonicalJson(spec), hash: specHash(spec) });
+
+  let iterator: TerraformIterator | undefined;
+  let value: { spec: string; hash: string };
+  if (single) {
+    value = toValue(options.instances as SpecBase);
+  } else {
+    const map: Record<string, { spec: string; hash: string }> = {};
+    for (const [key, spec] of Object.entries(options.instances as Record<string, SpecBase>)) map[key] = toValue(spec);
+    iterator = TerraformIterator.fromMap(map);
+    value = { spec: iterator.getString('spec'), hash: iterator.getString('hash') };
+  }
+
+  const selfSpec = carrier.type === CarrierType.TERRAFORM_DATA ? '${self.input.spec}' : '${self.triggers.spec}';
+  const environment = { [SPEC_ENV]: selfSpec, [DEFAULT_LEDGER_ENV]: ledgerDirFromStackDir(scope) };
+  const provisioner = (phase: 'create' | 'destroy') => ({
+    type: 'local-exec' as const,
+    command: `node "${runner}" ${phase}`,
+    environment,
+    ...(phase === 'destroy' ? { when: 'destroy' as const } : {}),
+  });
+  const provisioners = options.undo ? [provisioner('create'), provisioner('destroy')] : [provisioner('create')];
+
+  if (carrier.type === CarrierType.TERRAFORM_DATA) {
+    return new DataResource(scope, 'Carrier', {
+      forEach: iterator,
+      input: value,
+      triggersReplace: { hash: value.hash },
+      provisioners,
+    });
+  }
+  // Loaded only when asked for, so stacks using terraform_data never load the null provider.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const nullProvider = require('@cdktf/provider-null') as typeof import('@cdktf/provider-null');
+  ensureNullProvider(scope, nullProvider);
+  return new nullProvider.resource.Resource(scope, 'Carrier', {
+    forEach: iterator,
+    triggers: value,
+    provisioners,
+  });
+}
+
+function ensureNullProvider(scope: Construct, mod: typeof import('@cdktf/provider-null')): void {
+  const stack = TerraformStack.of(scope);
+  const has = stack.node.findAll().some((c) => c instanceof mod.provider.NullProvider);
+  if (!has) new mod.provider.NullProvider(stack, 'KeyfactorNullProvider');
+}
+
+/** The runner bundle as a stack asset (one per stack), so cdktf.out carries it along. */
+function runnerAssetPath(scope: Construct): string {
+  const stack = TerraformStack.of(scope);
+  const existing = stack.node.tryFindChild(RUNNER_ASSET_ID) as TerraformAsset | undefined;
+  if (existing) return existing.path;
+  if (!fs.existsSync(RUNNER_BUNDLE)) {
+    throw new Error(
+      `cdktf-keyfactor: the runner bundle ${RUNNER_BUNDLE} is missing. ` +
+        'Reinstall the package, or in a checkout run `npm run compile`.',
+    );
+  }
+  return new TerraformAsset(stack, RUNNER_ASSET_ID, { path: RUNNER_BUNDLE, type: AssetType.FILE }).path;
+}
+
+/**
+ * The ledger directory as the runner will see it: relative to the stack's directory in
+ * cdktf.out (where Terraform runs provisioners), so moving the whole project keeps it valid.
+ */
+function ledgerDirFromStackDir(scope: Construct): string {
+  const configured = KeyfactorDefaults.of(scope).ledgerDirectory ?? DEFAULT_LEDGER_DIRECTORY;
+  const ledger = path.resolve(configured);
+  const stack = TerraformStack.of(scope);
+  const stackDir = path.resolve(App.of(scope).outdir, 'stacks', stack.node.id);
+  return path.relative(stackDir, ledger).split(path.sep).join('/');
+}
+
+/** Stack name and construct path of a construct, for its spec. */
+export function specIdentity(scope: Construct): { stack: string; path: string } {
+  return { stack: TerraformStack.of(scope).node.id, path: scope.node.path };
+}

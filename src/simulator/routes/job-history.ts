@@ -1,0 +1,53 @@
+import type { Reply } from '../http';
+import { JobHistoryRow, jobHistoryRow, JobRecord } from '../jobs';
+import { listPage, pageReply } from '../listing';
+import type { FieldMap } from '../query';
+import type { KeyfactorSchedule } from '../validation';
+import type { RouteContext } from './context';
+
+interface Entry {
+  job: JobRecord;
+  row: JobHistoryRow;
+}
+
+/** Docs' ScheduleType: null = Immediate, then I_ / D_ / W_ / M_ / O_ prefixes. // [INFER] text after the prefix */
+function scheduleType(schedule: KeyfactorSchedule): string | null {
+  if (schedule.Interval) return `I_${schedule.Interval.Minutes}`;
+  if (schedule.Daily) return `D_${schedule.Daily.Time}`;
+  if (schedule.Weekly) return `W_${schedule.Weekly.Days.join(',')}_${schedule.Weekly.Time}`;
+  if (schedule.Monthly) return `M_${schedule.Monthly.Day}_${schedule.Monthly.Time}`;
+  if (schedule.ExactlyOnce) return `O_${schedule.ExactlyOnce.Time}`;
+  return null;
+}
+
+const time = (value: string | null) => (value === null ? null : Date.parse(value));
+
+/**
+ * QueryString / SortField names. The documented ones plus the row's own
+ * property names (JobHistoryId, AgentMachine, OperationEnd, ClientMachine). // [INFER] extras
+ */
+const jobFields: FieldMap<Entry> = {
+  JobId: { type: 'guid', get: (e) => e.row.JobId },
+  JobType: { type: 'string', get: (e) => e.row.JobType },
+  Status: { type: 'int', get: (e) => e.row.Status },
+  Result: { type: 'int', get: (e) => e.row.Result },
+  AgentId: { type: 'guid', get: (e) => e.job.store.AgentId },
+  // "Agent" is the orchestrator's ClientMachine, shown as AgentMachine. // [INFER]
+  Agent: { type: 'string', get: (e) => e.row.AgentMachine },
+  AgentMachine: { type: 'string', get: (e) => e.row.AgentMachine },
+  ClientMachine: { type: 'string', get: (e) => e.row.ClientMachine },
+  Message: { type: 'string', get: (e) => e.row.Message },
+  OperationStart: { type: 'date', get: (e) => time(e.row.OperationStart) },
+  OperationEnd: { type: 'date', get: (e) => time(e.row.OperationEnd) },
+  StorePath: { type: 'string', get: (e) => e.row.StorePath },
+  TargetPath: { type: 'string', get: (e) => e.row.StorePath },
+  ScheduleType: { type: 'string', get: (e) => scheduleType(e.job.Schedule) },
+  JobHistoryId: { type: 'int', get: (e) => e.row.JobHistoryId },
+};
+
+/** GET /OrchestratorJobs/JobHistory: one row per job (no retries modelled). Default order is JobHistoryId ascending. // [INFER] */
+export function jobHistory(ctx: RouteContext): Reply {
+  const entries = ctx.state.jobs.map((job) => ({ job, row: jobHistoryRow(ctx.state, job, ctx.now) }));
+  const page = listPage(entries, jobFields, ctx.query);
+  return pageReply({ items: page.items.map((e) => e.row), total: page.total });
+}

@@ -1,0 +1,82 @@
+import { badRequest } from './http';
+import type { JobTiming } from './job-timing';
+import type { JobRecord } from './jobs';
+import type { SeedCertificate, SeedOrchestrator, SeedPamProvider, SeedStore, SimulatorSeed } from './seed';
+
+/** A certificate installed in a store under an alias (the inventory). */
+export interface CertificateLocation {
+  storeId: string;
+  alias: string;
+  certificateId: number;
+}
+
+export interface PamEntry {
+  SecretName: string;
+  Description: string | null;
+  SecretValue: string;
+}
+
+/** Everything the simulator knows; `reset()` returns it to the seed. */
+export class SimulatorState {
+  readonly stores = new Map<string, SeedStore>();
+  readonly orchestrators = new Map<string, SeedOrchestrator>();
+  readonly certificates = new Map<number, SeedCertificate>();
+  readonly pamProviders = new Map<number, SeedPamProvider>();
+  readonly pamEntries = new Map<number, PamEntry[]>();
+  /** Store Id (as seeded) -> last NewPassword received. */
+  readonly passwords = new Map<string, unknown>();
+  locations: CertificateLocation[] = [];
+  jobs: JobRecord[] = [];
+  nextJobHistoryId = 1;
+
+  constructor(readonly seed: SimulatorSeed, readonly timing: JobTiming) {
+    for (const store of seed.stores) this.stores.set(store.Id.toLowerCase(), store);
+    for (const orchestrator of seed.orchestrators) this.orchestrators.set(orchestrator.AgentId.toLowerCase(), orchestrator);
+    for (const cert of seed.certificates) this.certificates.set(cert.Id, cert);
+    for (const provider of seed.pamProviders) this.pamProviders.set(provider.Id, provider);
+    this.reset();
+  }
+
+  reset(): void {
+    this.locations = this.seed.certificates.flatMap((cert) => (cert.locations ?? []).map((location) => ({
+      storeId: this.stores.get(location.storeId.toLowerCase())!.Id,
+      alias: location.alias,
+      certificateId: cert.Id,
+    })));
+    this.jobs = [];
+    this.nextJobHistoryId = 1;
+    this.pamEntries.clear();
+    this.passwords.clear();
+  }
+
+  findStore(id: string): SeedStore | undefined {
+    return this.stores.get(id.toLowerCase());
+  }
+
+  /** The store, or a 400 the way Command answers an unknown id in a request body. // [INFER] wording */
+  requireStore(id: string): SeedStore {
+    const store = this.findStore(id);
+    if (!store) throw badRequest(`Certificate store with id '${id}' was not found.`);
+    return store;
+  }
+
+  requireCertificate(id: number): SeedCertificate {
+    const cert = this.certificates.get(id);
+    if (!cert) throw badRequest(`Certificate with id '${id}' was not found.`);
+    return cert;
+  }
+
+  orchestratorOf(store: SeedStore): SeedOrchestrator {
+    return this.orchestrators.get(store.AgentId.toLowerCase())!;
+  }
+
+  /** Id of the certificate under `alias` in the store, if any. */
+  certificateAt(storeId: string, alias: string): number | null {
+    const found = this.locations.find((l) => l.storeId === storeId && l.alias.toLowerCase() === alias.toLowerCase());
+    return found ? found.certificateId : null;
+  }
+
+  locationsOf(certificateId: number): CertificateLocation[] {
+    return this.locations.filter((location) => location.certificateId === certificateId);
+  }
+}

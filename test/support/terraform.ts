@@ -1,0 +1,103 @@
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, LocalBackend, TerraformStack } from 'cdktf';
+import { Construct } from 'constructs';
+import { KeyfactorDefaults } from '../../src';
+
+/**
+ * A throwaway cdktf project: synthesizes a stack into its own cdktf.out and runs the real
+ * terraform binary on it, collecting every byte terraform printed.
+ */
+export class TerraformProject {
+  /** Text of every file below `dir` (for secret-leak checks). */
+  static filesText(...dirsOrFiles: string[]): string {
+    let text = '';
+    for (const p of dirsOrFiles) {
+      if (!fs.existsSync(p)) continue;
+      if (fs.statSync(p).isDirectory()) {
+        for (const e of fs.readdirSync(p)) text += TerraformProject.filesText(path.join(p, e));
+      } else {
+        text += fs.readFileSync(p, 'utf8');
+      }
+    }
+    return text;
+  }
+
+  readonly dir: string;
+  readonly outdir: string;
+  readonly ledgerDir: string;
+  /** Everything terraform printed, all runs, stdout and stderr. */
+  output = '';
+
+  constructor(readonly stackName: string) {
+    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kf-e2e-'));
+    this.outdir = path.join(this.dir, 'cdktf.out');
+    this.ledgerDir = path.join(this.dir, 'ledger');
+  }
+
+  get stackDir(): string {
+    return path.join(this.outdir, 'stacks', this.stackName);
+  }
+
+  /** Synthesizes (or re-synthesizes) the stack; state lives beside it and survives re-synth. */
+  synth(build: (stack: Construct) => void): void {
+    const app = new App({ outdir: this.outdir });
+    const stack = new TerraformStack(app, this.stackName);
+    new LocalBackend(stack, { path: path.join(this.dir, 'terraform.tfstate') });
+    new KeyfactorDefaults(stack, 'KeyfactorDefaults', { ledgerDirectory: this.ledgerDir });
+    build(stack);
+    app.synth();
+  }
+
+  /**
+   * Runs terraform asynchronously: the simulator lives in this process, so a blocking spawn
+   * would stop it from answering the runner.
+   */
+  async terraform(args: string[], env: Record<string, string>): Promise<{ status: number; stdout: string; stderr: string }> {
+    const child = spawn('terraform', args, {
+      cwd: this.stackDir,
+      env: { ...cleanEnv(), TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1', ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const status = await new Promise<number>((resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', (code) => resolve(code ?? -1));
+    });
+    this.output += stdout + stderr;
+    return { status, stdout, stderr };
+  }
+
+  /** init + apply; throws with terraform's output if it fails. */
+  async apply(env: Record<string, string>, extra: string[] = []): Promise<string> {
+    await this.mustRun(['init', '-input=false', '-no-color'], env);
+    return this.mustRun(['apply', '-auto-approve', '-input=false', '-no-color', ...extra], env);
+  }
+
+  async destroy(env: Record<string, string>): Promise<string> {
+    return this.mustRun(['destroy', '-auto-approve', '-input=false', '-no-color'], env);
+  }
+
+  async mustRun(args: string[], env: Record<string, string>): Promise<string> {
+    const res = await this.terraform(args, env);
+    if (res.status !== 0) throw new Error(`terraform ${args[0]} failed (${res.status}):\n${res.stdout}\n${res.stderr}`);
+    return res.stdout + res.stderr;
+  }
+
+  cleanup(): void {
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** The test process's environment without any Keyfactor settings a developer may have set. */
+function cleanEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v !== undefined && !k.startsWith('KEYFACTOR_') && !k.startsWith('TF_')) env[k] = v;
+  }
+  return env;
+}
