@@ -30,6 +30,9 @@ const project = new cdktf.ConstructLibraryCdktf({
   devDeps: ['esbuild@0.28.2', '@cdktf/provider-null@11.0.1', 'cdktf@0.21.0', 'constructs@10.4.2'],
   bin: { 'cdktf-keyfactor': 'lib/cli/main.js' },
   jestOptions: {
+    // jest 30 resolves modules with unrs-resolver, whose per-platform binaries the registry
+    // here lacks (so `npm ci` refuses the lock file); jest 29 does not need it.
+    jestVersion: '^29',
     // Never let the test run rewrite snapshots: regressions must fail.
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
     jestConfig: {
@@ -43,6 +46,11 @@ const project = new cdktf.ConstructLibraryCdktf({
   },
   gitignore: ['/bundle/', 'cdktf.out/', '.keyfactor-ledger/', '.terraform/', '*.tfstate*', '.terraform.lock.hcl', '/bench/tmp/'],
 });
+
+// eslint-import-resolver-typescript is held at 3.6.3 for the same reason as jest 29: 4.x needs
+// unrs-resolver.
+project.deps.removeDependency('eslint-import-resolver-typescript');
+project.addDevDeps('eslint-import-resolver-typescript@3.6.3');
 
 // The runner is bundled (axios included) into one file that synthesized stacks carry as a
 // TerraformAsset, so applying needs only node and terraform.
