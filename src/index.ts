@@ -3,3 +3,4 @@ export * from './core/schedule';
 export { Secret } from './core/secret';
 export * from './constructs/certificate-deployment';
 export * from './ledger';
+export * from './core/wait';

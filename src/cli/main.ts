@@ -4,6 +4,7 @@
  * (`simulator`).
  */
 import { Command, InvalidArgumentError } from 'commander';
+import { runJobs } from './jobs';
 import { formatOutputs, selectRecords } from './outputs';
 import { runSimulator } from './simulator';
 
@@ -24,6 +25,20 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('jobs')
+    .description("show the current status of the ledger's job GUIDs from Command's job history")
+    .option('--wait', 'poll until every job is final (exit 1 if one failed or the timeout passed)')
+    .option('--timeout <seconds>', 'with --wait: give up after this long', parsePositive, 600)
+    .option('--interval <seconds>', 'with --wait: seconds between polls', parsePositive, 5)
+    .option('--json', 'print JSON ({"jobs": [...]}) instead of a table')
+    .option('--ledger <dir>', 'ledger directory (default: $KEYFACTOR_LEDGER_DIR or ./.keyfactor-ledger)')
+    .option('--stack <name>', 'only jobs of this stack')
+    .option('--path <constructPath>', 'only jobs of this construct path or below it')
+    .action(async (opts) => {
+      process.exitCode = await runJobs(opts, process.env, (t) => process.stdout.write(t + '\n'));
+    });
+
+  program
     .command('simulator')
     .description('run the Keyfactor Command simulator on loopback until interrupted')
     .option('--port <port>', 'port to listen on (0 picks a free one)', parsePort, 8080)
@@ -34,6 +49,12 @@ export function buildProgram(): Command {
   return program;
 }
 
+function parsePositive(value: string): number {
+  const n = Number(value);
+  if (!(n > 0)) throw new InvalidArgumentError('must be a positive number');
+  return n;
+}
+
 function parsePort(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be an integer from 0 to 65535');
@@ -42,6 +63,7 @@ function parsePort(value: string): number {
 
 if (require.main === module) {
   buildProgram().parseAsync(process.argv).catch((e: Error) => {
+    // RunnerError and ledger errors carry a clear message; no stack trace for the user.
     process.stderr.write(`cdktf-keyfactor: ${e.message}\n`);
     process.exitCode = 1;
   });

@@ -31,7 +31,7 @@ export function formatOutputs(records: LedgerRecord[], json: boolean): string {
   return table(['STARTED', 'STACK', 'CONSTRUCT', 'OPERATION', 'PHASE', 'OUTCOME', 'JOB GUIDS'], rows);
 }
 
-function table(head: string[], rows: string[][]): string {
+export function table(head: string[], rows: string[][]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join('  ');
   return [line(head), ...rows.map(line)].join('\n');

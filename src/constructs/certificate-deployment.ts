@@ -1,11 +1,12 @@
 import { TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
-import { Carrier } from '../core/carrier';
-import { renderCarrier, specIdentity } from '../core/render-carrier';
+import { Carrier, KeyfactorDefaults } from '../core/carrier';
+import { carrierAddress, renderCarrier, specIdentity } from '../core/render-carrier';
 import { Schedule } from '../core/schedule';
 import { Secret, secretProblem } from '../core/secret';
-import { CertificateDeploymentSpec, DeploymentStoreSpec, SecretRef, SPEC_VERSION } from '../core/spec';
+import { CertificateDeploymentSpec, DeploymentStoreSpec, JobWaitSpec, SecretRef, specHash, SPEC_VERSION } from '../core/spec';
 import { show, Validator } from '../core/validation';
+import { WaitPolicy, WaitSpec } from '../core/wait';
 
 /** One certificate store to deploy the certificate into. */
 export interface CertificateDeploymentStore {
@@ -64,6 +65,12 @@ export interface CertificateDeploymentProps {
    */
   readonly removeOnDestroy?: boolean;
   /**
+   * Whether the apply waits for the add jobs (one extra carrier polls them all at once, after
+   * every store's instance) and, on destroy, for each remove job.
+   * @default - the stack's KeyfactorDefaults wait policy, else WaitPolicy.noWait()
+   */
+  readonly wait?: WaitPolicy;
+  /**
    * The resource that carries the operation.
    * @default - the stack's KeyfactorDefaults carrier, else Carrier.terraformData()
    */
@@ -84,25 +91,52 @@ export class CertificateDeployment extends Construct {
   public readonly carrierResource: TerraformResource;
   /** The GUIDs of the stores this construct deploys to, in the order given. */
   public readonly storeIds: string[];
+  /**
+   * The carrier that waits for the add jobs, when the wait policy waits.
+   * @default - none
+   */
+  public readonly waitResource?: TerraformResource;
 
   constructor(scope: Construct, id: string, props: CertificateDeploymentProps) {
     super(scope, id);
     const v = new Validator(this, 'CertificateDeployment');
-    const specs = validate(v, props ?? ({} as CertificateDeploymentProps), specIdentity(this));
+    const policy = props?.wait ?? KeyfactorDefaults.of(this).wait ?? WaitPolicy.noWait();
+    const wait = policy instanceof WaitPolicy ? policy._render(v, 'wait') : (v.fail('wait', 'must be a WaitPolicy'), undefined);
+    const specs = validate(v, props ?? ({} as CertificateDeploymentProps), { ...specIdentity(this), wait });
     v.throwIfAny();
     this.storeIds = Object.keys(specs);
-    this.carrierResource = renderCarrier(this, {
-      instances: specs,
-      undo: true,
-      carrier: props.carrier,
-    });
+    this.carrierResource = renderCarrier(this, { instances: specs, undo: true, carrier: props.carrier });
+    if (wait?.mode === 'completion') {
+      this.waitResource = renderCarrier(this, {
+        id: 'Wait',
+        instances: waitSpec(this, specs, wait, this.carrierResource),
+        undo: false,
+        carrier: props.carrier,
+        dependsOn: [this.carrierResource],
+      });
+    }
   }
+}
+
+/** One poller for all the stores' add jobs: its identity changes whenever any instance's does. */
+function waitSpec(scope: Construct, specs: Record<string, CertificateDeploymentSpec>, wait: WaitSpec, carrier: TerraformResource): JobWaitSpec {
+  const keys = Object.keys(specs);
+  return {
+    v: SPEC_VERSION,
+    operation: 'JobWait',
+    ...specIdentity(scope),
+    of: 'CertificateDeployment',
+    instances: Object.fromEntries(keys.map((k) => [k, specHash(specs[k])])),
+    addresses: Object.fromEntries(keys.map((k) => [k, carrierAddress(carrier, k)])),
+    schedule: specs[keys[0]].schedule,
+    wait,
+  };
 }
 
 function validate(
   v: Validator,
   props: CertificateDeploymentProps,
-  id: { stack: string; path: string },
+  id: { stack: string; path: string; wait?: WaitSpec },
 ): Record<string, CertificateDeploymentSpec> {
   v.int('certificateId', props.certificateId, 1);
   if (props.collectionId !== undefined) v.int('collectionId', props.collectionId, 0);

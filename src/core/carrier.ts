@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { WaitPolicy } from './wait';
 
 /** Which Terraform resource carries an operation's provisioners. */
 export enum CarrierType {
@@ -48,6 +49,11 @@ export interface KeyfactorDefaultsProps {
    * @default ".keyfactor-ledger"
    */
   readonly ledgerDirectory?: string;
+  /**
+   * Wait policy for constructs that create orchestrator jobs and do not choose one.
+   * @default WaitPolicy.noWait()
+   */
+  readonly wait?: WaitPolicy;
 }
 
 /**

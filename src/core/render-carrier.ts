@@ -1,9 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, AssetType, DataResource, TerraformAsset, TerraformIterator, TerraformResource, TerraformStack } from 'cdktf';
+import { App, AssetType, DataResource, ITerraformDependable, TerraformAsset, TerraformIterator, TerraformResource, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { Carrier, CarrierType, KeyfactorDefaults } from './carrier';
-import { canonicalJson, DEFAULT_LEDGER_DIRECTORY, DEFAULT_LEDGER_ENV, SPEC_ENV, specHash, SpecBase } from './spec';
+import { canonicalJson, DEFAULT_LEDGER_DIRECTORY, DEFAULT_LEDGER_ENV, SPEC_ENV, specHash, SpecBase, variableEnvName, variableRefs } from './spec';
 
 /** The runner bundle built by `npm run compile` (esbuild). Same path from src/ and lib/. */
 export const RUNNER_BUNDLE = path.resolve(__dirname, '..', '..', 'bundle', 'runner.cjs');
@@ -15,6 +15,10 @@ export interface CarrierOptions {
   /** Whether a destroy-time provisioner runs the operation's undo. */
   readonly undo: boolean;
   readonly carrier?: Carrier;
+  /** Construct id of the carrier resource. Default `Carrier`. */
+  readonly id?: string;
+  /** Resources this carrier is created after (and destroyed before). */
+  readonly dependsOn?: ITerraformDependable[];
 }
 
 /**
@@ -26,6 +30,8 @@ export function renderCarrier(scope: Construct, options: CarrierOptions): Terraf
   const carrier = options.carrier ?? KeyfactorDefaults.of(scope).carrier ?? Carrier.terraformData();
   const runner = runnerAssetPath(scope);
   const single = typeof (options.instances as SpecBase).operation === 'string';
+  // The hash covers the spec's identity only (not runtime options such as `wait`), so with
+  // terraform_data a runtime option change updates `input` in place and re-runs nothing.
   const toValue = (spec: SpecBase) => ({ spec: canonicalJson(spec), hash: specHash(spec) });
 
   let iterator: TerraformIterator | undefined;
@@ -41,17 +47,27 @@ export function renderCarrier(scope: Construct, options: CarrierOptions): Terraf
 
   const selfSpec = carrier.type === CarrierType.TERRAFORM_DATA ? '${self.input.spec}' : '${self.triggers.spec}';
   const environment = { [SPEC_ENV]: selfSpec, [DEFAULT_LEDGER_ENV]: ledgerDirFromStackDir(scope) };
-  const provisioner = (phase: 'create' | 'destroy') => ({
+  // Sensitive Terraform variables reach the create step through its environment only.
+  const specs = single ? [options.instances as SpecBase] : Object.values(options.instances as Record<string, SpecBase>);
+  const variables = new Set<string>();
+  specs.forEach((spec) => variableRefs(spec, variables));
+  const variableEnv = Object.fromEntries([...variables].map((name) => [variableEnvName(name), `\${var.${name}}`]));
+  const provisioner = (phase: 'create' | 'destroy' | 'report') => ({
     type: 'local-exec' as const,
     command: `node "${runner}" ${phase}`,
-    environment,
+    environment: phase === 'create' ? { ...environment, ...variableEnv } : environment,
     ...(phase === 'destroy' ? { when: 'destroy' as const } : {}),
   });
-  const provisioners = options.undo ? [provisioner('create'), provisioner('destroy')] : [provisioner('create')];
+  const provisioners = [provisioner('create')];
+  // Terraform hides the output of a provisioner that carries a sensitive value; a second one,
+  // without secrets, prints what the first recorded (job GUIDs) so the apply log still shows it.
+  if (variables.size > 0) provisioners.push(provisioner('report'));
+  if (options.undo) provisioners.push(provisioner('destroy'));
 
   if (carrier.type === CarrierType.TERRAFORM_DATA) {
-    return new DataResource(scope, 'Carrier', {
+    return new DataResource(scope, options.id ?? 'Carrier', {
       forEach: iterator,
+      dependsOn: options.dependsOn,
       input: value,
       triggersReplace: { hash: value.hash },
       provisioners,
@@ -61,8 +77,9 @@ export function renderCarrier(scope: Construct, options: CarrierOptions): Terraf
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const nullProvider = require('@cdktf/provider-null') as typeof import('@cdktf/provider-null');
   ensureNullProvider(scope, nullProvider);
-  return new nullProvider.resource.Resource(scope, 'Carrier', {
+  return new nullProvider.resource.Resource(scope, options.id ?? 'Carrier', {
     forEach: iterator,
+    dependsOn: options.dependsOn,
     triggers: value,
     provisioners,
   });
@@ -98,6 +115,12 @@ function ledgerDirFromStackDir(scope: Construct): string {
   const stack = TerraformStack.of(scope);
   const stackDir = path.resolve(App.of(scope).outdir, 'stacks', stack.node.id);
   return path.relative(stackDir, ledger).split(path.sep).join('/');
+}
+
+/** Terraform address of a carrier instance, e.g. `terraform_data.web_Carrier_1A2B3C4D["key"]`. */
+export function carrierAddress(resource: TerraformResource, key?: string): string {
+  const base = `${resource.terraformResourceType}.${resource.friendlyUniqueId}`;
+  return key === undefined ? base : `${base}[${JSON.stringify(key)}]`;
 }
 
 /** Stack name and construct path of a construct, for its spec. */

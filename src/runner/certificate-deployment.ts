@@ -1,5 +1,6 @@
 import { OperationModule, RunContext } from './context';
 import { KeyfactorApiError } from './errors';
+import { waitForJobs } from './job-wait';
 import { apiSecret, describeRef } from './secrets';
 import { CertificateDeploymentSpec } from '../core/spec';
 import { GUID } from '../core/validation';
@@ -32,6 +33,7 @@ export const certificateDeployment: OperationModule<CertificateDeploymentSpec> =
       CollectionId: spec.collectionId,
     };
     const jobIds = await postForJobs(ctx, '/CertificateStores/Certificates/Add', body);
+    ctx.onPartialResult({ request, jobIds });
     ctx.log(`added certificate ${spec.certificateId} to store ${s.certificateStoreId}${s.alias ? ` as "${s.alias}"` : ''}: job ${jobIds.join(', ')}`);
     return { request, jobIds };
   },
@@ -50,6 +52,12 @@ export const certificateDeployment: OperationModule<CertificateDeploymentSpec> =
     }
     const jobIds = await postForJobs(ctx, '/CertificateStores/Certificates/Remove', request);
     ctx.log(`removing certificate ${spec.certificateId} (alias "${s.alias ?? ''}") from store ${s.certificateStoreId}: job ${jobIds.join(', ')}`);
+    if (spec.wait?.mode === 'completion') {
+      // The GUIDs are returned (and recorded) even when the wait fails: the runner's caller
+      // writes the ledger record from the thrown error's partial result.
+      ctx.onPartialResult({ request, jobIds });
+      await waitForJobs(ctx.client, jobIds.map((jobId) => ({ jobId, subject: `store ${s.certificateStoreId}` })), spec.wait, (l) => ctx.log(l), ctx.env);
+    }
     return { request, jobIds };
   },
 };

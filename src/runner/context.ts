@@ -1,12 +1,15 @@
 import { KeyfactorClient, settingsFromEnv } from './client';
+import { LedgerHandle } from './ledger';
 import { SecretResolver } from './secrets';
 
 /** What an operation module gets from the runner. */
 export class RunContext {
   readonly secrets: SecretResolver;
+  /** The ledger record of this run, once written. */
+  record?: LedgerHandle;
   private clientInstance?: KeyfactorClient;
 
-  constructor(private readonly env: NodeJS.ProcessEnv, readonly label: string) {
+  constructor(readonly env: NodeJS.ProcessEnv, readonly label: string, readonly ledgerDirectory: string) {
     this.secrets = new SecretResolver(env);
   }
 
@@ -14,6 +17,14 @@ export class RunContext {
   get client(): KeyfactorClient {
     this.clientInstance ??= new KeyfactorClient(settingsFromEnv(this.env, this.secrets), this.secrets);
     return this.clientInstance;
+  }
+
+  /**
+   * Records what is already known (job GUIDs) in the ledger at once, before a wait that may
+   * fail or be interrupted: GUIDs of jobs Command created are never lost.
+   */
+  onPartialResult(result: OperationResult): void {
+    this.record?.update({ request: result.request, jobIds: result.jobIds ?? [], response: result.response });
   }
 
   /** A line in the apply log, prefixed with the construct, scrubbed of secrets. */

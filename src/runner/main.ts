@@ -8,14 +8,16 @@
  * Terraform mark the resource failed (and retry it on the next apply).
  */
 import * as path from 'path';
+import { awaitJobs } from './await-jobs';
 import { certificateDeployment } from './certificate-deployment';
 import { OperationModule, RunContext } from './context';
 import { RunnerError } from './errors';
-import { LedgerHandle, LedgerWriter } from './ledger';
+import { LedgerHandle, LedgerWriter, readLedgerDir } from './ledger';
 import { DEFAULT_LEDGER_DIRECTORY, DEFAULT_LEDGER_ENV, LEDGER_ENV, OperationSpec, SPEC_ENV, SPEC_VERSION, specHash } from '../core/spec';
 
 const OPERATIONS: Record<string, OperationModule<any>> = {
   CertificateDeployment: certificateDeployment,
+  JobWait: awaitJobs,
 };
 
 export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
@@ -23,13 +25,17 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
   let ctx: RunContext | undefined;
   let record: LedgerHandle | undefined;
   try {
-    if (phase !== 'create' && phase !== 'destroy') throw new RunnerError(`usage: runner.cjs create|destroy (got ${JSON.stringify(phase)})`);
+    if (phase !== 'create' && phase !== 'destroy' && phase !== 'report') {
+      throw new RunnerError(`usage: runner.cjs create|destroy|report (got ${JSON.stringify(phase)})`);
+    }
     const spec = parseSpec(env[SPEC_ENV]);
+    if (phase === 'report') return report(spec, ledgerDir(env));
     const op = OPERATIONS[spec.operation];
     if (!op) throw new RunnerError(`unknown operation ${JSON.stringify(spec.operation)} in the spec; is the runner older than the library that synthesized it?`);
     const label = `${spec.operation} ${spec.path}${spec.key ? ` [${spec.key}]` : ''}`;
-    ctx = new RunContext(env, label);
-    record = new LedgerWriter(ledgerDir(env)).begin({
+    const ledgerDirectory = ledgerDir(env);
+    ctx = new RunContext(env, label, ledgerDirectory);
+    record = new LedgerWriter(ledgerDirectory).begin({
       operation: spec.operation,
       phase,
       stack: spec.stack,
@@ -37,6 +43,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
       instanceKey: spec.key,
       specHash: specHash(spec),
     });
+    ctx.record = record;
     const handler = phase === 'create' ? op.create : op.destroy;
     if (!handler) {
       record.finish('skipped', { message: 'nothing to undo' });
@@ -61,6 +68,21 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
     process.stderr.write(`cdktf-keyfactor: ${ctx ? ctx.label + ': ' : ''}${phase ?? ''} failed: ${message}\n`);
     return 1;
   }
+}
+
+/**
+ * `report`: prints what the create step recorded. Terraform suppresses the create step's output
+ * when it carries a sensitive variable; this step carries none, so the GUIDs stay visible.
+ */
+function report(spec: OperationSpec, directory: string): number {
+  const hash = specHash(spec);
+  const record = readLedgerDir(directory)
+    .filter((r) => r.phase === 'create' && r.constructPath === spec.path && r.instanceKey === spec.key && r.specHash === hash)
+    .pop();
+  const label = `${spec.operation} ${spec.path}${spec.key ? ` [${spec.key}]` : ''}`;
+  const facts = record ? `${record.outcome}${record.jobIds.length ? `, job ${record.jobIds.join(', ')}` : ''}${record.message ? ` (${record.message})` : ''}` : 'no ledger record found';
+  process.stdout.write(`cdktf-keyfactor: ${label}: ${facts}\n`);
+  return 0;
 }
 
 function parseSpec(raw: string | undefined): OperationSpec {

@@ -1,5 +1,5 @@
 import { RunnerError } from './errors';
-import { SecretRef } from '../core/spec';
+import { SecretRef, variableEnvName } from '../core/spec';
 
 /**
  * Resolves secret references at apply time and remembers every value it handed out, so all
@@ -20,10 +20,13 @@ export class SecretResolver {
     if (ref.source === 'pam') {
       throw new RunnerError(`${where}: a PAM provider reference cannot fill a plain-string field.`);
     }
-    if (ref.source === 'env') {
-      const value = this.env[ref.name];
+    if (ref.source === 'env' || ref.source === 'variable') {
+      const envName = ref.source === 'env' ? ref.name : variableEnvName(ref.name);
+      const value = this.env[envName];
       if (value === undefined || value === '') {
-        throw new RunnerError(`${where}: environment variable ${ref.name} is not set (it holds the secret for this field).`);
+        throw new RunnerError(ref.source === 'env'
+          ? `${where}: environment variable ${ref.name} is not set (it holds the secret for this field).`
+          : `${where}: Terraform variable ${ref.name} is empty; set it with TF_VAR_${ref.name} or a .tfvars file.`);
       }
       this.protect(value);
       return value;
@@ -50,5 +53,9 @@ export function apiSecret(secrets: SecretResolver, ref: SecretRef, where: string
 /** How a secret reference is shown in logs and the ledger. */
 export function describeRef(ref: SecretRef | undefined): string | undefined {
   if (!ref) return undefined;
-  return ref.source === 'env' ? `<secret from env ${ref.name}>` : `<PAM provider ${ref.provider} ${JSON.stringify(ref.parameters)}>`;
+  switch (ref.source) {
+    case 'env': return `<secret from env ${ref.name}>`;
+    case 'variable': return `<secret from variable ${ref.name}>`;
+    case 'pam': return `<PAM provider ${ref.provider} ${JSON.stringify(ref.parameters)}>`;
+  }
 }

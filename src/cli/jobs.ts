@@ -1,0 +1,71 @@
+import { DEFAULT_POLL_INTERVAL_SECONDS, DEFAULT_WAIT_TIMEOUT_SECONDS } from '../core/wait';
+import { KeyfactorClient, settingsFromEnv } from '../runner/client';
+import { RunnerError } from '../runner/errors';
+import { fetchJobStatuses, JobStatus, waitForJobs } from '../runner/job-wait';
+import { SecretResolver } from '../runner/secrets';
+import { OutputsOptions, selectRecords, table } from './outputs';
+
+export interface JobsOptions extends OutputsOptions {
+  readonly wait?: boolean;
+  readonly timeout?: number;
+  readonly interval?: number;
+}
+
+const STATUS = ['Unknown', 'Waiting', 'InProcess', 'Completed', 'Acknowledged', 'CompletedWillRetry'];
+const RESULT = ['Unknown', 'InProcess', 'Success', 'Warning', 'Failure'];
+
+/**
+ * `cdktf-keyfactor jobs`: the current status, from Command's job history, of every job GUID in
+ * the ledger (one JobHistory request per poll for all of them); `--wait` blocks until all are
+ * final. Returns the process exit code: 1 when a job failed or the wait timed out.
+ */
+export async function runJobs(options: JobsOptions, env: NodeJS.ProcessEnv, write: (text: string) => void): Promise<number> {
+  const subjects = new Map<string, string>();
+  for (const r of selectRecords(options)) {
+    for (const id of r.jobIds) subjects.set(id, `${r.constructPath}${r.instanceKey ? ` [${r.instanceKey}]` : ''} (${r.phase})`);
+  }
+  if (subjects.size === 0) {
+    write(options.json ? JSON.stringify({ jobs: [] }) : 'No job GUIDs in the ledger.');
+    return 0;
+  }
+  const secrets = new SecretResolver(env);
+  const client = new KeyfactorClient(settingsFromEnv(env, secrets), secrets);
+  const ids = [...subjects.keys()];
+  let statuses: JobStatus[];
+  let failure: string | undefined;
+  if (options.wait) {
+    try {
+      statuses = (await waitForJobs(
+        client,
+        ids.map((jobId) => ({ jobId, subject: subjects.get(jobId)! })),
+        { mode: 'completion', timeoutSeconds: options.timeout ?? DEFAULT_WAIT_TIMEOUT_SECONDS, pollIntervalSeconds: options.interval ?? DEFAULT_POLL_INTERVAL_SECONDS },
+        (line) => { if (!options.json) write(line); },
+        env,
+      )).statuses;
+    } catch (e) {
+      if (!(e instanceof RunnerError)) throw e;
+      failure = e.message;
+      statuses = await fetchJobStatuses(client, ids, env);
+    }
+  } else {
+    statuses = await fetchJobStatuses(client, ids, env);
+  }
+  const rows = statuses.map((s) => ({
+    jobId: s.jobId,
+    construct: subjects.get(s.jobId)!,
+    state: s.state,
+    status: s.row?.Status !== undefined ? STATUS[s.row.Status] ?? String(s.row.Status) : null,
+    result: s.row?.Result !== undefined ? RESULT[s.row.Result] ?? String(s.row.Result) : null,
+    message: s.row?.Message ?? null,
+    storePath: s.row?.StorePath ?? null,
+    operationEnd: s.row?.OperationEnd ?? null,
+  }));
+  if (options.json) {
+    write(JSON.stringify({ jobs: rows, ...(failure ? { error: failure } : {}) }, null, 2));
+  } else {
+    write(table(['JOB GUID', 'CONSTRUCT', 'STATUS', 'RESULT', 'MESSAGE'],
+      rows.map((r) => [r.jobId, r.construct, r.status ?? 'no history yet', r.result ?? '-', r.message ?? ''])));
+    if (failure) write(`cdktf-keyfactor: ${failure}`);
+  }
+  return failure || statuses.some((s) => s.state === 'failure') ? 1 : 0;
+}
