@@ -25,7 +25,8 @@ const project = new cdktf.ConstructLibraryCdktf({
   // Runtime dependencies are bundled (jsii requires non-jsii deps to be bundled).
   //  axios: the HTTP client mandated for API calls; zod: request/spec schema validation in the
   //  runner and simulator; commander: argument parsing for the `cdktf-keyfactor` CLI.
-  bundledDeps: ['axios@1.21.1', 'zod@4.6.7', 'commander@14.0.3'],
+  //  node-forge: X.509 CA and server certificates for the simulator's HTTPS mode (no dependencies).
+  bundledDeps: ['axios@1.21.1', 'zod@4.6.7', 'commander@14.0.3', 'node-forge@1.4.3'],
   //  esbuild: bundles the apply-time runner into one self-contained file.
   devDeps: ['esbuild@0.28.2', '@cdktf/provider-null@11.0.1', 'cdktf@0.21.0', 'constructs@10.4.2'],
   bin: { 'cdktf-keyfactor': 'lib/cli/main.js' },

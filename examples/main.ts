@@ -1,6 +1,10 @@
 /**
- * Example cdktf app: deploys certificates to stores of Keyfactor Command (or of the bundled
- * simulator: `npx cdktf-keyfactor simulator`). The ids below are the simulator's default seed.
+ * Example cdktf app using every construct against Keyfactor Command (or the bundled simulator:
+ * `npx cdktf-keyfactor simulator`). The ids are the simulator's default seed.
+ *
+ * Apply-time environment (secrets are read by the runner, never synthesized):
+ * API_KEYSTORE_ENTRY_PASSWORD, APP_01_KEYSTORE_PASSWORD, WEB_01_STORE_PASSWORD,
+ * PFX_REPLACEMENT_PASSWORD.
  *
  *   cdktf deploy            # with cdktf-cli, using ../cdktf.json
  *   npm run demo            # starts the simulator, applies this app with terraform, destroys it
@@ -8,6 +12,10 @@
 import { App, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { CertificateDeployment, DayOfWeek, Schedule, Secret } from '../src';
+import { addCertificateStorePasswordExamples } from './certificate-store-password';
+import { addCertificateStoreReenrollmentExamples } from './certificate-store-reenrollment';
+import { addPamLocalEntryExamples } from './pam-local-entry';
+import { addPfxReplacementExamples } from './pfx-replacement';
 
 export const STORES = {
   iisWeb1: '11111111-1111-4111-8111-000000000001',
@@ -43,6 +51,11 @@ export class KeyfactorExampleStack extends TerraformStack {
         },
       ],
     });
+
+    addCertificateStorePasswordExamples(this);
+    addPfxReplacementExamples(this);
+    addPamLocalEntryExamples(this);
+    addCertificateStoreReenrollmentExamples(this);
   }
 }
 

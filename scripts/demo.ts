@@ -25,7 +25,11 @@ async function main(): Promise<void> {
     KEYFACTOR_PASSWORD: user.password,
     KEYFACTOR_DOMAIN: user.domain ?? '',
     KEYFACTOR_LEDGER_DIR: ledger,
-    API_KEYSTORE_ENTRY_PASSWORD: 'demo-keystore-password',
+    // Demo-only secret values: the runner reads them at apply time; none is synthesized.
+    API_KEYSTORE_ENTRY_PASSWORD: 'demo-keystore-entry-password',
+    APP_01_KEYSTORE_PASSWORD: 'demo-app-keystore-password',
+    WEB_01_STORE_PASSWORD: 'demo-web-store-password',
+    PFX_REPLACEMENT_PASSWORD: 'demo-pfx-password',
     TF_IN_AUTOMATION: '1',
     CHECKPOINT_DISABLE: '1',
   };
@@ -47,7 +51,10 @@ async function main(): Promise<void> {
     step('Ledger after destroy');
     console.log(formatOutputs(Ledger.read(ledger), false));
     const jobs = sim.jobs();
-    step(`Done: the simulator created ${jobs.length} orchestrator jobs (${jobs.filter((j) => j.Operation === 'Add').length} Add, ${jobs.filter((j) => j.Operation === 'Remove').length} Remove).`);
+    const count = (op: string) => jobs.filter((j) => j.Operation === op).length;
+    step(`Done: the simulator created ${jobs.length} orchestrator jobs (${count('Add')} Add, ${count('Remove')} Remove, ` +
+      `${count('PfxReplace')} PFX replace, ${count('Reenrollment')} reenrollment), received ` +
+      `${sim.received('PUT', '/CertificateStores/Password').length} store password update(s) and left ${sim.pamEntries(1).length} PAM entries.`);
   } catch (e) {
     failed = true;
     console.error(`demo failed: ${(e as Error).message}`);

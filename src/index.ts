@@ -4,3 +4,7 @@ export { Secret } from './core/secret';
 export * from './constructs/certificate-deployment';
 export * from './ledger';
 export * from './core/wait';
+export * from './constructs/certificate-store-password';
+export * from './constructs/pam-local-entry';
+export * from './constructs/pfx-replacement';
+export * from './constructs/certificate-store-reenrollment';

@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { DEFAULT_LEDGER_DIRECTORY, LEDGER_ENV } from './core/spec';
+import { DEFAULT_LEDGER_DIRECTORY, LEDGER_ENV } from './core/operation-spec';
 import { readLedgerDir } from './runner/ledger';
 
 /** One thing the runner did for one construct (and carrier instance). Never holds a secret. */

@@ -1,9 +1,9 @@
+import { OutputsOptions, selectRecords, table } from './outputs';
 import { DEFAULT_POLL_INTERVAL_SECONDS, DEFAULT_WAIT_TIMEOUT_SECONDS } from '../core/wait';
 import { KeyfactorClient, settingsFromEnv } from '../runner/client';
 import { RunnerError } from '../runner/errors';
 import { fetchJobStatuses, JobStatus, waitForJobs } from '../runner/job-wait';
 import { SecretResolver } from '../runner/secrets';
-import { OutputsOptions, selectRecords, table } from './outputs';
 
 export interface JobsOptions extends OutputsOptions {
   readonly wait?: boolean;

@@ -43,8 +43,17 @@ export function buildProgram(): Command {
     .description('run the Keyfactor Command simulator on loopback until interrupted')
     .option('--port <port>', 'port to listen on (0 picks a free one)', parsePort, 8080)
     .option('--seed <file>', 'JSON seed file with users, tokens, orchestrators, stores, certificates, PAM providers')
+    .option('--tls', 'serve HTTPS with a CA generated at start')
+    .option('--tls-hostname <names...>', 'with --tls: names the server certificate is issued for (default localhost 127.0.0.1)')
+    .option('--ca-out <file>', 'with --tls: write the generated CA certificate (PEM) to this file')
     .action(async (opts) => {
-      await runSimulator({ port: opts.port, seedFile: opts.seed });
+      await runSimulator({
+        port: opts.port,
+        seedFile: opts.seed,
+        tls: !!opts.tls || !!opts.tlsHostname,
+        tlsHostname: opts.tlsHostname,
+        caOut: opts.caOut,
+      });
     });
   return program;
 }

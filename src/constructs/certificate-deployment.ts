@@ -1,10 +1,10 @@
 import { TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
-import { Carrier, KeyfactorDefaults } from '../core/carrier';
-import { carrierAddress, renderCarrier, specIdentity } from '../core/render-carrier';
+import { Carrier } from '../core/carrier';
+import { CertificateDeploymentSpec, DeploymentStoreSpec, JobWaitSpec, SecretRef, specHash, SPEC_VERSION } from '../core/operation-spec';
+import { carrierAddress, renderCarrier, resolveWait, specIdentity } from '../core/render-carrier';
 import { Schedule } from '../core/schedule';
 import { Secret, secretProblem } from '../core/secret';
-import { CertificateDeploymentSpec, DeploymentStoreSpec, JobWaitSpec, SecretRef, specHash, SPEC_VERSION } from '../core/spec';
 import { show, Validator } from '../core/validation';
 import { WaitPolicy, WaitSpec } from '../core/wait';
 
@@ -100,8 +100,7 @@ export class CertificateDeployment extends Construct {
   constructor(scope: Construct, id: string, props: CertificateDeploymentProps) {
     super(scope, id);
     const v = new Validator(this, 'CertificateDeployment');
-    const policy = props?.wait ?? KeyfactorDefaults.of(this).wait ?? WaitPolicy.noWait();
-    const wait = policy instanceof WaitPolicy ? policy._render(v, 'wait') : (v.fail('wait', 'must be a WaitPolicy'), undefined);
+    const wait = resolveWait(this, v, props?.wait);
     const specs = validate(v, props ?? ({} as CertificateDeploymentProps), { ...specIdentity(this), wait });
     v.throwIfAny();
     this.storeIds = Object.keys(specs);

@@ -3,7 +3,9 @@ import * as path from 'path';
 import { App, AssetType, DataResource, ITerraformDependable, TerraformAsset, TerraformIterator, TerraformResource, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { Carrier, CarrierType, KeyfactorDefaults } from './carrier';
-import { canonicalJson, DEFAULT_LEDGER_DIRECTORY, DEFAULT_LEDGER_ENV, SPEC_ENV, specHash, SpecBase, variableEnvName, variableRefs } from './spec';
+import { canonicalJson, DEFAULT_LEDGER_DIRECTORY, DEFAULT_LEDGER_ENV, SPEC_ENV, specHash, SpecBase, variableEnvName, variableRefs } from './operation-spec';
+import { Validator } from './validation';
+import { WaitPolicy, WaitSpec } from './wait';
 
 /** The runner bundle built by `npm run compile` (esbuild). Same path from src/ and lib/. */
 export const RUNNER_BUNDLE = path.resolve(__dirname, '..', '..', 'bundle', 'runner.cjs');
@@ -126,4 +128,14 @@ export function carrierAddress(resource: TerraformResource, key?: string): strin
 /** Stack name and construct path of a construct, for its spec. */
 export function specIdentity(scope: Construct): { stack: string; path: string } {
   return { stack: TerraformStack.of(scope).node.id, path: scope.node.path };
+}
+
+/** The wait policy in force for a construct (its prop, else the scope's defaults, else noWait), validated. */
+export function resolveWait(scope: Construct, v: Validator, wait: WaitPolicy | undefined): WaitSpec | undefined {
+  const policy = wait ?? KeyfactorDefaults.of(scope).wait ?? WaitPolicy.noWait();
+  if (!(policy instanceof WaitPolicy)) {
+    v.fail('wait', 'must be a WaitPolicy, e.g. WaitPolicy.forCompletion()');
+    return undefined;
+  }
+  return policy._render(v, 'wait');
 }

@@ -1,4 +1,4 @@
-import { KeyfactorSchedule } from './spec';
+import { KeyfactorSchedule } from './operation-spec';
 import { Validator } from './validation';
 
 /** Day of the week, numbered as Keyfactor (and .NET's System.DayOfWeek) number them. */

@@ -1,5 +1,5 @@
 import { TerraformVariable } from 'cdktf';
-import { SecretRef } from './spec';
+import { SecretRef } from './operation-spec';
 
 /**
  * A secret the apply-time runner reads itself, so its value never appears in `cdk.tf.json`,

@@ -1,8 +1,8 @@
-import { JobWaitSpec } from '../core/spec';
 import { OperationModule } from './context';
 import { RunnerError } from './errors';
 import { notDueReason, waitForJobs, WaitTarget } from './job-wait';
 import { readLedgerDir } from './ledger';
+import { JobWaitSpec } from '../core/operation-spec';
 
 /**
  * The `JobWait` step: after all of a construct's carrier instances ran in this apply, wait for

@@ -2,7 +2,7 @@ import { OperationModule, RunContext } from './context';
 import { KeyfactorApiError } from './errors';
 import { waitForJobs } from './job-wait';
 import { apiSecret, describeRef } from './secrets';
-import { CertificateDeploymentSpec } from '../core/spec';
+import { CertificateDeploymentSpec } from '../core/operation-spec';
 import { GUID } from '../core/validation';
 
 /** POST /CertificateStores/Certificates/Add on create, Remove on destroy. */

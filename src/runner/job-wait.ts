@@ -3,24 +3,14 @@
  * construct's job GUIDs (`JobId -eq "a" OR JobId -eq "b" ...`), split into several requests
  * only when the query string would get too long for the server, and paged.
  */
-import type { KeyfactorSchedule } from '../core/spec';
-import type { WaitSpec } from '../core/wait';
 import { KeyfactorClient } from './client';
+import type { RunContext } from './context';
 import { RunnerError } from './errors';
+import { JobHistoryRow, queryJobHistory } from './job-history';
+import type { KeyfactorSchedule } from '../core/operation-spec';
+import type { WaitSpec } from '../core/wait';
 
-/** JobHistoryResponse fields the waiter reads (exact API casing). */
-export interface JobHistoryRow {
-  readonly JobHistoryId?: number;
-  readonly JobId?: string;
-  readonly JobType?: string | null;
-  readonly Status?: number;
-  readonly Result?: number;
-  readonly Message?: string | null;
-  readonly StorePath?: string | null;
-  readonly ClientMachine?: string | null;
-  readonly OperationStart?: string;
-  readonly OperationEnd?: string | null;
-}
+export type { JobHistoryRow };
 
 export type JobState = 'pending' | 'retrying' | 'success' | 'warning' | 'failure' | 'unknown';
 
@@ -72,20 +62,17 @@ export async function fetchJobStatuses(client: KeyfactorClient, jobIds: string[]
   const newest = new Map<string, JobHistoryRow>();
   for (const query of jobIdQueries(jobIds, maxQueryLength(env))) {
     for (let page = 1; ; page++) {
-      const res = await client.request<JobHistoryRow[]>('GET', '/OrchestratorJobs/JobHistory', {
-        query: { QueryString: query, PageReturned: page, ReturnLimit: PAGE_SIZE, SortField: 'JobHistoryId', SortAscending: 0 },
+      const { rows, totalCount } = await queryJobHistory(client, query, {
+        pageReturned: page, returnLimit: PAGE_SIZE, sortField: 'JobHistoryId', sortAscending: false,
       });
-      if (!Array.isArray(res.data)) throw new RunnerError(`GET /OrchestratorJobs/JobHistory: expected a list, got ${typeof res.data}`);
-      for (const row of res.data) {
+      for (const row of rows) {
         const id = row.JobId?.toLowerCase();
         if (!id) continue;
         const seen = newest.get(id);
         // A job can have several history rows (one per run or retry): the newest one counts.
         if (!seen || (row.JobHistoryId ?? 0) > (seen.JobHistoryId ?? 0)) newest.set(id, row);
       }
-      const total = Number(res.headers['x-total-count']);
-      const fetched = page * PAGE_SIZE;
-      if (res.data.length < PAGE_SIZE || (Number.isFinite(total) && fetched >= total)) break;
+      if (rows.length < PAGE_SIZE || (totalCount !== undefined && page * PAGE_SIZE >= totalCount)) break;
     }
   }
   return jobIds.map((jobId) => {
@@ -172,4 +159,26 @@ export async function waitForJobs(
     // The last poll happens at the deadline, so a job finishing just in time still counts.
     await new Promise((r) => setTimeout(r, Math.min(policy.pollIntervalSeconds * 1000, Math.max(0, deadline - Date.now()))));
   }
+}
+
+/**
+ * Waits for `targets` when the construct's wait policy asks for it and the jobs are due now
+ * (see notDueReason). Returns the warnings to report; throws on failure or timeout.
+ */
+export async function waitIfAsked(
+  ctx: RunContext,
+  wait: WaitSpec | undefined,
+  targets: WaitTarget[],
+  schedule?: KeyfactorSchedule,
+): Promise<string[]> {
+  if (wait?.mode !== 'completion' || targets.length === 0) return [];
+  const notDue = notDueReason(schedule);
+  if (notDue) {
+    ctx.log(notDue);
+    return [];
+  }
+  ctx.log(`waiting up to ${wait.timeoutSeconds}s for ${targets.length} job(s), polling every ${wait.pollIntervalSeconds}s`);
+  const { statuses, warnings } = await waitForJobs(ctx.client, targets, wait, (l) => ctx.log(l), ctx.env);
+  ctx.log(`all ${statuses.length} job(s) completed`);
+  return warnings;
 }

@@ -10,14 +10,22 @@
 import * as path from 'path';
 import { awaitJobs } from './await-jobs';
 import { certificateDeployment } from './certificate-deployment';
+import { certificateStorePassword } from './certificate-store-password';
+import { certificateStoreReenrollment } from './certificate-store-reenrollment';
 import { OperationModule, RunContext } from './context';
 import { RunnerError } from './errors';
 import { LedgerHandle, LedgerWriter, readLedgerDir } from './ledger';
-import { DEFAULT_LEDGER_DIRECTORY, DEFAULT_LEDGER_ENV, LEDGER_ENV, OperationSpec, SPEC_ENV, SPEC_VERSION, specHash } from '../core/spec';
+import { pamLocalEntry } from './pam-local-entry';
+import { pfxReplacement } from './pfx-replacement';
+import { DEFAULT_LEDGER_DIRECTORY, DEFAULT_LEDGER_ENV, LEDGER_ENV, OperationSpec, SPEC_ENV, SPEC_VERSION, specHash } from '../core/operation-spec';
 
 const OPERATIONS: Record<string, OperationModule<any>> = {
   CertificateDeployment: certificateDeployment,
   JobWait: awaitJobs,
+  CertificateStorePassword: certificateStorePassword,
+  PfxReplacement: pfxReplacement,
+  PamLocalEntry: pamLocalEntry,
+  CertificateStoreReenrollment: certificateStoreReenrollment,
 };
 
 export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {

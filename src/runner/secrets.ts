@@ -1,5 +1,5 @@
 import { RunnerError } from './errors';
-import { SecretRef, variableEnvName } from '../core/spec';
+import { SecretRef, variableEnvName } from '../core/operation-spec';
 
 /**
  * Resolves secret references at apply time and remembers every value it handed out, so all

@@ -1,4 +1,5 @@
-import type { SeedUser, SimulatorSeed } from './seed';
+import type { SeedUser } from './seed';
+import type { SimulatorState } from './state';
 
 function basicMatches(encoded: string, users: SeedUser[]): boolean {
   const decoded = Buffer.from(encoded.trim(), 'base64').toString('utf8');
@@ -15,17 +16,27 @@ function basicMatches(encoded: string, users: SeedUser[]): boolean {
     && (user.domain ? user.domain.toLowerCase() === domain : domain === undefined));
 }
 
+export type AuthOutcome = 'ok' | 'denied' | 'expired';
+
+/** A seeded token, or an unexpired access token from the token endpoint. */
+function tokenOutcome(token: string, state: SimulatorState, now: number): AuthOutcome {
+  if (state.seed.tokens.includes(token)) return 'ok';
+  const issued = state.accessTokens.get(token);
+  if (!issued) return 'denied';
+  return now < issued.expiresAt ? 'ok' : 'expired';
+}
+
 /**
  * Checks the Authorization header: `Basic base64(DOMAIN\user:pass)` (or
  * `user:pass` for a user without a domain), `Bearer <token>`, or the bare
  * token ("Prefixing with Bearer is not required", says the spec).
  */
-export function isAuthorized(header: string | undefined, seed: SimulatorSeed): boolean {
-  if (!header) return false;
+export function authorize(header: string | undefined, state: SimulatorState, now: number): AuthOutcome {
+  if (!header) return 'denied';
   const value = header.trim();
   const parts = /^(\S+)\s+(\S.*)$/.exec(value);
   const scheme = parts?.[1].toLowerCase();
-  if (parts && scheme === 'basic') return basicMatches(parts[2], seed.users);
-  if (parts && scheme === 'bearer') return seed.tokens.includes(parts[2].trim());
-  return seed.tokens.includes(value);
+  if (parts && scheme === 'basic') return basicMatches(parts[2], state.seed.users) ? 'ok' : 'denied';
+  if (parts && scheme === 'bearer') return tokenOutcome(parts[2].trim(), state, now);
+  return tokenOutcome(value, state, now);
 }

@@ -9,6 +9,8 @@ const AGENT_2 = '22222222-2222-4222-8222-000000000002';
  * and tests can refer to them:
  *
  * - Basic auth `KEYFACTOR\admin` / `simulator-password`; Bearer `simulator-token`.
+ * - OAuth client `terraform` / `simulator-client-secret` (any scope, any audience)
+ *   at POST /oauth2/token; its access tokens are accepted as Bearer.
  * - Stores 11111111-1111-4111-8111-00000000000N (N = 1..6): 4 always fails its
  *   jobs, 5 fails PFX replacement, 6 does not support reenrollment.
  * - Certificate 1 is in stores 1 and 5 (alias `www`); certificate 2 is in store 2
@@ -101,4 +103,5 @@ export const DEFAULT_SEED: SimulatorSeed = {
     { Id: 1, Name: 'Command Secret Provider', local: true },
     { Id: 2, Name: 'Remote Vault', local: false },
   ],
+  oauthClients: [{ clientId: 'terraform', clientSecret: 'simulator-client-secret' }],
 };

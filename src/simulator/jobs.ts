@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { dueAt, JobPhase, jobPhase, JobResult, JobStatus } from './job-timing';
+import { dueAt, JobPhase, JobPlan, JobResult, JobStatus, runPhase, runStartedAt, runVisibleAt, visibleRuns } from './job-timing';
 import type { SeedStore } from './seed';
 import type { SimulatorState } from './state';
 import type { SimulatedJob } from './types';
@@ -14,13 +14,34 @@ export interface NewJob {
   Schedule: KeyfactorSchedule;
 }
 
+/** The request that created a job (for duplicate detection). */
+export interface JobOrigin {
+  /** Sequence number of the request since the simulator started. */
+  requestId: number;
+  /** The request body as sent. */
+  body: string;
+}
+
+/** What createJob needs from a route's context. */
+export interface JobContext {
+  state: SimulatorState;
+  now: number;
+  origin?: JobOrigin;
+}
+
 export interface JobRecord extends NewJob {
   JobId: string;
+  /** JobHistoryId of the first run. */
   JobHistoryId: number;
+  /** JobHistoryId of each run that has a row so far (index = run). */
+  historyIds: number[];
   AgentMachine: string;
   createdAt: number;
   /** When the job becomes due; null for recurring schedules (stays Waiting). */
   due: number | null;
+  /** Durations, retries and outcome, fixed at creation. */
+  plan: JobPlan;
+  origin: JobOrigin | null;
   /** Whether its inventory change has been applied. */
   applied: boolean;
 }
@@ -41,27 +62,39 @@ export interface JobHistoryRow {
   ClientMachine: string;
 }
 
-export function createJob(state: SimulatorState, job: NewJob, now: number): JobRecord {
+export function createJob(ctx: JobContext, job: NewJob): JobRecord {
+  const id = ctx.state.nextJobHistoryId++;
   const record: JobRecord = {
     ...job,
     JobId: randomUUID(),
-    JobHistoryId: state.nextJobHistoryId++,
-    AgentMachine: state.orchestratorOf(job.store).ClientMachine,
-    createdAt: now,
-    due: dueAt(job.Schedule, now),
+    JobHistoryId: id,
+    historyIds: [id],
+    AgentMachine: ctx.state.orchestratorOf(job.store).ClientMachine,
+    createdAt: ctx.now,
+    due: dueAt(job.Schedule, ctx.now),
+    plan: ctx.state.jobPlanFor(job.store),
+    origin: ctx.origin ?? null,
     applied: false,
   };
-  state.jobs.push(record);
+  ctx.state.jobs.push(record);
   return record;
 }
 
-export function phaseOf(state: SimulatorState, job: JobRecord, now: number): JobPhase {
-  return jobPhase(job.due, job.store.failJobs === true, now, state.timing);
+/** The phase of the job's newest run. */
+export function phaseOf(job: JobRecord, now: number): JobPhase {
+  return runPhase(job.due, job.plan, job.historyIds.length - 1, now);
+}
+
+/** Realistic orchestrator errors. // [INFER] wording, modelled on .NET WebException text */
+function failureMessage(job: JobRecord): string {
+  return job.plan.failMessage ?? `Unable to connect to the remote server at ${job.store.ClientMachine}: access denied`;
 }
 
 function messageOf(job: JobRecord, phase: JobPhase): string | null {
-  if (phase.Result !== JobResult.Failure) return null;
-  return `Simulated failure: the orchestrator could not complete the ${job.Operation} job on '${job.store.ClientMachine}' (${job.store.Storepath}).`;
+  if (phase.Status === JobStatus.CompletedWillRetry) {
+    return `Retrying: ${job.plan.failMessage ?? `Unable to connect to the remote server at ${job.store.ClientMachine}: the operation has timed out`}`;
+  }
+  return phase.Result === JobResult.Failure ? failureMessage(job) : null;
 }
 
 /** Applies the inventory change of a successful job. */
@@ -90,11 +123,23 @@ function applyJob(state: SimulatorState, job: JobRecord): void {
   }
 }
 
-/** Applies, in completion order, the inventory changes of jobs that have succeeded by `now`. */
+/** Gives JobHistoryIds to retry runs that have started by `now`, in the order they started. */
+function openRuns(state: SimulatorState, now: number): void {
+  const opened: { job: JobRecord; run: number; at: number }[] = [];
+  for (const job of state.jobs) {
+    const runs = visibleRuns(job.due, job.plan, now);
+    for (let run = job.historyIds.length; run < runs; run++) opened.push({ job, run, at: runVisibleAt(job.due, job.plan, run)! });
+  }
+  opened.sort((a, b) => a.at - b.at || a.job.JobHistoryId - b.job.JobHistoryId || a.run - b.run);
+  for (const { job } of opened) job.historyIds.push(state.nextJobHistoryId++);
+}
+
+/** Opens retry runs, then applies, in completion order, the inventory changes of jobs that have succeeded by `now`. */
 export function settleJobs(state: SimulatorState, now: number): void {
+  openRuns(state, now);
   const done = state.jobs
     .filter((job) => !job.applied)
-    .map((job) => ({ job, phase: phaseOf(state, job, now) }))
+    .map((job) => ({ job, phase: phaseOf(job, now) }))
     .filter(({ phase }) => phase.Status === JobStatus.Completed)
     .sort((a, b) => a.phase.completedAt! - b.phase.completedAt! || a.job.JobHistoryId - b.job.JobHistoryId);
   for (const { job, phase } of done) {
@@ -103,27 +148,31 @@ export function settleJobs(state: SimulatorState, now: number): void {
   }
 }
 
-export function jobHistoryRow(state: SimulatorState, job: JobRecord, now: number): JobHistoryRow {
-  const phase = phaseOf(state, job, now);
-  return {
-    JobHistoryId: job.JobHistoryId,
-    AgentMachine: job.AgentMachine,
-    JobId: job.JobId,
-    Schedule: job.Schedule,
-    JobType: job.JobType,
-    // OperationStart is when the job is due (creation time for Immediate). // [INFER]
-    OperationStart: new Date(job.due ?? job.createdAt).toISOString(),
-    OperationEnd: phase.completedAt === null ? null : new Date(phase.completedAt).toISOString(),
-    Message: messageOf(job, phase),
-    Result: phase.Result,
-    Status: phase.Status,
-    StorePath: job.store.Storepath,
-    ClientMachine: job.store.ClientMachine,
-  };
+/** One JobHistory row per run of the job (call settleJobs first). */
+export function jobHistoryRows(job: JobRecord, now: number): JobHistoryRow[] {
+  return job.historyIds.map((historyId, run) => {
+    const phase = runPhase(job.due, job.plan, run, now);
+    // OperationStart is when the run starts (creation time for Immediate). // [INFER]
+    const started = runStartedAt(job.due, job.plan, run) ?? job.createdAt;
+    return {
+      JobHistoryId: historyId,
+      AgentMachine: job.AgentMachine,
+      JobId: job.JobId,
+      Schedule: job.Schedule,
+      JobType: job.JobType,
+      OperationStart: new Date(started).toISOString(),
+      OperationEnd: phase.completedAt === null ? null : new Date(phase.completedAt).toISOString(),
+      Message: messageOf(job, phase),
+      Result: phase.Result,
+      Status: phase.Status,
+      StorePath: job.store.Storepath,
+      ClientMachine: job.store.ClientMachine,
+    };
+  });
 }
 
-export function simulatedJob(state: SimulatorState, job: JobRecord, now: number): SimulatedJob {
-  const phase = phaseOf(state, job, now);
+export function simulatedJob(job: JobRecord, now: number): SimulatedJob {
+  const phase = phaseOf(job, now);
   return {
     JobId: job.JobId,
     JobType: job.JobType,
@@ -139,5 +188,6 @@ export function simulatedJob(state: SimulatorState, job: JobRecord, now: number)
     Status: phase.Status,
     Result: phase.Result,
     Message: messageOf(job, phase),
+    historyIds: [...job.historyIds],
   };
 }

@@ -16,6 +16,22 @@ const orchestratorSchema = z.object({
   ClientMachine: name,
 });
 
+const durationMs = z.number().min(0).max(86_400_000);
+
+/** How a store's jobs behave; set in the seed or at run time with setStoreBehaviour. */
+export const storeBehaviourSchema = z.object({
+  /** Every job on this store ends with Result 4 (Failure) and a Message. */
+  failJobs: z.boolean().optional(),
+  /** POST /Enrollment/PFX/Replace lists this store in FailedStores. */
+  failReplace: z.boolean().optional(),
+  /** Overrides the simulator's jobTiming for jobs on this store. */
+  jobDurationMs: z.object({ waitingMs: durationMs.optional(), inProcessMs: durationMs.optional() }).optional(),
+  /** Runs that end CompletedWillRetry (Status 5) before the final run. */
+  retriesBeforeSuccess: z.int().min(0).max(100).optional(),
+  /** Message of a failed job (and, after "Retrying: ", of retried runs). */
+  failMessage: z.string().min(1).optional(),
+});
+
 const storeSchema = z.object({
   Id: guid,
   ClientMachine: name,
@@ -23,12 +39,19 @@ const storeSchema = z.object({
   AgentId: guid,
   CertStoreType: z.int(),
   DisplayName: z.string().optional(),
-  /** Every job on this store ends with Result 4 (Failure) and a Message. */
-  failJobs: z.boolean().optional(),
-  /** POST /Enrollment/PFX/Replace lists this store in FailedStores. */
-  failReplace: z.boolean().optional(),
   /** Defaults to true. When false, POST /CertificateStores/Reenrollment is refused. */
   reenrollmentSupported: z.boolean().optional(),
+  ...storeBehaviourSchema.shape,
+});
+
+/** A client of the OAuth 2 token endpoint (client credentials grant). */
+const oauthClientSchema = z.object({
+  clientId: name,
+  clientSecret: name,
+  /** Scopes the client may ask for; when absent any scope is granted. */
+  scopes: z.array(name).optional(),
+  /** When set, a request naming another audience is refused. */
+  audience: name.optional(),
 });
 
 const certificateSchema = z.object({
@@ -52,6 +75,7 @@ export const simulatorSeedSchema = z.object({
   stores: z.array(storeSchema),
   certificates: z.array(certificateSchema),
   pamProviders: z.array(pamProviderSchema),
+  oauthClients: z.array(oauthClientSchema).optional(),
 }).superRefine((seed, ctx) => {
   const problem = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
   const duplicates = (values: (string | number)[], path: (index: number) => (string | number)[], label: string) => {
@@ -67,6 +91,7 @@ export const simulatorSeedSchema = z.object({
   duplicates(seed.stores.map((s) => s.Id), (i) => ['stores', i, 'Id'], 'store Id');
   duplicates(seed.certificates.map((c) => c.Id), (i) => ['certificates', i, 'Id'], 'certificate Id');
   duplicates(seed.pamProviders.map((p) => p.Id), (i) => ['pamProviders', i, 'Id'], 'PAM provider Id');
+  duplicates((seed.oauthClients ?? []).map((c) => c.clientId), (i) => ['oauthClients', i, 'clientId'], 'clientId');
 
   const agents = new Set(seed.orchestrators.map((o) => o.AgentId.toLowerCase()));
   seed.stores.forEach((store, i) => {
@@ -96,6 +121,8 @@ export type SeedOrchestrator = SimulatorSeed['orchestrators'][number];
 export type SeedStore = SimulatorSeed['stores'][number];
 export type SeedCertificate = SimulatorSeed['certificates'][number];
 export type SeedPamProvider = SimulatorSeed['pamProviders'][number];
+export type SeedOAuthClient = NonNullable<SimulatorSeed['oauthClients']>[number];
+export type StoreBehaviour = z.input<typeof storeBehaviourSchema>;
 
 /** Validates a seed object; throws an Error naming every bad field. */
 export function parseSeed(value: unknown, source = 'seed'): SimulatorSeed {

@@ -1,12 +1,15 @@
 /**
- * The request pipeline: record -> base path -> auth -> required headers ->
- * api version -> route. Nothing here writes to stdout/stderr: requests carry
- * secrets.
+ * The request pipeline: record -> fault decision -> token endpoint or
+ * (base path -> auth -> required headers -> api version -> route). Nothing
+ * here writes to stdout/stderr: requests carry secrets.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isAuthorized } from './auth';
+import { authorize } from './auth';
+import { faultReply, TextReply, truncatedJson } from './fault-replies';
+import type { FaultInjector, FaultKind } from './faults';
 import { ApiError, badRequest, errorReply, ErrorCode, notFound, QueryParams, Reply } from './http';
-import { settleJobs } from './jobs';
+import { JobOrigin, settleJobs } from './jobs';
+import { issueToken } from './oauth';
 import { findRoute } from './routes';
 import type { SimulatorState } from './state';
 import type { RecordedRequest } from './types';
@@ -19,7 +22,14 @@ export interface ServerConfig {
   state: SimulatorState;
   apiPath: string;
   requests: RecordedRequest[];
+  faults: FaultInjector;
+  /** Path of the OAuth 2 token endpoint, outside the api base. */
+  tokenPath: string;
+  tokenLifetimeSeconds: number;
 }
+
+/** Faults that answer (or hang up) without the request being processed. */
+const UNPROCESSED: FaultKind[] = ['status503', 'status429', 'status502', 'status504', 'resetBeforeProcessing', 'htmlError'];
 
 function firstHeader(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
@@ -38,8 +48,10 @@ function readBody(req: IncomingMessage): Promise<string | null> {
   });
 }
 
-function recordedBody(text: string): unknown {
+/** JSON bodies parsed, form bodies as an object, anything else as text. */
+function recordedBody(text: string, contentType: string | undefined): unknown {
   if (text === '') return undefined;
+  if (/^\s*application\/x-www-form-urlencoded/i.test(contentType ?? '')) return Object.fromEntries(new URLSearchParams(text));
   try {
     return JSON.parse(text);
   } catch {
@@ -56,6 +68,11 @@ export function relativePath(pathname: string, apiPath: string): string | null {
   return pathname.slice(base.length);
 }
 
+function isTokenPath(pathname: string, tokenPath: string): boolean {
+  const normalize = (path: string) => `/${path.replace(/^\/+|\/+$/g, '')}`.toLowerCase();
+  return normalize(pathname) === normalize(tokenPath);
+}
+
 function checkHeaders(req: IncomingMessage): void {
   const requestedWith = firstHeader(req.headers['x-keyfactor-requested-with']);
   if (!requestedWith || !REQUESTED_WITH.includes(requestedWith.trim().toLowerCase())) {
@@ -68,13 +85,21 @@ function checkHeaders(req: IncomingMessage): void {
     `The requested API version '${version}' is not supported for this resource (x-keyfactor-api-version); supported: 1.0.`);
 }
 
-function dispatch(config: ServerConfig, req: IncomingMessage, url: URL, body: RawBody, now: number): Reply {
+function dispatch(config: ServerConfig, req: IncomingMessage, url: URL, body: RawBody, now: number, origin: JobOrigin): Reply {
   const method = req.method ?? 'GET';
+  if (isTokenPath(url.pathname, config.tokenPath)) {
+    const request = { method, authorization: firstHeader(req.headers.authorization), body, now };
+    return issueToken(config.state, request, config.tokenLifetimeSeconds);
+  }
   const relative = relativePath(url.pathname, config.apiPath);
   if (relative === null) throw notFound(`No resource found at '${url.pathname}'.`); // [INFER]
-  if (!isAuthorized(firstHeader(req.headers.authorization), config.state.seed)) {
-    // Command sends no JSON body with 401. // [INFER] header
-    return { status: 401, headers: { 'www-authenticate': 'Basic realm="Keyfactor", Bearer' } };
+  const auth = authorize(firstHeader(req.headers.authorization), config.state, now);
+  if (auth !== 'ok') {
+    // Command sends no JSON body with 401; an expired token is named the way ASP.NET's JwtBearer does. // [INFER] header
+    const challenge = auth === 'expired'
+      ? 'Bearer error="invalid_token", error_description="The token expired"'
+      : 'Basic realm="Keyfactor", Bearer';
+    return { status: 401, headers: { 'www-authenticate': challenge } };
   }
   checkHeaders(req);
   let decoded: string;
@@ -89,10 +114,23 @@ function dispatch(config: ServerConfig, req: IncomingMessage, url: URL, body: Ra
     throw new ApiError(405, ErrorCode.notSupported, `The requested resource does not support http method '${method}'.`); // [INFER]
   }
   settleJobs(config.state, now);
-  return match.route.handler({ state: config.state, params: match.params, query: new QueryParams(url.searchParams), body, now });
+  const query = new QueryParams(url.searchParams);
+  return match.route.handler({ state: config.state, params: match.params, query, body, now, origin });
+}
+
+/** Dispatch with errors turned into Command's error body. */
+function processRequest(config: ServerConfig, req: IncomingMessage, url: URL, body: RawBody, now: number, origin: JobOrigin): Reply {
+  try {
+    return dispatch(config, req, url, body, now, origin);
+  } catch (err) {
+    return err instanceof ApiError
+      ? errorReply(err)
+      : errorReply(new ApiError(500, ErrorCode.internal, `Simulator error: ${(err as Error).message}`));
+  }
 }
 
 function send(res: ServerResponse, reply: Reply): void {
+  if (res.destroyed) return;
   for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
   if (reply.body === undefined) {
     res.setHeader('content-length', '0');
@@ -105,44 +143,78 @@ function send(res: ServerResponse, reply: Reply): void {
   res.writeHead(reply.status).end(payload);
 }
 
+function sendText(res: ServerResponse, reply: TextReply): void {
+  if (res.destroyed) return;
+  const payload = Buffer.from(reply.text, 'utf8');
+  for (const [name, value] of Object.entries(reply.headers)) res.setHeader(name, value);
+  res.setHeader('content-length', String(payload.length));
+  res.writeHead(reply.status).end(payload);
+}
+
+/** Waits without keeping the process alive (a stopped simulator must not linger). */
+function delay(ms: number): Promise<void> {
+  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms).unref()) : Promise.resolve();
+}
+
+async function handle(config: ServerConfig, req: IncomingMessage, res: ServerResponse, requestId: number): Promise<void> {
+  const received = new Date();
+  const url = new URL(req.url ?? '/', 'http://simulator.invalid');
+  const record: RecordedRequest = {
+    method: req.method ?? 'GET',
+    path: url.pathname,
+    query: Object.fromEntries(url.searchParams),
+    rawQuery: url.search.replace(/^\?/, ''),
+    headers: { ...req.headers },
+    body: undefined,
+    status: 0,
+    at: received.toISOString(),
+  };
+  config.requests.push(record);
+  const decision = config.faults.decide(record.method, url.pathname);
+  if (decision.recorded) record.fault = decision.recorded;
+  const hangUp = () => {
+    record.status = 0;
+    res.destroy();
+  };
+
+  let text: string | null;
+  try {
+    text = await readBody(req);
+  } catch {
+    record.status = 400;
+    res.destroy();
+    return;
+  }
+  const contentType = firstHeader(req.headers['content-type']);
+  if (text !== null) record.body = recordedBody(text, contentType);
+
+  const kind = decision.rule?.kind;
+  if (kind && UNPROCESSED.includes(kind)) {
+    await delay(decision.latencyMs);
+    if (kind === 'resetBeforeProcessing') return hangUp();
+    const reply = faultReply(decision.rule!);
+    record.status = reply.status;
+    return sendText(res, reply);
+  }
+
+  const reply = text === null
+    ? errorReply(new ApiError(413, ErrorCode.tooLarge, 'The request body is too large.'))
+    : processRequest(config, req, url, { text, contentType }, received.getTime(), { requestId, body: text });
+  // Latency delays the response, not the processing: a client that gives up has still acted.
+  await delay(decision.latencyMs);
+  if (kind === 'resetAfterProcessing') return hangUp();
+  if (kind === 'malformedJson') {
+    record.status = 200;
+    return sendText(res, { status: 200, headers: { 'content-type': 'application/json; charset=utf-8' }, text: truncatedJson(reply.body) });
+  }
+  record.status = reply.status;
+  send(res, reply);
+}
+
 /** Builds the node:http request listener. */
 export function createHandler(config: ServerConfig): (req: IncomingMessage, res: ServerResponse) => void {
+  let requests = 0;
   return (req, res) => {
-    const received = new Date();
-    const url = new URL(req.url ?? '/', 'http://simulator.invalid');
-    const record: RecordedRequest = {
-      method: req.method ?? 'GET',
-      path: url.pathname,
-      query: Object.fromEntries(url.searchParams),
-      rawQuery: url.search.replace(/^\?/, ''),
-      headers: { ...req.headers },
-      body: undefined,
-      status: 0,
-      at: received.toISOString(),
-    };
-    config.requests.push(record);
-
-    const respond = (reply: Reply) => {
-      record.status = reply.status;
-      send(res, reply);
-    };
-    readBody(req).then((text) => {
-      if (text === null) {
-        respond(errorReply(new ApiError(413, ErrorCode.tooLarge, 'The request body is too large.')));
-        return;
-      }
-      record.body = recordedBody(text);
-      const body: RawBody = { text, contentType: firstHeader(req.headers['content-type']) };
-      try {
-        respond(dispatch(config, req, url, body, received.getTime()));
-      } catch (err) {
-        respond(err instanceof ApiError
-          ? errorReply(err)
-          : errorReply(new ApiError(500, ErrorCode.internal, `Simulator error: ${(err as Error).message}`)));
-      }
-    }, () => {
-      record.status = 400;
-      res.destroy();
-    });
+    handle(config, req, res, ++requests).catch(() => res.destroy());
   };
 }

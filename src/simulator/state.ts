@@ -1,13 +1,20 @@
 import { badRequest } from './http';
-import type { JobTiming } from './job-timing';
+import type { JobPlan, JobTiming } from './job-timing';
 import type { JobRecord } from './jobs';
-import type { SeedCertificate, SeedOrchestrator, SeedPamProvider, SeedStore, SimulatorSeed } from './seed';
+import type { SeedCertificate, SeedOrchestrator, SeedPamProvider, SeedStore, SimulatorSeed, StoreBehaviour } from './seed';
 
 /** A certificate installed in a store under an alias (the inventory). */
 export interface CertificateLocation {
   storeId: string;
   alias: string;
   certificateId: number;
+}
+
+/** An access token issued by the token endpoint. */
+export interface IssuedToken {
+  clientId: string;
+  scopes: string[];
+  expiresAt: number;
 }
 
 export interface PamEntry {
@@ -28,6 +35,10 @@ export class SimulatorState {
   locations: CertificateLocation[] = [];
   jobs: JobRecord[] = [];
   nextJobHistoryId = 1;
+  /** Store Id (lower case) -> behaviour set at run time, over the seeded one. */
+  readonly behaviours = new Map<string, StoreBehaviour>();
+  /** Access token -> what it grants. */
+  readonly accessTokens = new Map<string, IssuedToken>();
 
   constructor(readonly seed: SimulatorSeed, readonly timing: JobTiming) {
     for (const store of seed.stores) this.stores.set(store.Id.toLowerCase(), store);
@@ -47,6 +58,36 @@ export class SimulatorState {
     this.nextJobHistoryId = 1;
     this.pamEntries.clear();
     this.passwords.clear();
+    this.behaviours.clear();
+    this.accessTokens.clear();
+  }
+
+  /** The store's seeded behaviour with run-time overrides on top. */
+  behaviourOf(store: SeedStore): StoreBehaviour {
+    const override = this.behaviours.get(store.Id.toLowerCase()) ?? {};
+    const merged: StoreBehaviour = {
+      failJobs: store.failJobs,
+      failReplace: store.failReplace,
+      jobDurationMs: store.jobDurationMs,
+      retriesBeforeSuccess: store.retriesBeforeSuccess,
+      failMessage: store.failMessage,
+    };
+    for (const [key, value] of Object.entries(override)) {
+      if (value !== undefined) Object.assign(merged, { [key]: value });
+    }
+    return merged;
+  }
+
+  /** Durations, retries and outcome for a job created on `store` now. */
+  jobPlanFor(store: SeedStore): JobPlan {
+    const behaviour = this.behaviourOf(store);
+    return {
+      waitingMs: behaviour.jobDurationMs?.waitingMs ?? this.timing.waitingMs,
+      inProcessMs: behaviour.jobDurationMs?.inProcessMs ?? this.timing.inProcessMs,
+      retries: behaviour.retriesBeforeSuccess ?? 0,
+      fails: behaviour.failJobs === true,
+      failMessage: behaviour.failMessage,
+    };
   }
 
   findStore(id: string): SeedStore | undefined {

@@ -1,3 +1,5 @@
+import type { FaultKind } from './faults';
+
 /** One HTTP request the simulator received. */
 export interface RecordedRequest {
   method: string;
@@ -10,8 +12,10 @@ export interface RecordedRequest {
   headers: Record<string, string | string[] | undefined>;
   /** Parsed JSON body; the raw text if it was not JSON; undefined when empty. */
   body: unknown;
-  /** HTTP status the simulator answered with. */
+  /** HTTP status the simulator answered with; 0 when it sent no response (a connection reset). */
   status: number;
+  /** The injected fault that hit this request, if any. */
+  fault?: FaultKind;
   /** ISO time the request was received. */
   at: string;
 }
@@ -32,4 +36,6 @@ export interface SimulatedJob {
   Status: number;
   Result: number;
   Message: string | null;
+  /** JobHistoryId of each run so far: more than one when the job was retried. */
+  historyIds: number[];
 }

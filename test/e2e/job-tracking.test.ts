@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
-import { buildProgram } from '../../src/cli/main';
 import { CertificateDeployment, Ledger, Schedule, WaitPolicy } from '../../src';
+import { buildProgram } from '../../src/cli/main';
 import { DEFAULT_SEED, KeyfactorSimulator, SimulatorSeed } from '../../src/simulator';
 import { TerraformProject } from '../support/terraform';
 
@@ -48,7 +48,9 @@ describe('job tracking end to end', () => {
     const p = project('wait-ok');
     p.synth((stack: Construct) => {
       new CertificateDeployment(stack, 'web', {
-        certificateId: 1, schedule: Schedule.immediate(), wait: fastWait(),
+        certificateId: 1,
+        schedule: Schedule.immediate(),
+        wait: fastWait(),
         stores: OK_STORES.slice(0, 2).map((id) => ({ certificateStoreId: id, alias: 'web' })),
       });
     });
@@ -69,7 +71,9 @@ describe('job tracking end to end', () => {
     const p = project('wait-fail');
     p.synth((stack: Construct) => {
       new CertificateDeployment(stack, 'web', {
-        certificateId: 1, schedule: Schedule.immediate(), wait: fastWait(),
+        certificateId: 1,
+        schedule: Schedule.immediate(),
+        wait: fastWait(),
         stores: [{ certificateStoreId: OK_STORES[0], alias: 'web' }, { certificateStoreId: FAILING_STORE, alias: 'web' }],
       });
     });
@@ -92,7 +96,9 @@ describe('job tracking end to end', () => {
       const p = project('wait-timeout');
       p.synth((stack: Construct) => {
         new CertificateDeployment(stack, 'web', {
-          certificateId: 1, schedule: Schedule.immediate(), wait: WaitPolicy.forCompletion({ timeoutSeconds: 2, pollIntervalSeconds: 0.5 }),
+          certificateId: 1,
+          schedule: Schedule.immediate(),
+          wait: WaitPolicy.forCompletion({ timeoutSeconds: 2, pollIntervalSeconds: 0.5 }),
           stores: OK_STORES.slice(0, 2).map((id) => ({ certificateStoreId: id, alias: 'web' })),
         });
       });
@@ -113,7 +119,9 @@ describe('job tracking end to end', () => {
     const p = project('wait-bulk');
     p.synth((stack: Construct) => {
       new CertificateDeployment(stack, 'bulk', {
-        certificateId: 3, schedule: Schedule.immediate(), wait: fastWait(),
+        certificateId: 3,
+        schedule: Schedule.immediate(),
+        wait: fastWait(),
         stores: bulk.map((id) => ({ certificateStoreId: id, alias: 'bulk' })),
       });
     });
@@ -136,7 +144,9 @@ describe('job tracking end to end', () => {
     const p = project('wait-future');
     p.synth((stack: Construct) => {
       new CertificateDeployment(stack, 'later', {
-        certificateId: 4, schedule: Schedule.exactlyOnce('2099-01-01T00:00:00Z'), wait: fastWait(),
+        certificateId: 4,
+        schedule: Schedule.exactlyOnce('2099-01-01T00:00:00Z'),
+        wait: fastWait(),
         stores: [{ certificateStoreId: OK_STORES[0], alias: 'later' }],
       });
     });
@@ -149,7 +159,8 @@ describe('job tracking end to end', () => {
     const p = project('cli');
     p.synth((stack: Construct) => {
       new CertificateDeployment(stack, 'web', {
-        certificateId: 2, schedule: Schedule.immediate(),
+        certificateId: 2,
+        schedule: Schedule.immediate(),
         stores: OK_STORES.slice(0, 3).map((id) => ({ certificateStoreId: id, alias: 'cli' })),
       });
     });
@@ -160,9 +171,18 @@ describe('job tracking end to end', () => {
     const guids = outputs.records.flatMap((r: any) => r.jobIds).sort();
     expect(guids).toEqual(sim.jobs().filter((j) => j.CertificateId === 2 && j.Alias === 'cli').map((j) => j.JobId).sort());
     expect(outputs.records[0]).toEqual(expect.objectContaining({
-      recordId: expect.any(String), operation: 'CertificateDeployment', phase: 'create', stack: 'cli', constructPath: 'cli/web',
-      instanceKey: expect.any(String), specHash: expect.stringMatching(/^[0-9a-f]{16}$/), outcome: 'succeeded',
-      startedAt: expect.any(String), finishedAt: expect.any(String), request: expect.any(Object), jobIds: [expect.any(String)],
+      recordId: expect.any(String),
+      operation: 'CertificateDeployment',
+      phase: 'create',
+      stack: 'cli',
+      constructPath: 'cli/web',
+      instanceKey: expect.any(String),
+      specHash: expect.stringMatching(/^[0-9a-f]{16}$/),
+      outcome: 'succeeded',
+      startedAt: expect.any(String),
+      finishedAt: expect.any(String),
+      request: expect.any(Object),
+      jobIds: [expect.any(String)],
     }));
     expect(JSON.parse(await cli(['outputs', '--json', '--ledger', p.ledgerDir, '--stack', 'nope'], {})).records).toEqual([]);
 

@@ -32,7 +32,10 @@ describe('Secret.fromVariable (sensitive Terraform variable)', () => {
     });
     const user = DEFAULT_SEED.users[0];
     const env = {
-      KEYFACTOR_HOSTNAME: sim.url, KEYFACTOR_USERNAME: user.username, KEYFACTOR_PASSWORD: user.password, KEYFACTOR_DOMAIN: user.domain ?? '',
+      KEYFACTOR_HOSTNAME: sim.url,
+      KEYFACTOR_USERNAME: user.username,
+      KEYFACTOR_PASSWORD: user.password,
+      KEYFACTOR_DOMAIN: user.domain ?? '',
       TF_VAR_entry_password: CANARY,
     };
     await project.mustRun(['init', '-input=false', '-no-color'], env);
@@ -62,7 +65,8 @@ describe('Secret.fromVariable (sensitive Terraform variable)', () => {
     const stack = new TerraformStack(Testing.app(), 'unit');
     const plain = new TerraformVariable(stack, 'plain', { type: 'string' });
     expect(() => new CertificateDeployment(stack, 'web', {
-      certificateId: 1, schedule: Schedule.immediate(),
+      certificateId: 1,
+      schedule: Schedule.immediate(),
       stores: [{ certificateStoreId: STORE, pfxPassword: Secret.fromVariable(plain) }],
     })).toThrow(/unit\/web: stores\[0\]\.pfxPassword: Secret\.fromVariable needs a variable declared with sensitive: true/);
   });

@@ -1,6 +1,6 @@
 import axios from 'axios';
-import { KeyfactorSimulator } from '../../src/simulator';
 import { api, BASIC_ADMIN, store } from './helpers';
+import { KeyfactorSimulator } from '../../src/simulator';
 
 let sim: KeyfactorSimulator;
 

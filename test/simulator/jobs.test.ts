@@ -1,5 +1,5 @@
-import { KeyfactorSimulator } from '../../src/simulator';
 import { AGENT_1, api, jobIdFilter, sleep, store } from './helpers';
+import { KeyfactorSimulator } from '../../src/simulator';
 
 const WAITING_MS = 120;
 const IN_PROCESS_MS = 120;

@@ -1,5 +1,5 @@
-import { KeyfactorSimulator } from '../../src/simulator';
 import { api } from './helpers';
+import { KeyfactorSimulator } from '../../src/simulator';
 
 let sim: KeyfactorSimulator;
 

@@ -1,4 +1,4 @@
-import { DEFAULT_JOB_TIMING, jobPhase } from '../../src/simulator/job-timing';
+import { DEFAULT_JOB_TIMING, JobPlan, runPhase, visibleRuns } from '../../src/simulator/job-timing';
 import { compileQuery, FieldMap, QueryError, sortRows } from '../../src/simulator/query';
 
 interface Row {
@@ -59,16 +59,28 @@ describe('QueryString parser', () => {
 });
 
 describe('job timing', () => {
-  const timing = DEFAULT_JOB_TIMING;
+  const plan: JobPlan = { ...DEFAULT_JOB_TIMING, retries: 0, fails: false };
   test('Waiting, InProcess, then Completed at the right times', () => {
-    expect(jobPhase(1000, false, 1000, timing)).toEqual({ Status: 1, Result: 1, completedAt: null });
-    expect(jobPhase(1000, false, 1150, timing)).toEqual({ Status: 2, Result: 1, completedAt: null });
-    expect(jobPhase(1000, false, 1300, timing)).toEqual({ Status: 3, Result: 2, completedAt: 1300 });
-    expect(jobPhase(1000, true, 5000, timing)).toEqual({ Status: 3, Result: 4, completedAt: 1300 });
+    expect(runPhase(1000, plan, 0, 1000)).toEqual({ Status: 1, Result: 1, completedAt: null });
+    expect(runPhase(1000, plan, 0, 1150)).toEqual({ Status: 2, Result: 1, completedAt: null });
+    expect(runPhase(1000, plan, 0, 1300)).toEqual({ Status: 3, Result: 2, completedAt: 1300 });
+    expect(runPhase(1000, { ...plan, fails: true }, 0, 5000)).toEqual({ Status: 3, Result: 4, completedAt: 1300 });
   });
 
   test('a job that is not due, or never due, is Waiting', () => {
-    expect(jobPhase(9000, false, 5000, timing).Status).toBe(1);
-    expect(jobPhase(null, false, 5000, timing).Status).toBe(1);
+    expect(runPhase(9000, plan, 0, 5000).Status).toBe(1);
+    expect(runPhase(null, plan, 0, 5000).Status).toBe(1);
+  });
+
+  test('retries: each run is a cycle; a retry row appears when it is picked up', () => {
+    const retrying = { ...plan, retries: 2 };
+    expect(runPhase(1000, retrying, 0, 1300)).toEqual({ Status: 5, Result: 4, completedAt: 1300 });
+    expect(visibleRuns(1000, retrying, 1449)).toBe(1);
+    expect(visibleRuns(1000, retrying, 1450)).toBe(2);
+    expect(runPhase(1000, retrying, 1, 1450)).toEqual({ Status: 2, Result: 1, completedAt: null });
+    expect(runPhase(1000, retrying, 1, 1600)).toEqual({ Status: 5, Result: 4, completedAt: 1600 });
+    expect(visibleRuns(1000, retrying, 99_999)).toBe(3);
+    expect(runPhase(1000, retrying, 2, 1900)).toEqual({ Status: 3, Result: 2, completedAt: 1900 });
+    expect(visibleRuns(null, retrying, 99_999)).toBe(1);
   });
 });

@@ -1,8 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_SEED, KeyfactorSimulator, loadSeedFile } from '../../src/simulator';
 import { api } from './helpers';
+import { DEFAULT_SEED, KeyfactorSimulator, loadSeedFile } from '../../src/simulator';
 
 const dir = mkdtempSync(join(tmpdir(), 'kf-sim-seed-'));
 const write = (name: string, content: unknown) => {
@@ -28,6 +28,20 @@ describe('seeds', () => {
     const { tokens: _tokens, ...noTokens } = DEFAULT_SEED;
     expect(() => loadSeedFile(write('tokens.json', noTokens))).toThrow(/tokens: Required/);
     expect(() => loadSeedFile(write('broken.json', '{'))).toThrow(/Cannot read simulator seed file/);
+  });
+
+  test('store behaviour and OAuth client fields are validated', () => {
+    const seed = structuredClone(DEFAULT_SEED);
+    seed.stores[0].retriesBeforeSuccess = 1.5;
+    seed.stores[1].jobDurationMs = { waitingMs: -1 };
+    seed.oauthClients = [{ clientId: 'b', clientSecret: '' }];
+    expect(() => loadSeedFile(write('behaviour.json', seed))).toThrow(
+      /stores\[0\]\.retriesBeforeSuccess: .*stores\[1\]\.jobDurationMs\.waitingMs: .*oauthClients\[0\]\.clientSecret: /,
+    );
+    const twice = { ...structuredClone(DEFAULT_SEED), oauthClients: [{ clientId: 'a', clientSecret: 'x' }, { clientId: 'A', clientSecret: 'y' }] };
+    expect(() => loadSeedFile(write('twice.json', twice))).toThrow(/oauthClients\[1\]\.clientId: duplicate clientId 'A'/);
+    const { oauthClients: _clients, ...noClients } = DEFAULT_SEED;
+    expect(loadSeedFile(write('no-clients.json', noClients)).oauthClients).toBeUndefined();
   });
 
   test('a custom seed: user without domain, custom api path', async () => {

@@ -1,5 +1,5 @@
-import { KeyfactorSimulator } from '../../src/simulator';
 import { AGENT_1, AGENT_2, api, sleep, store } from './helpers';
+import { KeyfactorSimulator } from '../../src/simulator';
 
 let sim: KeyfactorSimulator;
 
@@ -19,8 +19,13 @@ describe('GET /CertificateStores', () => {
     expect(all.status).toBe(200);
     expect(all.headers['x-total-count']).toBe('6');
     expect(all.data[0]).toMatchObject({
-      Id: store(1), ClientMachine: 'web-01.example.test', Storepath: '/etc/ssl/web-01.pem', AgentId: AGENT_1,
-      CertStoreType: 2, DisplayName: 'Web 01 (PEM)', Approved: true,
+      Id: store(1),
+      ClientMachine: 'web-01.example.test',
+      Storepath: '/etc/ssl/web-01.pem',
+      AgentId: AGENT_1,
+      CertStoreType: 2,
+      DisplayName: 'Web 01 (PEM)',
+      Approved: true,
     });
 
     const filtered = await api(sim).get('/CertificateStores', { params: { QueryString: `AgentId -eq "${AGENT_2}"`, ReturnLimit: 2 } });
@@ -102,8 +107,12 @@ describe('POST /Enrollment/PFX/Replace', () => {
 
 describe('POST /CertificateStores/Reenrollment', () => {
   const body = {
-    KeystoreId: store(1), SubjectName: 'CN=web-01,O="Key Example, Inc."', AgentGuid: AGENT_1, Alias: 'web',
-    JobProperties: { Mode: 'x' }, SANs: { dns: ['web-01.example.test'], ip4: ['10.0.0.1'] },
+    KeystoreId: store(1),
+    SubjectName: 'CN=web-01,O="Key Example, Inc."',
+    AgentGuid: AGENT_1,
+    Alias: 'web',
+    JobProperties: { Mode: 'x' },
+    SANs: { dns: ['web-01.example.test'], ip4: ['10.0.0.1'] },
   };
 
   test('204 and one Reenrollment job', async () => {
@@ -112,8 +121,13 @@ describe('POST /CertificateStores/Reenrollment', () => {
     expect(res.status).toBe(204);
     const [job] = sim.jobs();
     expect(job).toMatchObject({
-      JobType: 'Reenrollment', Operation: 'Reenrollment', CertificateStoreId: store(1), StorePath: '/etc/ssl/web-01.pem',
-      AgentId: AGENT_1, ClientMachine: 'web-01.example.test', Alias: 'web',
+      JobType: 'Reenrollment',
+      Operation: 'Reenrollment',
+      CertificateStoreId: store(1),
+      StorePath: '/etc/ssl/web-01.pem',
+      AgentId: AGENT_1,
+      ClientMachine: 'web-01.example.test',
+      Alias: 'web',
     });
     const rows = (await api(sim).get('/OrchestratorJobs/JobHistory', { params: { QueryString: 'JobType -eq "Reenrollment"' } })).data;
     expect(rows).toHaveLength(1);

@@ -47,7 +47,9 @@ describe('job states', () => {
 
 describe('WaitPolicy at synth', () => {
   const deploy = (stack: TerraformStack, wait?: WaitPolicy) => new CertificateDeployment(stack, 'web', {
-    certificateId: 1, schedule: Schedule.immediate(), wait,
+    certificateId: 1,
+    schedule: Schedule.immediate(),
+    wait,
     stores: [{ certificateStoreId: '11111111-1111-4111-8111-000000000001' }, { certificateStoreId: '11111111-1111-4111-8111-000000000002' }],
   });
 

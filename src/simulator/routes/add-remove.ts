@@ -48,7 +48,7 @@ export function addCertificates(ctx: RouteContext): Reply {
   const cert = ctx.state.requireCertificate(request.CertificateId);
   // Every store is checked before any job is created. // [INFER]
   const stores = request.CertificateStores.map((entry) => ctx.state.requireStore(entry.CertificateStoreId));
-  const jobIds = request.CertificateStores.map((entry, i) => createJob(ctx.state, {
+  const jobIds = request.CertificateStores.map((entry, i) => createJob(ctx, {
     JobType: 'Management',
     Operation: 'Add',
     store: stores[i],
@@ -56,7 +56,7 @@ export function addCertificates(ctx: RouteContext): Reply {
     // Without an alias the thumbprint is used, as for PEM/JKS-style stores. // [INFER]
     Alias: entry.Alias || cert.Thumbprint,
     Schedule: request.Schedule,
-  }, ctx.now).JobId);
+  }).JobId);
   return ok(jobIds);
 }
 
@@ -64,13 +64,13 @@ export function addCertificates(ctx: RouteContext): Reply {
 export function removeCertificates(ctx: RouteContext): Reply {
   const request = parseJsonBody(ctx.body, removeRequest);
   const stores = request.CertificateStores.map((entry) => ctx.state.requireStore(entry.CertificateStoreId));
-  const jobIds = request.CertificateStores.map((entry, i) => createJob(ctx.state, {
+  const jobIds = request.CertificateStores.map((entry, i) => createJob(ctx, {
     JobType: 'Management',
     Operation: 'Remove',
     store: stores[i],
     CertificateId: ctx.state.certificateAt(stores[i].Id, entry.Alias),
     Alias: entry.Alias,
     Schedule: request.Schedule,
-  }, ctx.now).JobId);
+  }).JobId);
   return ok(jobIds);
 }

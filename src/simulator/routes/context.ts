@@ -1,4 +1,5 @@
 import type { QueryParams, Reply } from '../http';
+import type { JobOrigin } from '../jobs';
 import type { SimulatorState } from '../state';
 import type { RawBody } from '../validation';
 
@@ -11,6 +12,8 @@ export interface RouteContext {
   body: RawBody;
   /** Request time in ms; job status is derived from it. */
   now: number;
+  /** The request, recorded on the jobs it creates. */
+  origin: JobOrigin;
 }
 
 export type Handler = (ctx: RouteContext) => Reply;

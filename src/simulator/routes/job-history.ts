@@ -1,5 +1,5 @@
 import type { Reply } from '../http';
-import { JobHistoryRow, jobHistoryRow, JobRecord } from '../jobs';
+import { JobHistoryRow, jobHistoryRows, JobRecord } from '../jobs';
 import { listPage, pageReply } from '../listing';
 import type { FieldMap } from '../query';
 import type { KeyfactorSchedule } from '../validation';
@@ -45,9 +45,11 @@ const jobFields: FieldMap<Entry> = {
   JobHistoryId: { type: 'int', get: (e) => e.row.JobHistoryId },
 };
 
-/** GET /OrchestratorJobs/JobHistory: one row per job (no retries modelled). Default order is JobHistoryId ascending. // [INFER] */
+/** GET /OrchestratorJobs/JobHistory: one row per run of each job. Default order is JobHistoryId ascending. // [INFER] */
 export function jobHistory(ctx: RouteContext): Reply {
-  const entries = ctx.state.jobs.map((job) => ({ job, row: jobHistoryRow(ctx.state, job, ctx.now) }));
+  const entries = ctx.state.jobs
+    .flatMap((job) => jobHistoryRows(job, ctx.now).map((row) => ({ job, row })))
+    .sort((a, b) => a.row.JobHistoryId - b.row.JobHistoryId);
   const page = listPage(entries, jobFields, ctx.query);
   return pageReply({ items: page.items.map((e) => e.row), total: page.total });
 }

@@ -37,18 +37,18 @@ export function replacePfx(ctx: RouteContext): Reply {
     if (seen.has(location.storeId)) continue; // one job per store, for its first alias // [INFER]
     seen.add(location.storeId);
     const store = ctx.state.findStore(location.storeId)!;
-    if (store.failReplace) {
+    if (ctx.state.behaviourOf(store).failReplace) {
       failed.push(store.Id);
       continue;
     }
-    createJob(ctx.state, {
+    createJob(ctx, {
       JobType: 'Management',
       Operation: 'PfxReplace',
       store,
       CertificateId: request.CertificateId ?? null,
       Alias: location.alias,
       Schedule: schedule,
-    }, ctx.now);
+    });
     successful.push(store.Id);
   }
   return ok({ SuccessfulStores: successful, FailedStores: failed });

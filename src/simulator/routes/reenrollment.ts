@@ -46,13 +46,13 @@ export function reenrollStore(ctx: RouteContext): Reply {
   if (store.reenrollmentSupported === false) {
     throw badRequest(`Certificate store '${store.Id}' does not support reenrollment.`); // [INFER] wording
   }
-  createJob(ctx.state, {
+  createJob(ctx, {
     JobType: 'Reenrollment',
     Operation: 'Reenrollment',
     store,
     CertificateId: null,
     Alias: request.Alias,
     Schedule: { Immediate: true },
-  }, ctx.now);
+  });
   return noContent();
 }

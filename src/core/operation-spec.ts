@@ -30,8 +30,7 @@ export function variableEnvName(name: string): string {
 
 /** Every `variable` secret reference anywhere in a spec. */
 export function variableRefs(spec: unknown, found = new Set<string>()): Set<string> {
-  if (Array.isArray(spec)) spec.forEach((x) => variableRefs(x, found));
-  else if (spec && typeof spec === 'object') {
+  if (Array.isArray(spec)) {spec.forEach((x) => variableRefs(x, found));} else if (spec && typeof spec === 'object') {
     const o = spec as Record<string, unknown>;
     if (o.source === 'variable' && typeof o.name === 'string') found.add(o.name);
     else Object.values(o).forEach((x) => variableRefs(x, found));

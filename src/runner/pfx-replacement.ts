@@ -1,0 +1,130 @@
+import { OperationModule, RunContext } from './context';
+import { KeyfactorApiError, RunnerError } from './errors';
+import { findNewJobs, jobLookupTiming, JobTarget } from './job-history';
+import { waitIfAsked } from './job-wait';
+import { describeRef } from './secrets';
+import type { PfxReplacementSpec } from '../constructs/pfx-replacement';
+import { GUID } from '../core/validation';
+
+interface StoreInfo {
+  readonly id: string;
+  readonly agentId?: string;
+  readonly storePath?: string;
+  readonly clientMachine?: string;
+}
+
+/**
+ * POST /Enrollment/PFX/Replace on create; no undo.
+ *
+ * The API answers with store ids (`SuccessfulStores`, `FailedStores`), not job ids: the
+ * management jobs it created (one per successful store) are then looked up in JobHistory.
+ */
+export const pfxReplacement: OperationModule<PfxReplacementSpec> = {
+  async create(ctx, spec) {
+    const timing = jobLookupTiming(ctx.env); // read before the call: a bad setting must not fail after it
+    const body = {
+      ExistingCertificateId: spec.existingCertificateId,
+      CertificateId: spec.certificateId,
+      RequestId: spec.requestId,
+      Password: spec.password ? ctx.secrets.resolve(spec.password, 'password') : undefined,
+      JobTime: spec.jobTime,
+    };
+    const request = { ...body, Password: describeRef(spec.password) };
+
+    const since = new Date();
+    const res = await ctx.client.request<unknown>('POST', '/Enrollment/PFX/Replace', { body });
+    const successful = storeIds(res.data, 'SuccessfulStores', res.status);
+    const failed = storeIds(res.data, 'FailedStores', res.status);
+    const replacing = spec.certificateId !== undefined ? `certificate ${spec.certificateId}` : `the certificate of request ${spec.requestId}`;
+    ctx.log(`replacing certificate ${spec.existingCertificateId} with ${replacing}: scheduled in ${successful.length} store(s)${successful.length ? ` (${successful.join(', ')})` : ''}` +
+      (failed.length ? `; FAILED in ${failed.length} store(s): ${failed.join(', ')}` : ''));
+    // Into the ledger at once: whatever happens next, the record holds both store lists.
+    ctx.onPartialResult({ request, jobIds: [], response: { SuccessfulStores: successful, FailedStores: failed } });
+
+    // Find the management jobs: one per successful store.
+    const notes: string[] = [];
+    const jobsByStore: Record<string, string> = {};
+    if (successful.length > 0) {
+      const stores = await Promise.all(successful.map((id) => storeInfo(ctx, id)));
+      const targets: JobTarget[] = [];
+      for (const s of stores) {
+        if (s.agentId && s.storePath !== undefined) {
+          targets.push({ key: s.id, agentId: s.agentId, storePath: s.storePath, clientMachine: s.clientMachine });
+        }
+      }
+      const unknown = stores.filter((s) => !targets.some((t) => t.key === s.id)).map((s) => s.id);
+      if (unknown.length) notes.push(`could not read store(s) ${unknown.join(', ')} to look their jobs up`);
+      // A job scheduled beyond the lookup window may only reach JobHistory when it runs: look once.
+      const startsLater = spec.jobTime !== undefined && Date.parse(spec.jobTime) - Date.now() > timing.timeoutMs;
+      try {
+        const result = await findNewJobs(ctx.client, {
+          jobType: 'Management',
+          since,
+          targets,
+          timeoutMs: startsLater ? 0 : timing.timeoutMs,
+          intervalMs: timing.intervalMs,
+        });
+        for (const [store, row] of Object.entries(result.found)) jobsByStore[store] = row.JobId!;
+        if (result.missing.length) {
+          notes.push(`could not identify the management job for store(s) ${result.missing.map((t) => t.key).join(', ')} in JobHistory ` +
+            `(JobType Management, their agent and store path, OperationStart >= ${since.toISOString()} minus 5 s) within ${timing.timeoutMs / 1000} s`);
+        }
+      } catch (e) {
+        // The replacement is scheduled: a failed lookup must not fail the apply (a re-run would schedule it again).
+        notes.push(`could not look the management jobs up in JobHistory: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    const jobIds = successful.filter((id) => jobsByStore[id]).map((id) => jobsByStore[id]);
+    for (const id of successful) if (jobsByStore[id]) ctx.log(`store ${id}: management job ${jobsByStore[id]}`);
+    const response = { SuccessfulStores: successful, FailedStores: failed, JobIdsByStore: jobsByStore };
+    ctx.onPartialResult({ request, jobIds, response });
+
+    if (failed.length > 0) {
+      const details = await Promise.all(failed.map(async (id) => describeStore(await storeInfo(ctx, id))));
+      const summary = `Command could not schedule the replacement for ${failed.length} of ${failed.length + successful.length} store(s): ` +
+        `FailedStores [${details.join(', ')}]; SuccessfulStores [${successful.join(', ')}]` +
+        (jobIds.length ? `, management jobs [${jobIds.join(', ')}]` : '');
+      if (!spec.allowPartialSuccess) {
+        // The ledger record already holds both store lists and the job GUIDs; main adds this message.
+        throw new RunnerError(
+          `${summary}. ${notes.map((n) => `Also: ${n}. `).join('')}Fix the failed stores and apply again (the replacement then runs again for every store), ` +
+            'or set allowPartialSuccess to accept a partial replacement.',
+        );
+      }
+      notes.unshift(`partial success allowed: ${summary}`);
+    } else if (successful.length === 0) {
+      notes.push(`no certificate store holds certificate ${spec.existingCertificateId}: nothing was replaced`);
+    }
+    for (const n of notes) ctx.log(`WARNING: ${n}`);
+    const jobTargets = successful.filter((id) => jobsByStore[id]).map((id) => ({ jobId: jobsByStore[id], subject: `store ${id}` }));
+    notes.push(...await waitIfAsked(ctx, spec.wait, jobTargets, spec.jobTime ? { ExactlyOnce: { Time: spec.jobTime } } : undefined));
+    return { request, jobIds, response, message: notes.length ? `WARNING: ${notes.join('; ')}` : undefined };
+  },
+};
+
+function storeIds(data: unknown, field: 'SuccessfulStores' | 'FailedStores', status: number): string[] {
+  const value = data && typeof data === 'object' ? (data as Record<string, unknown>)[field] : undefined;
+  if (value === undefined || value === null) {
+    if (data && typeof data === 'object') return [];
+  } else if (Array.isArray(value) && value.every((x) => typeof x === 'string' && GUID.test(x))) {
+    return (value as string[]).map((x) => x.toLowerCase());
+  }
+  throw new KeyfactorApiError(`POST /Enrollment/PFX/Replace: HTTP ${status} but ${field} is not a list of store GUIDs: ${JSON.stringify(data)?.slice(0, 300)}`, status);
+}
+
+/** GET /CertificateStores/{id}: the agent, path and machine to match JobHistory rows; best effort. */
+async function storeInfo(ctx: RunContext, id: string): Promise<StoreInfo> {
+  try {
+    const res = await ctx.client.request<Record<string, unknown>>('GET', `/CertificateStores/${id}`);
+    const s = res.data ?? {};
+    const str = (x: unknown) => (typeof x === 'string' ? x : undefined);
+    return { id, agentId: str(s.AgentId), storePath: str(s.Storepath), clientMachine: str(s.ClientMachine) };
+  } catch (e) {
+    ctx.log(`WARNING: could not read certificate store ${id}: ${e instanceof Error ? e.message : String(e)}`);
+    return { id };
+  }
+}
+
+function describeStore(s: StoreInfo): string {
+  return s.clientMachine || s.storePath ? `${s.id} (${[s.clientMachine, s.storePath].filter(Boolean).join(' ')})` : s.id;
+}
