@@ -10,6 +10,7 @@
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { RunnerError } from './errors';
 
 export type Outcome = 'in-flight' | 'succeeded' | 'failed' | 'skipped';
 
@@ -37,7 +38,15 @@ export class LedgerWriter {
 
   /** Writes an in-flight record and returns a handle to complete it. */
   begin(base: Omit<LedgerEntry, 'recordId' | 'startedAt' | 'outcome' | 'jobIds' | 'request'> & { request?: Record<string, unknown> }): LedgerHandle {
-    fs.mkdirSync(this.directory, { recursive: true });
+    try {
+      fs.mkdirSync(this.directory, { recursive: true });
+    } catch (e) {
+      throw new RunnerError(`cannot create the ledger directory ${this.directory} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): ` +
+        'point KEYFACTOR_LEDGER_DIR (or KeyfactorDefaults ledgerDirectory) at a writable directory.');
+    }
+    if (!fs.statSync(this.directory).isDirectory()) {
+      throw new RunnerError(`the ledger location ${this.directory} is not a directory: point KEYFACTOR_LEDGER_DIR at a directory.`);
+    }
     const startedAt = new Date().toISOString();
     const recordId = `${startedAt.replace(/[-:.]/g, '')}-${process.pid}-${randomBytes(4).toString('hex')}`;
     const entry: LedgerEntry = { request: {}, ...base, recordId, startedAt, jobIds: [], outcome: 'in-flight' };
@@ -66,8 +75,12 @@ export class LedgerHandle {
 
   write(): void {
     const tmp = `${this.file}.${randomBytes(4).toString('hex')}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify(this.entry, null, 2) + '\n', { mode: 0o600 });
-    fs.renameSync(tmp, this.file);
+    try {
+      fs.writeFileSync(tmp, JSON.stringify(this.entry, null, 2) + '\n', { mode: 0o600 });
+      fs.renameSync(tmp, this.file);
+    } catch (e) {
+      throw new RunnerError(`cannot write ledger record ${this.file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).`);
+    }
   }
 }
 
@@ -75,7 +88,7 @@ export class LedgerHandle {
 export function readLedgerDir(directory: string): LedgerEntry[] {
   if (!fs.existsSync(directory)) return [];
   const stat = fs.statSync(directory);
-  if (!stat.isDirectory()) throw new Error(`Ledger location ${directory} is not a directory.`);
+  if (!stat.isDirectory()) throw new RunnerError(`the ledger location ${directory} is not a directory (set --ledger or KEYFACTOR_LEDGER_DIR to the ledger directory).`);
   const records: LedgerEntry[] = [];
   for (const name of fs.readdirSync(directory)) {
     if (!name.endsWith(RECORD_SUFFIX)) continue; // temp files and unrelated files are not records
@@ -84,9 +97,9 @@ export function readLedgerDir(directory: string): LedgerEntry[] {
     try {
       parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
     } catch (e) {
-      throw new Error(`Ledger record ${file} is not valid JSON (${(e as Error).message}). Move it aside to continue.`);
+      throw new RunnerError(`ledger record ${file} is not valid JSON (${(e as Error).message}): it was damaged outside cdktf-keyfactor; move it aside to continue.`);
     }
-    if (!isEntry(parsed)) throw new Error(`Ledger record ${file} is not a cdktf-keyfactor record. Move it aside to continue.`);
+    if (!isEntry(parsed)) throw new RunnerError(`ledger record ${file} is not a cdktf-keyfactor record: move it aside to continue.`);
     records.push(parsed);
   }
   return records.sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.recordId.localeCompare(b.recordId));

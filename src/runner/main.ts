@@ -52,6 +52,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
       specHash: specHash(spec),
     });
     ctx.record = record;
+    onInterrupt(record);
     const handler = phase === 'create' ? op.create : op.destroy;
     if (!handler) {
       record.finish('skipped', { message: 'nothing to undo' });
@@ -91,6 +92,23 @@ function report(spec: OperationSpec, directory: string): number {
   const facts = record ? `${record.outcome}${record.jobIds.length ? `, job ${record.jobIds.join(', ')}` : ''}${record.message ? ` (${record.message})` : ''}` : 'no ledger record found';
   process.stdout.write(`cdktf-keyfactor: ${label}: ${facts}\n`);
   return 0;
+}
+
+/**
+ * Terraform forwards Ctrl+C (SIGINT) and CI cancellations (SIGTERM) to provisioners. The record
+ * stays `in-flight` and says so, since the request may or may not have reached Command.
+ */
+function onInterrupt(record: LedgerHandle): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      try {
+        record.update({ message: `interrupted by ${signal} while in flight: the request may or may not have reached Keyfactor Command` });
+      } finally {
+        process.stderr.write(`cdktf-keyfactor: interrupted by ${signal}; ledger record ${record.current.recordId} marks the operation as in flight\n`);
+        process.exit(signal === 'SIGINT' ? 130 : 143);
+      }
+    });
+  }
 }
 
 function parseSpec(raw: string | undefined): OperationSpec {
