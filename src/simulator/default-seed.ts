@@ -20,7 +20,11 @@ const AGENT_2 = '22222222-2222-4222-8222-000000000002';
  * CertStoreType values are just plausible integers. // [INFER]
  */
 export const DEFAULT_SEED: SimulatorSeed = {
-  users: [{ domain: 'KEYFACTOR', username: 'admin', password: 'simulator-password' }],
+  users: [
+    { domain: 'KEYFACTOR', username: 'admin', password: 'simulator-password' },
+    // Can read but not change anything: writes get 403.
+    { domain: 'KEYFACTOR', username: 'auditor', password: 'simulator-auditor-password', readOnly: true },
+  ],
   tokens: ['simulator-token'],
   orchestrators: [
     { AgentId: AGENT_1, ClientMachine: 'orchestrator-01.example.test' },

@@ -9,6 +9,8 @@ const userSchema = z.object({
   domain: name.optional(),
   username: name,
   password: name,
+  /** May read (GET) but not change anything: writes get 403, like a role without the permission. */
+  readOnly: z.boolean().optional(),
 });
 
 const orchestratorSchema = z.object({

@@ -94,7 +94,10 @@ function dispatch(config: ServerConfig, req: IncomingMessage, url: URL, body: Ra
   const relative = relativePath(url.pathname, config.apiPath);
   if (relative === null) throw notFound(`No resource found at '${url.pathname}'.`); // [INFER]
   const auth = authorize(firstHeader(req.headers.authorization), config.state, now);
-  if (auth !== 'ok') {
+  if (auth === 'read-only' && req.method !== 'GET') {
+    return { status: 403 }; // the spec declares 403 without a body
+  }
+  if (auth !== 'ok' && auth !== 'read-only') {
     // Command sends no JSON body with 401; an expired token is named the way ASP.NET's JwtBearer does. // [INFER] header
     const challenge = auth === 'expired'
       ? 'Bearer error="invalid_token", error_description="The token expired"'

@@ -47,6 +47,17 @@ describe('authentication', () => {
     expect((await api(sim, { Authorization: 'Bearer nope' }).get('/CertificateStores')).status).toBe(401);
   });
 
+  test('a read-only user may read but gets 403 (no body) on writes, and nothing is created', async () => {
+    const auditor = `Basic ${Buffer.from('KEYFACTOR\\auditor:simulator-auditor-password').toString('base64')}`;
+    expect((await api(sim, { Authorization: auditor }).get('/CertificateStores')).status).toBe(200);
+    const res = await api(sim, { Authorization: auditor }).post('/CertificateStores/Certificates/Add', {
+      CertificateId: 1, CertificateStores: [{ CertificateStoreId: store(1) }], Schedule: { Immediate: true },
+    }, { responseType: 'text' });
+    expect(res.status).toBe(403);
+    expect(res.data).toBe('');
+    expect(sim.jobs()).toEqual([]);
+  });
+
   test('401 without Authorization, with no JSON body, checked before headers and routes', async () => {
     const res = await raw().get('/No/Such/Route', { responseType: 'text' });
     expect(res.status).toBe(401);
