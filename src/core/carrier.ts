@@ -63,8 +63,10 @@ export interface KeyfactorDefaultsProps {
 export class KeyfactorDefaults extends Construct {
   /** The defaults in force at `scope`: the nearest KeyfactorDefaults among its ancestors' children. */
   public static of(scope: Construct): KeyfactorDefaultsProps {
+    // A lookup per ancestor, not a scan of its children: constructs call this several times
+    // each, and a stack with 1,000 of them has 1,000 children (quadratic synth time, see bench/).
     for (let s: Construct | undefined = scope; s; s = s.node.scope) {
-      const found = s.node.children.find((c): c is KeyfactorDefaults => c instanceof KeyfactorDefaults);
+      const found = DEFAULTS_BY_SCOPE.get(s);
       if (found) return found.props;
     }
     return {};
@@ -76,5 +78,10 @@ export class KeyfactorDefaults extends Construct {
   constructor(scope: Construct, id: string, props: KeyfactorDefaultsProps = {}) {
     super(scope, id);
     this.props = props;
+    // The first one added to a scope wins, as it would in a search of the scope's children.
+    if (!DEFAULTS_BY_SCOPE.has(scope)) DEFAULTS_BY_SCOPE.set(scope, this);
   }
 }
+
+/** The KeyfactorDefaults added to each scope (the first, if several were). */
+const DEFAULTS_BY_SCOPE = new WeakMap<Construct, KeyfactorDefaults>();

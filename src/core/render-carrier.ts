@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, AssetType, DataResource, ITerraformDependable, TerraformAsset, TerraformIterator, TerraformResource, TerraformStack } from 'cdktf';
-import { Construct } from 'constructs';
+import { App, AssetType, DataResource, ITerraformDependable, TerraformAsset, TerraformResource, TerraformStack } from 'cdktf';
+import { Construct, IValidation } from 'constructs';
 import { Carrier, CarrierType, KeyfactorDefaults } from './carrier';
 import { canonicalJson, DEFAULT_LEDGER_DIRECTORY, DEFAULT_LEDGER_ENV, SPEC_ENV, specHash, SpecBase, variableEnvName, variableRefs } from './operation-spec';
 import { Validator } from './validation';
@@ -36,15 +36,17 @@ export function renderCarrier(scope: Construct, options: CarrierOptions): Terraf
   // terraform_data a runtime option change updates `input` in place and re-runs nothing.
   const toValue = (spec: SpecBase) => ({ spec: canonicalJson(spec), hash: specHash(spec) });
 
-  let iterator: TerraformIterator | undefined;
+  // for_each is written as a plain map and its values as plain `each.value` expressions, not
+  // with a TerraformIterator: the iterator's tokens each capture a full stack trace (18 per
+  // carrier, the bulk of synth time for large stacks, see bench/). Same JSON either way.
+  let forEach: Record<string, { spec: string; hash: string }> | undefined;
   let value: { spec: string; hash: string };
   if (single) {
     value = toValue(options.instances as SpecBase);
   } else {
-    const map: Record<string, { spec: string; hash: string }> = {};
-    for (const [key, spec] of Object.entries(options.instances as Record<string, SpecBase>)) map[key] = toValue(spec);
-    iterator = TerraformIterator.fromMap(map);
-    value = { spec: iterator.getString('spec'), hash: iterator.getString('hash') };
+    forEach = {};
+    for (const [key, spec] of Object.entries(options.instances as Record<string, SpecBase>)) forEach[key] = toValue(spec);
+    value = { spec: '${each.value.spec}', hash: '${each.value.hash}' };
   }
 
   const selfSpec = carrier.type === CarrierType.TERRAFORM_DATA ? '${self.input.spec}' : '${self.triggers.spec}';
@@ -66,31 +68,69 @@ export function renderCarrier(scope: Construct, options: CarrierOptions): Terraf
   if (variables.size > 0) provisioners.push(provisioner('report'));
   if (options.undo) provisioners.push(provisioner('destroy'));
 
+  let resource: TerraformResource;
   if (carrier.type === CarrierType.TERRAFORM_DATA) {
-    return new DataResource(scope, options.id ?? 'Carrier', {
-      forEach: iterator,
+    resource = new DataResource(scope, options.id ?? 'Carrier', {
       dependsOn: options.dependsOn,
       input: value,
       triggersReplace: { hash: value.hash },
       provisioners,
     });
+    checkTerraformVersionOncePerStack(resource);
+  } else {
+    // Loaded only when asked for, so stacks using terraform_data never load the null provider.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const nullProvider = require('@cdktf/provider-null') as typeof import('@cdktf/provider-null');
+    ensureNullProvider(scope, nullProvider);
+    resource = new nullProvider.resource.Resource(scope, options.id ?? 'Carrier', {
+      dependsOn: options.dependsOn,
+      triggers: value,
+      provisioners,
+    });
   }
-  // Loaded only when asked for, so stacks using terraform_data never load the null provider.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const nullProvider = require('@cdktf/provider-null') as typeof import('@cdktf/provider-null');
-  ensureNullProvider(scope, nullProvider);
-  return new nullProvider.resource.Resource(scope, options.id ?? 'Carrier', {
-    forEach: iterator,
-    dependsOn: options.dependsOn,
-    triggers: value,
-    provisioners,
-  });
+  if (forEach) resource.addOverride('for_each', forEach);
+  return resource;
 }
+
+/** Stacks already given their null provider (or found to have one), so each stack is searched once. */
+const NULL_PROVIDER_CHECKED = new WeakSet<TerraformStack>();
 
 function ensureNullProvider(scope: Construct, mod: typeof import('@cdktf/provider-null')): void {
   const stack = TerraformStack.of(scope);
+  if (NULL_PROVIDER_CHECKED.has(stack)) return;
+  NULL_PROVIDER_CHECKED.add(stack);
   const has = stack.node.findAll().some((c) => c instanceof mod.provider.NullProvider);
   if (!has) new mod.provider.NullProvider(stack, 'KeyfactorNullProvider');
+}
+
+/** Stacks that already carry the one Terraform version check of their carriers. */
+const VERSION_CHECKED = new WeakSet<TerraformStack>();
+
+/**
+ * cdktf's DataResource gives every instance a validation that runs `terraform version` (a
+ * process spawn, about 50 ms) when the app synthesizes: 1,000 carriers spent 50 s of synth
+ * there (see bench/). The answer is the same for every carrier of a stack, so the check is moved
+ * from each carrier to its stack: one `terraform version` per stack, same message
+ * ("... only supported for Terraform >=1.4 ...") when it fails. Validations have no public
+ * removal API; if constructs ever stores them differently, cdktf's per-resource checks stay.
+ */
+function checkTerraformVersionOncePerStack(resource: DataResource): void {
+  const validations = (resource.node as unknown as { _validations?: unknown })._validations;
+  if (!Array.isArray(validations)) return;
+  const index = validations.findIndex(isTerraformVersionCheck);
+  if (index < 0) return;
+  const [check] = validations.splice(index, 1) as IValidation[];
+  const stack = TerraformStack.of(resource);
+  if (VERSION_CHECKED.has(stack)) return;
+  VERSION_CHECKED.add(stack);
+  stack.node.addValidation(check);
+}
+
+/** DataResource's ValidateTerraformVersion('>=1.4') (a class cdktf does not export). */
+function isTerraformVersionCheck(v: unknown): boolean {
+  const c = v as { validate?: unknown; versionCommand?: unknown; versionConstraint?: unknown };
+  return typeof c?.validate === 'function' && c.versionConstraint === '>=1.4' &&
+    typeof c.versionCommand === 'string' && c.versionCommand.endsWith(' version');
 }
 
 /** The runner bundle as a stack asset (one per stack), so cdktf.out carries it along. */

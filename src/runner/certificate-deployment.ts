@@ -1,6 +1,8 @@
+import { AmbiguousRequestError } from './client';
 import { OperationModule, RunContext } from './context';
 import { KeyfactorApiError } from './errors';
 import { waitForJobs } from './job-wait';
+import { recoverStoreJob } from './recovery';
 import { apiSecret, describeRef } from './secrets';
 import { CertificateDeploymentSpec } from '../core/operation-spec';
 import { GUID } from '../core/validation';
@@ -32,10 +34,10 @@ export const certificateDeployment: OperationModule<CertificateDeploymentSpec> =
       Schedule: spec.schedule,
       CollectionId: spec.collectionId,
     };
-    const jobIds = await postForJobs(ctx, '/CertificateStores/Certificates/Add', body);
-    ctx.onPartialResult({ request, jobIds });
+    const { jobIds, recovered } = await postForJobs(ctx, '/CertificateStores/Certificates/Add', body, s.certificateStoreId, `add certificate ${spec.certificateId}`);
+    ctx.onPartialResult({ request, jobIds, response: recovered });
     ctx.log(`added certificate ${spec.certificateId} to store ${s.certificateStoreId}${s.alias ? ` as "${s.alias}"` : ''}: job ${jobIds.join(', ')}`);
-    return { request, jobIds };
+    return { request, jobIds, response: recovered };
   },
 
   async destroy(ctx, spec) {
@@ -50,24 +52,36 @@ export const certificateDeployment: OperationModule<CertificateDeploymentSpec> =
       ctx.log(`removeOnDestroy is false: certificate ${spec.certificateId} stays in store ${s.certificateStoreId}`);
       return { request: {}, outcome: 'skipped', message: 'removeOnDestroy is false' };
     }
-    const jobIds = await postForJobs(ctx, '/CertificateStores/Certificates/Remove', request);
+    const { jobIds, recovered } = await postForJobs(ctx, '/CertificateStores/Certificates/Remove', request, s.certificateStoreId, `remove certificate ${spec.certificateId}`);
     ctx.log(`removing certificate ${spec.certificateId} (alias "${s.alias ?? ''}") from store ${s.certificateStoreId}: job ${jobIds.join(', ')}`);
     if (spec.wait?.mode === 'completion') {
       // The GUIDs are returned (and recorded) even when the wait fails: the runner's caller
       // writes the ledger record from the thrown error's partial result.
-      ctx.onPartialResult({ request, jobIds });
+      ctx.onPartialResult({ request, jobIds, response: recovered });
       await waitForJobs(ctx.client, jobIds.map((jobId) => ({ jobId, subject: `store ${s.certificateStoreId}` })), spec.wait, (l) => ctx.log(l), ctx.env);
     }
-    return { request, jobIds };
+    return { request, jobIds, response: recovered };
   },
 };
 
-/** POSTs a job-creating request and checks that Command answered with job GUIDs. */
-async function postForJobs(ctx: RunContext, path: string, body: unknown): Promise<string[]> {
-  const res = await ctx.client.request<unknown>('POST', path, { body });
+/**
+ * POSTs a job-creating request (one store) and checks that Command answered with job GUIDs.
+ * When the answer is lost after sending, the job is looked up in JobHistory, never re-sent.
+ */
+async function postForJobs(
+  ctx: RunContext, path: string, body: unknown, storeId: string, what: string,
+): Promise<{ jobIds: string[]; recovered?: Record<string, unknown> }> {
+  let res;
+  try {
+    res = await ctx.client.request<unknown>('POST', path, { body });
+  } catch (e) {
+    if (!(e instanceof AmbiguousRequestError)) throw e;
+    const jobId = await recoverStoreJob(ctx, e, storeId, what);
+    return { jobIds: [jobId], recovered: { recoveredFromJobHistory: true, lostAnswer: e.reason } };
+  }
   const ids = res.data;
   if (!Array.isArray(ids) || ids.length === 0 || !ids.every((x) => typeof x === 'string' && GUID.test(x))) {
     throw new KeyfactorApiError(`POST ${path}: HTTP ${res.status} but the body is not a list of job GUIDs: ${JSON.stringify(ids)?.slice(0, 200)}`, res.status);
   }
-  return ids as string[];
+  return { jobIds: ids as string[] };
 }

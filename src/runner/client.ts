@@ -1,67 +1,46 @@
-import axios, { AxiosInstance } from 'axios';
+import type * as http from 'http';
+import { Authenticator, authFromEnv, AuthSettings } from './auth';
 import { KeyfactorApiError, RunnerError } from './errors';
+import { exchange, HttpResponse } from './http';
+import { Attempt, parseRetryAfter, RetryPolicy, retryPolicyFromEnv, withRetries } from './retry';
 import { SecretResolver } from './secrets';
+import { describeTlsError, httpAgent, httpsAgent, serverUrl, skipVerifyWarning, tlsFromEnv, TlsSettings } from './tls';
 
 /** How to reach and authenticate to Keyfactor Command. */
 export interface ConnectionSettings {
   /** e.g. https://kf.example.com/KeyfactorAPI */
   readonly baseUrl: string;
-  readonly auth: { readonly type: 'basic'; readonly username: string; readonly password: string; readonly domain?: string };
+  readonly auth: AuthSettings;
+  /** One exchange, connect to last byte (KEYFACTOR_CLIENT_TIMEOUT). */
   readonly timeoutMs: number;
+  readonly tls: TlsSettings;
+  readonly retry: RetryPolicy;
 }
-
-const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
 
 /**
  * Reads the connection settings from the environment, with the names Keyfactor's official
- * Terraform provider uses. Throws one error listing everything that is missing.
+ * Terraform provider uses (see auth.ts and tls.ts). Throws one error listing everything missing.
  */
 export function settingsFromEnv(env: NodeJS.ProcessEnv, secrets: SecretResolver): ConnectionSettings {
   const hostname = env.KEYFACTOR_HOSTNAME?.trim();
-  const username = env.KEYFACTOR_USERNAME;
-  const password = env.KEYFACTOR_PASSWORD;
-  secrets.protect(password);
-  const missing = [
-    !hostname && 'KEYFACTOR_HOSTNAME',
-    !username && 'KEYFACTOR_USERNAME',
-    !password && 'KEYFACTOR_PASSWORD',
+  const credentials = authFromEnv(env, secrets);
+  const problems = [
+    !hostname && 'KEYFACTOR_HOSTNAME is not set (a host name, https://host:port, or http://127.0.0.1:port for a loopback test server)',
+    'problem' in credentials && credentials.problem,
   ].filter(Boolean);
-  if (missing.length) {
-    throw new RunnerError(
-      `Keyfactor connection settings missing: set ${missing.join(', ')} ` +
-        '(Basic auth: KEYFACTOR_HOSTNAME, KEYFACTOR_USERNAME, KEYFACTOR_PASSWORD, optional KEYFACTOR_DOMAIN and KEYFACTOR_API_PATH).',
-    );
-  }
+  if (problems.length) throw new RunnerError(`Keyfactor connection settings incomplete: ${problems.join('; ')}`);
   const apiPath = (env.KEYFACTOR_API_PATH || 'KeyfactorAPI').replace(/^\/+|\/+$/g, '');
   const timeoutSeconds = Number(env.KEYFACTOR_CLIENT_TIMEOUT || 60);
   if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) {
     throw new RunnerError(`KEYFACTOR_CLIENT_TIMEOUT must be a positive number of seconds, got ${JSON.stringify(env.KEYFACTOR_CLIENT_TIMEOUT)}.`);
   }
   return {
-    baseUrl: `${originOf(hostname!)}/${apiPath}`,
-    auth: { type: 'basic', username: username!, password: password!, domain: env.KEYFACTOR_DOMAIN || undefined },
+    baseUrl: `${serverUrl(hostname!, 'KEYFACTOR_HOSTNAME').origin}/${apiPath}`,
+    auth: (credentials as { auth: AuthSettings }).auth,
     timeoutMs: timeoutSeconds * 1000,
+    tls: tlsFromEnv(env),
+    retry: retryPolicyFromEnv(env),
   };
-}
-
-/** `host`, `host:port` or `https://host` -> https origin; `http://` only to loopback. */
-function originOf(hostname: string): string {
-  const withScheme = /^[a-z]+:\/\//i.test(hostname) ? hostname : `https://${hostname}`;
-  let url: URL;
-  try {
-    url = new URL(withScheme);
-  } catch {
-    throw new RunnerError(`KEYFACTOR_HOSTNAME ${JSON.stringify(hostname)} is not a host name or URL.`);
-  }
-  if (url.protocol === 'http:' && !LOOPBACK.test(url.hostname)) {
-    throw new RunnerError(
-      `KEYFACTOR_HOSTNAME ${JSON.stringify(hostname)} asks for plain HTTP to a non-loopback host; credentials would travel unencrypted. Use https://.`,
-    );
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new RunnerError(`KEYFACTOR_HOSTNAME ${JSON.stringify(hostname)} must use https:// (or http:// to loopback).`);
-  }
-  return url.origin;
 }
 
 export interface RequestOptions {
@@ -76,92 +55,145 @@ export interface ApiResponse<T> {
   readonly headers: Record<string, string>;
 }
 
+export interface ClientOptions {
+  /** Retry lines; default stderr. */
+  readonly log?: (line: string) => void;
+  /** The KEYFACTOR_SKIP_VERIFY warning; default stderr. */
+  readonly warn?: (line: string) => void;
+}
+
 /**
- * Thin Keyfactor Command client. Every request carries the headers Command requires; every
- * failure becomes a KeyfactorApiError whose message holds Keyfactor's `{ErrorCode, Message}`
- * (or a description of what came back) and never a request header, body or credential.
+ * A POST that was sent but whose outcome is unknown (timeout or reset after sending, a gateway's
+ * 502/504, or a 2xx whose body could not be read). Never re-sent by the client: the operation
+ * checks what exists before deciding.
+ */
+export class AmbiguousRequestError extends KeyfactorApiError {
+  constructor(readonly method: string, readonly path: string, readonly sentAt: Date, readonly reason: string, status?: number) {
+    super(`${method} ${path}: ${reason}, after the request was sent at ${sentAt.toISOString()}: Keyfactor Command may or may not have acted on it.`, status);
+    this.name = 'AmbiguousRequestError';
+  }
+}
+
+/** Statuses a load balancer or Command sends when it is busy or unreachable. */
+const TRANSIENT = new Set([429, 502, 503, 504]);
+
+/**
+ * Keyfactor Command client. Every request carries the headers Command requires; every failure
+ * becomes a KeyfactorApiError whose message holds Keyfactor's `{ErrorCode, Message}` (or a
+ * description of what came back) and never a request header, body or credential.
+ *
+ * Retries: GET, PUT and DELETE on connection errors, timeouts, 429, 502, 503 and 504; POST only
+ * when Command cannot have acted (no connection, 429, 503). Other POST failures without an
+ * answer throw AmbiguousRequestError.
  */
 export class KeyfactorClient {
-  private readonly http: AxiosInstance;
+  private readonly agent: http.Agent;
+  private readonly auth: Authenticator;
+  private readonly log: (line: string) => void;
 
-  constructor(private readonly settings: ConnectionSettings, private readonly secrets: SecretResolver) {
-    const { username, password, domain } = settings.auth;
-    const user = domain ? `${domain}\\${username}` : username;
-    this.http = axios.create({
-      baseURL: settings.baseUrl,
-      timeout: settings.timeoutMs,
-      headers: {
-        'Authorization': `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`,
-        'x-keyfactor-requested-with': 'APIClient',
-        'x-keyfactor-api-version': '1',
-        'Content-Type': 'application/json',
-        'Accept': 'application/json',
-      },
-      validateStatus: () => true, // every status is handled below, so axios never throws with our headers attached
-      transitional: { clarifyTimeoutError: true },
-      maxRedirects: 0,
-    });
-    this.secrets.protect(Buffer.from(`${user}:${password}`).toString('base64'));
+  constructor(private readonly settings: ConnectionSettings, private readonly secrets: SecretResolver, options: ClientOptions = {}) {
+    const stderr = (line: string) => process.stderr.write(`${secrets.redact(`cdktf-keyfactor: ${line}`)}\n`);
+    this.log = options.log ?? stderr;
+    const agentFor = (url: string, extraPem?: string) => (url.startsWith('https:') ? httpsAgent(settings.tls, extraPem) : httpAgent());
+    this.agent = agentFor(settings.baseUrl);
+    const tokenAgent = settings.auth.type === 'oauth' ? agentFor(settings.auth.tokenUrl, settings.tls.authCaPem) : this.agent;
+    const net = { agent: tokenAgent, timeoutMs: settings.timeoutMs, policy: settings.retry, log: this.log };
+    this.auth = new Authenticator(settings.auth, secrets, net);
+    if (settings.tls.skipVerify) (options.warn ?? stderr)(skipVerifyWarning());
   }
 
   async request<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
     const what = `${method} ${path}`;
-    let res;
-    try {
-      res = await this.http.request({ method, url: path, data: options.body, params: options.query, responseType: 'text', transformResponse: (x) => x });
-    } catch (e) {
-      throw new KeyfactorApiError(this.secrets.redact(`${what} to ${this.settings.baseUrl} failed: ${networkReason(e)}`));
-    }
-    const text = typeof res.data === 'string' ? res.data : '';
-    if (res.status >= 200 && res.status < 300) {
+    const idempotent = method !== 'POST';
+    let refreshed = false;
+    return withRetries(what, this.settings.retry, this.log, async (): Promise<Attempt<ApiResponse<T>>> => {
+      const authorization = await this.auth.header();
+      const sentAt = new Date();
+      const r = await exchange({
+        method,
+        url: this.settings.baseUrl + path,
+        headers: {
+          'Authorization': authorization,
+          'x-keyfactor-requested-with': 'APIClient',
+          'x-keyfactor-api-version': '1',
+          'Content-Type': 'application/json',
+          'Accept': 'application/json',
+        },
+        data: options.body,
+        params: options.query,
+        timeoutMs: this.settings.timeoutMs,
+        agent: this.agent,
+      });
+      if (!('response' in r)) {
+        const host = new URL(this.settings.baseUrl).host;
+        const tls = describeTlsError(r.error, host);
+        if (tls) throw new KeyfactorApiError(this.secrets.redact(`${what} failed: ${tls}`));
+        if (r.error.code === 'ENOTFOUND') throw new KeyfactorApiError(`${what} failed: host name ${host} not found (ENOTFOUND): check KEYFACTOR_HOSTNAME.`);
+        const reason = r.timedOut
+          ? `no answer within ${this.settings.timeoutMs / 1000}s (KEYFACTOR_CLIENT_TIMEOUT)`
+          : [r.error.code, r.error.message].filter(Boolean).join(': ') || 'unknown network error';
+        // Not connected: Command never saw it, so even a POST may go again.
+        if (!r.sent || idempotent) {
+          return { retry: r.timedOut ? 'a timeout' : r.error.code ?? 'a network error', error: new KeyfactorApiError(this.secrets.redact(`${what} to ${this.settings.baseUrl} failed: ${reason}`)) };
+        }
+        throw new AmbiguousRequestError(method, path, sentAt, this.secrets.redact(reason));
+      }
+      const res = r.response;
+      if (res.status === 401 && !refreshed && await this.auth.refresh(authorization)) {
+        refreshed = true;
+        return { retry: 'HTTP 401 with a new access token', immediate: true, error: this.httpError(what, res) };
+      }
+      if (TRANSIENT.has(res.status)) {
+        // 429 and 503 are refusals; a gateway's 502/504 may come after Command got the request.
+        if (idempotent || res.status === 429 || res.status === 503) {
+          return { retry: `HTTP ${res.status}`, retryAfterMs: parseRetryAfter(res.headers['retry-after']), error: this.httpError(what, res) };
+        }
+        throw new AmbiguousRequestError(method, path, sentAt, `HTTP ${res.status} from a gateway (${this.describeBody(res.text)})`, res.status);
+      }
+      if (res.status < 200 || res.status >= 300) throw this.httpError(what, res);
       let data: unknown = undefined;
-      if (text.trim() !== '') {
+      if (res.text.trim() !== '') {
         try {
-          data = JSON.parse(text);
+          data = JSON.parse(res.text);
         } catch {
-          throw new KeyfactorApiError(`${what}: HTTP ${res.status} but the body is not JSON: ${this.snippet(text)}`, res.status);
+          const reason = `HTTP ${res.status} but the body is not JSON: ${this.snippet(res.text)}`;
+          if (!idempotent) throw new AmbiguousRequestError(method, path, sentAt, `${reason} (Command accepted the request, but its answer cannot be read)`, res.status);
+          throw new KeyfactorApiError(`${what}: ${reason}`, res.status);
         }
       }
-      return { status: res.status, data: data as T, headers: flatHeaders(res.headers) };
-    }
-    throw this.httpError(what, res.status, text);
+      return { done: { status: res.status, data: data as T, headers: res.headers } };
+    });
   }
 
-  private httpError(what: string, status: number, text: string): KeyfactorApiError {
+  private httpError(what: string, res: HttpResponse): KeyfactorApiError {
     let body: { ErrorCode?: unknown; Message?: unknown } | undefined;
     try {
-      body = JSON.parse(text);
+      body = JSON.parse(res.text);
     } catch {
       body = undefined;
     }
-    const hint = status === 401 ? ' (check KEYFACTOR_USERNAME, KEYFACTOR_PASSWORD and KEYFACTOR_DOMAIN)' :
-      status === 403 ? ' (the account lacks the Command permission this call needs)' : '';
+    const hint = res.status === 401 ? ` (${this.auth.hint401()})` :
+      res.status === 403 ? ' (the account lacks the Command permission this call needs)' : '';
     if (body && typeof body === 'object' && (body.Message !== undefined || body.ErrorCode !== undefined)) {
-      const code = body.ErrorCode !== undefined ? String(body.ErrorCode) : undefined;
+      const code = body.ErrorCode !== undefined && body.ErrorCode !== null ? String(body.ErrorCode) : undefined;
       return new KeyfactorApiError(
-        this.secrets.redact(`${what}: HTTP ${status}${hint}: Keyfactor error ${code ?? '(no code)'}: ${String(body.Message ?? '')}`),
-        status,
+        this.secrets.redact(`${what}: HTTP ${res.status}${hint}: Keyfactor error ${code ?? '(no code)'}: ${String(body.Message ?? '')}`),
+        res.status,
         code,
       );
     }
-    const described = text.trim() === '' ? 'empty body' : /<html|<!doctype/i.test(text) ? `an HTML page: ${this.snippet(text.replace(/<[^>]+>/g, ' '))}` : this.snippet(text);
-    return new KeyfactorApiError(`${what}: HTTP ${status}${hint}: ${described}`, status);
+    return new KeyfactorApiError(`${what}: HTTP ${res.status}${hint}: ${this.describeBody(res.text)}`, res.status);
+  }
+
+  private describeBody(text: string): string {
+    if (text.trim() === '') return 'empty body';
+    if (!/<html|<!doctype/i.test(text)) return this.snippet(text);
+    const visible = text.replace(/<(style|script)[\s\S]*?<\/\1>/gi, ' ').replace(/<[^>]+>/g, ' ');
+    return `an HTML page, not Command's JSON (a proxy or IIS error page?): ${this.snippet(visible)}`;
   }
 
   private snippet(text: string): string {
     const flat = text.replace(/\s+/g, ' ').trim();
     return this.secrets.redact(flat.length > 300 ? flat.slice(0, 300) + '…' : flat);
   }
-}
-
-function networkReason(e: unknown): string {
-  const err = e as { code?: string; message?: string };
-  // axios/node messages name the address and the cause, never headers.
-  return [err.code, err.message].filter(Boolean).join(': ') || 'unknown network error';
-}
-
-function flatHeaders(h: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries((h ?? {}) as Record<string, unknown>)) out[k.toLowerCase()] = String(v);
-  return out;
 }

@@ -15,7 +15,7 @@ export class RunContext {
 
   /** The API client, built on first use (a skipped undo needs no credentials). */
   get client(): KeyfactorClient {
-    this.clientInstance ??= new KeyfactorClient(settingsFromEnv(this.env, this.secrets), this.secrets);
+    this.clientInstance ??= new KeyfactorClient(settingsFromEnv(this.env, this.secrets), this.secrets, { log: (line) => this.log(line) });
     return this.clientInstance;
   }
 

@@ -32,6 +32,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
   const phase = argv[0];
   let ctx: RunContext | undefined;
   let record: LedgerHandle | undefined;
+  let label: string | undefined;
   try {
     if (phase !== 'create' && phase !== 'destroy' && phase !== 'report') {
       throw new RunnerError(`usage: runner.cjs create|destroy|report (got ${JSON.stringify(phase)})`);
@@ -40,7 +41,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
     if (phase === 'report') return report(spec, ledgerDir(env));
     const op = OPERATIONS[spec.operation];
     if (!op) throw new RunnerError(`unknown operation ${JSON.stringify(spec.operation)} in the spec; is the runner older than the library that synthesized it?`);
-    const label = `${spec.operation} ${spec.path}${spec.key ? ` [${spec.key}]` : ''}`;
+    label = `${spec.operation} ${spec.path}${spec.key ? ` [${spec.key}]` : ''}`;
     const ledgerDirectory = ledgerDir(env);
     ctx = new RunContext(env, label, ledgerDirectory);
     record = new LedgerWriter(ledgerDirectory).begin({
@@ -74,7 +75,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
     } catch (ledgerError) {
       process.stderr.write(`cdktf-keyfactor: could not write the ledger: ${(ledgerError as Error).message}\n`);
     }
-    process.stderr.write(`cdktf-keyfactor: ${ctx ? ctx.label + ': ' : ''}${phase ?? ''} failed: ${message}\n`);
+    process.stderr.write(`cdktf-keyfactor: ${label ? label + ': ' : ''}${phase ?? ''} failed: ${message}\n`);
     return 1;
   }
 }

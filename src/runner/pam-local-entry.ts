@@ -1,3 +1,4 @@
+import { AmbiguousRequestError } from './client';
 import { OperationModule, OperationResult, RunContext } from './context';
 import { KeyfactorApiError } from './errors';
 import { describeRef } from './secrets';
@@ -18,14 +19,30 @@ export const pamLocalEntry: OperationModule<PamLocalEntrySpec> = {
   async create(ctx, spec) {
     const path = entriesPath(spec);
     const existing = await findEntry(ctx, spec);
-    const method = existing ? 'PUT' : 'POST';
+    let method: 'PUT' | 'POST' = existing ? 'PUT' : 'POST';
     const body = {
       SecretName: spec.secretName,
       Description: spec.description ?? null,
       SecretValue: ctx.secrets.resolve(spec.secretValue, 'secretValue'),
     };
-    const res = await ctx.client.request<unknown>(method, path, { body });
-    const verb = existing ? 'updated (full record)' : 'created';
+    let res;
+    let recovered = '';
+    try {
+      res = await ctx.client.request<unknown>(method, path, { body });
+    } catch (e) {
+      if (!(e instanceof AmbiguousRequestError)) throw e;
+      // The POST's answer was lost. Names are unique, so look: there now means it was created;
+      // absent means Command did not create it, and one more POST cannot make a second entry.
+      ctx.log(`${e.message} Checking whether secret "${spec.secretName}" exists now.`);
+      if (await findEntry(ctx, spec)) {
+        method = 'PUT';
+        recovered = ' (the lost POST had created it; its full record was written again)';
+      } else {
+        recovered = ' (the first POST\'s answer was lost and the entry was absent, so it was sent once more)';
+      }
+      res = await ctx.client.request<unknown>(method, path, { body });
+    }
+    const verb = (existing ? 'updated (full record)' : 'created') + recovered;
     const rotation = spec.rotationKey !== undefined ? `, rotation key ${JSON.stringify(spec.rotationKey)}` : '';
     ctx.log(`${spec.part}: ${method} ${path}: secret "${spec.secretName}" ${verb} in local PAM provider ${spec.providerId}${rotation}`);
     return {

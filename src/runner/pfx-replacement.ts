@@ -1,7 +1,9 @@
+import { AmbiguousRequestError } from './client';
 import { OperationModule, RunContext } from './context';
 import { KeyfactorApiError, RunnerError } from './errors';
 import { findNewJobs, jobLookupTiming, JobTarget } from './job-history';
 import { waitIfAsked } from './job-wait';
+import { describeStore as storeText, findJobsSince, mayHaveCreated, readStore, StoreFacts } from './recovery';
 import { describeRef } from './secrets';
 import type { PfxReplacementSpec } from '../constructs/pfx-replacement';
 import { GUID } from '../core/validation';
@@ -31,10 +33,22 @@ export const pfxReplacement: OperationModule<PfxReplacementSpec> = {
     };
     const request = { ...body, Password: describeRef(spec.password) };
 
-    const since = new Date();
-    const res = await ctx.client.request<unknown>('POST', '/Enrollment/PFX/Replace', { body });
-    const successful = storeIds(res.data, 'SuccessfulStores', res.status);
-    const failed = storeIds(res.data, 'FailedStores', res.status);
+    let since = new Date();
+    let successful: string[];
+    let failed: string[];
+    const notes: string[] = [];
+    try {
+      const res = await ctx.client.request<unknown>('POST', '/Enrollment/PFX/Replace', { body });
+      successful = storeIds(res.data, 'SuccessfulStores', res.status);
+      failed = storeIds(res.data, 'FailedStores', res.status);
+    } catch (e) {
+      if (!(e instanceof AmbiguousRequestError)) throw e;
+      // The answer is lost: the stores with a new management job are the successful ones.
+      since = e.sentAt;
+      successful = await storesWithNewJobs(ctx, spec, e);
+      failed = [];
+      notes.push(`Command's answer was lost (${e.reason}); SuccessfulStores come from JobHistory and FailedStores are unknown`);
+    }
     const replacing = spec.certificateId !== undefined ? `certificate ${spec.certificateId}` : `the certificate of request ${spec.requestId}`;
     ctx.log(`replacing certificate ${spec.existingCertificateId} with ${replacing}: scheduled in ${successful.length} store(s)${successful.length ? ` (${successful.join(', ')})` : ''}` +
       (failed.length ? `; FAILED in ${failed.length} store(s): ${failed.join(', ')}` : ''));
@@ -42,7 +56,6 @@ export const pfxReplacement: OperationModule<PfxReplacementSpec> = {
     ctx.onPartialResult({ request, jobIds: [], response: { SuccessfulStores: successful, FailedStores: failed } });
 
     // Find the management jobs: one per successful store.
-    const notes: string[] = [];
     const jobsByStore: Record<string, string> = {};
     if (successful.length > 0) {
       const stores = await Promise.all(successful.map((id) => storeInfo(ctx, id)));
@@ -127,4 +140,36 @@ async function storeInfo(ctx: RunContext, id: string): Promise<StoreInfo> {
 
 function describeStore(s: StoreInfo): string {
   return s.clientMachine || s.storePath ? `${s.id} (${[s.clientMachine, s.storePath].filter(Boolean).join(' ')})` : s.id;
+}
+
+/**
+ * After an ambiguous POST: the stores holding the existing certificate (or the new one, if the
+ * replacement already ran) that have a new management job. None found: fails with what may exist.
+ */
+async function storesWithNewJobs(ctx: RunContext, spec: PfxReplacementSpec, e: AmbiguousRequestError): Promise<string[]> {
+  ctx.log(`${e.message} Looking in JobHistory for the management jobs it may have created.`);
+  const what = `management jobs replacing certificate ${spec.existingCertificateId}`;
+  let stores: StoreFacts[] = [];
+  let why: string;
+  try {
+    const ids = new Set<string>();
+    for (const certificateId of [spec.existingCertificateId, spec.certificateId]) {
+      if (certificateId === undefined) continue;
+      const cert = (await ctx.client.request<{ Locations?: Array<{ CertStoreId?: string }> }>('GET', `/Certificates/${certificateId}`, { query: { includeLocations: true } })).data;
+      for (const l of cert?.Locations ?? []) if (typeof l.CertStoreId === 'string') ids.add(l.CertStoreId.toLowerCase());
+    }
+    if (ids.size === 0) return []; // no store holds it: nothing can have been scheduled
+    stores = await Promise.all([...ids].map((id) => readStore(ctx, id)));
+    const found = await findJobsSince(ctx, e, 'Management', stores);
+    const recovered = stores.filter((s) => found[s.id]).map((s) => s.id);
+    if (recovered.length) {
+      ctx.log(`recovered: ${e.method} ${e.path} did reach Command: new management jobs on ${recovered.length} store(s) are in JobHistory; not sending it again`);
+      return recovered;
+    }
+    why = 'no new Management job on those stores appeared in JobHistory';
+  } catch (err) {
+    why = `the lookup failed: ${err instanceof Error ? err.message : String(err)}`;
+  }
+  const where = stores.length ? `on store(s) ${stores.map(storeText).join(', ')}` : 'on the stores holding it';
+  throw mayHaveCreated(e, `${what} ${where}`, 'Management', stores, why);
 }

@@ -2,6 +2,7 @@ import * as path from 'path';
 import { Construct } from 'constructs';
 import { CertificateStorePassword, Ledger, Secret } from '../../src';
 import { DEFAULT_SEED, KeyfactorSimulator } from '../../src/simulator';
+import { caFileOf, startTlsSimulator } from '../support/simulator';
 import { TerraformProject } from '../support/terraform';
 
 const [S1, S2] = DEFAULT_SEED.stores.map((s) => s.Id);
@@ -13,7 +14,7 @@ const CRED_CANARY = DEFAULT_SEED.users[0].password;
 
 function connection(sim: KeyfactorSimulator): Record<string, string> {
   const user = DEFAULT_SEED.users[0];
-  return { KEYFACTOR_HOSTNAME: sim.url, KEYFACTOR_USERNAME: user.username, KEYFACTOR_PASSWORD: user.password, KEYFACTOR_DOMAIN: user.domain ?? '' };
+  return { KEYFACTOR_HOSTNAME: sim.url, KEYFACTOR_CA_CERT: caFileOf(sim), KEYFACTOR_USERNAME: user.username, KEYFACTOR_PASSWORD: user.password, KEYFACTOR_DOMAIN: user.domain ?? '' };
 }
 
 describe('CertificateStorePassword end to end (terraform + simulator)', () => {
@@ -22,7 +23,7 @@ describe('CertificateStorePassword end to end (terraform + simulator)', () => {
   let env: Record<string, string>;
 
   beforeAll(async () => {
-    sim = await KeyfactorSimulator.start();
+    sim = await startTlsSimulator();
     project = new TerraformProject('e2e-store-password');
     env = { ...connection(sim), APP_STORE_PASSWORD: PASSWORD_CANARY };
   });
@@ -112,7 +113,7 @@ describe('CertificateStorePassword failures (terraform + simulator)', () => {
   let project: TerraformProject;
 
   beforeAll(async () => {
-    sim = await KeyfactorSimulator.start();
+    sim = await startTlsSimulator();
     project = new TerraformProject('e2e-store-password-fail');
   });
 

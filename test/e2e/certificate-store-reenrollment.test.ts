@@ -1,8 +1,10 @@
 import * as http from 'http';
+import * as https from 'https';
 import { AddressInfo } from 'net';
 import { Construct } from 'constructs';
 import { CertificateStoreReenrollment, Ledger, SubjectAlternativeName } from '../../src';
 import { DEFAULT_SEED, KeyfactorSimulator } from '../../src/simulator';
+import { caFileOf, startTlsSimulator } from '../support/simulator';
 import { TerraformProject } from '../support/terraform';
 
 // Default seed: stores 1 and 2 are on orchestrator 1 (different paths); store 6 does not support reenrollment.
@@ -16,14 +18,14 @@ const SUBJECT = 'CN=web-01.example.test,OU=IT,O="Key Example, Inc.",C=US';
  * A pass-through proxy in front of the simulator that answers every JobHistory query with no
  * rows, as a Command whose job history lags behind would.
  */
-async function historyHidingProxy(targetUrl: string): Promise<{ url: string; close: () => Promise<void> }> {
+async function historyHidingProxy(targetUrl: string, ca?: string): Promise<{ url: string; close: () => Promise<void> }> {
   const server = http.createServer((req, res) => {
     if (/\/OrchestratorJobs\/JobHistory/i.test(req.url ?? '')) {
       res.writeHead(200, { 'content-type': 'application/json', 'x-total-count': '0' });
       res.end('[]');
       return;
     }
-    const upstream = http.request(`${targetUrl}${req.url}`, { method: req.method, headers: req.headers }, (up) => {
+    const upstream = (targetUrl.startsWith('https:') ? https : http).request(`${targetUrl}${req.url}`, { method: req.method, headers: req.headers, ca }, (up) => {
       res.writeHead(up.statusCode ?? 502, up.headers);
       up.pipe(res);
     });
@@ -46,10 +48,11 @@ describe('CertificateStoreReenrollment end to end (terraform + simulator)', () =
   const projects: TerraformProject[] = [];
 
   beforeAll(async () => {
-    sim = await KeyfactorSimulator.start({ jobTiming: { waitingMs: 20, inProcessMs: 20 } });
+    sim = await startTlsSimulator({ jobTiming: { waitingMs: 20, inProcessMs: 20 } });
     const user = DEFAULT_SEED.users[0];
     env = {
       KEYFACTOR_HOSTNAME: sim.url,
+      KEYFACTOR_CA_CERT: caFileOf(sim),
       KEYFACTOR_USERNAME: user.username,
       KEYFACTOR_PASSWORD: user.password,
       KEYFACTOR_DOMAIN: user.domain ?? '',
@@ -149,7 +152,7 @@ describe('CertificateStoreReenrollment end to end (terraform + simulator)', () =
   });
 
   test('a job that cannot be identified in time: the apply still succeeds, with a warning and no job GUID', async () => {
-    const proxy = await historyHidingProxy(sim.url);
+    const proxy = await historyHidingProxy(sim.url, sim.caCertPem);
     try {
       const p = project('e2e-reenroll-unseen', (stack) => {
         new CertificateStoreReenrollment(stack, 'web', { keystoreId: S1, agentGuid: AGENT_1, subjectName: SUBJECT, alias: 'web' });

@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { CertificateDeployment, Ledger, Schedule, WaitPolicy } from '../../src';
 import { buildProgram } from '../../src/cli/main';
 import { DEFAULT_SEED, KeyfactorSimulator, SimulatorSeed } from '../../src/simulator';
+import { caFileOf, startTlsSimulator } from '../support/simulator';
 import { TerraformProject } from '../support/terraform';
 
 /** Exit code the last in-process CLI run set. */
@@ -24,7 +25,7 @@ function seedWith20Stores(): SimulatorSeed {
 
 function envFor(sim: KeyfactorSimulator): Record<string, string> {
   const user = DEFAULT_SEED.users[0];
-  return { KEYFACTOR_HOSTNAME: sim.url, KEYFACTOR_USERNAME: user.username, KEYFACTOR_PASSWORD: user.password, KEYFACTOR_DOMAIN: user.domain ?? '' };
+  return { KEYFACTOR_HOSTNAME: sim.url, KEYFACTOR_CA_CERT: caFileOf(sim), KEYFACTOR_USERNAME: user.username, KEYFACTOR_PASSWORD: user.password, KEYFACTOR_DOMAIN: user.domain ?? '' };
 }
 
 describe('job tracking end to end', () => {
@@ -37,7 +38,7 @@ describe('job tracking end to end', () => {
   };
 
   beforeAll(async () => {
-    sim = await KeyfactorSimulator.start({ seed: seedWith20Stores(), jobTiming: { waitingMs: 300, inProcessMs: 300 } });
+    sim = await startTlsSimulator({ seed: seedWith20Stores(), jobTiming: { waitingMs: 300, inProcessMs: 300 } });
   });
   afterAll(async () => {
     await sim?.stop();
@@ -91,7 +92,7 @@ describe('job tracking end to end', () => {
   });
 
   test('a timeout fails the apply naming the pending GUIDs; the ledger keeps every GUID', async () => {
-    const slow = await KeyfactorSimulator.start({ jobTiming: { waitingMs: 120_000, inProcessMs: 1000 } });
+    const slow = await startTlsSimulator({ jobTiming: { waitingMs: 120_000, inProcessMs: 1000 } });
     try {
       const p = project('wait-timeout');
       p.synth((stack: Construct) => {

@@ -1,7 +1,10 @@
+import * as https from 'https';
 import * as path from 'path';
+import axios from 'axios';
 import { Construct } from 'constructs';
 import { Ledger, PamLocalEntry, PamLocalEntryProps, Secret } from '../../src';
 import { DEFAULT_SEED, KeyfactorSimulator } from '../../src/simulator';
+import { caFileOf, startTlsSimulator } from '../support/simulator';
 import { TerraformProject } from '../support/terraform';
 
 const LOCAL_PROVIDER = DEFAULT_SEED.pamProviders.find((p) => p.local)!.Id;
@@ -18,11 +21,12 @@ describe('PamLocalEntry end to end (terraform + simulator)', () => {
   let env: Record<string, string>;
 
   beforeAll(async () => {
-    sim = await KeyfactorSimulator.start();
+    sim = await startTlsSimulator();
     project = new TerraformProject('e2e-pam');
     const user = DEFAULT_SEED.users[0];
     env = {
       KEYFACTOR_HOSTNAME: sim.url,
+      KEYFACTOR_CA_CERT: caFileOf(sim),
       KEYFACTOR_USERNAME: user.username,
       KEYFACTOR_PASSWORD: user.password,
       KEYFACTOR_DOMAIN: user.domain ?? '',
@@ -88,10 +92,13 @@ describe('PamLocalEntry end to end (terraform + simulator)', () => {
   test('GET responses never carry the value', async () => {
     const user = DEFAULT_SEED.users[0];
     const auth = Buffer.from(`${user.domain}\\${user.username}:${user.password}`).toString('base64');
-    const res = await fetch(`${sim.url}/KeyfactorAPI${ENTRIES}`, {
+    const res = await axios.get(`${sim.url}/KeyfactorAPI${ENTRIES}`, {
       headers: { 'Authorization': `Basic ${auth}`, 'x-keyfactor-requested-with': 'APIClient' },
+      httpsAgent: new https.Agent({ ca: sim.caCertPem }),
+      responseType: 'text',
+      transformResponse: (x) => x,
     });
-    const text = await res.text();
+    const text: string = res.data;
     expect(res.status).toBe(200);
     expect(JSON.parse(text).map((e: any) => e.SecretName).sort()).toEqual(['db-password', 'kept-secret']);
     expect(text).not.toContain(VALUE_CANARY);
@@ -199,7 +206,7 @@ describe('PamLocalEntry end to end (terraform + simulator)', () => {
 
 function connection(sim: KeyfactorSimulator): Record<string, string> {
   const user = DEFAULT_SEED.users[0];
-  return { KEYFACTOR_HOSTNAME: sim.url, KEYFACTOR_USERNAME: user.username, KEYFACTOR_PASSWORD: user.password, KEYFACTOR_DOMAIN: user.domain ?? '' };
+  return { KEYFACTOR_HOSTNAME: sim.url, KEYFACTOR_CA_CERT: caFileOf(sim), KEYFACTOR_USERNAME: user.username, KEYFACTOR_PASSWORD: user.password, KEYFACTOR_DOMAIN: user.domain ?? '' };
 }
 
 describe('PamLocalEntry adoption and failures (terraform + simulator)', () => {
@@ -207,7 +214,7 @@ describe('PamLocalEntry adoption and failures (terraform + simulator)', () => {
   let project: TerraformProject;
 
   beforeAll(async () => {
-    sim = await KeyfactorSimulator.start();
+    sim = await startTlsSimulator();
     project = new TerraformProject('e2e-pam-extra');
   });
 
@@ -220,11 +227,9 @@ describe('PamLocalEntry adoption and failures (terraform + simulator)', () => {
     const user = DEFAULT_SEED.users[0];
     const auth = Buffer.from(`${user.domain}\\${user.username}:${user.password}`).toString('base64');
     const headers = { 'Authorization': `Basic ${auth}`, 'x-keyfactor-requested-with': 'APIClient', 'Content-Type': 'application/json' };
-    const pre = await fetch(`${sim.url}/KeyfactorAPI${ENTRIES}`, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({ SecretName: 'Existing', Description: 'made by hand', SecretValue: 'old-value' }),
-    });
+    const pre = await axios.post(`${sim.url}/KeyfactorAPI${ENTRIES}`,
+      { SecretName: 'Existing', Description: 'made by hand', SecretValue: 'old-value' },
+      { headers, httpsAgent: new https.Agent({ ca: sim.caCertPem }) });
     expect(pre.status).toBe(200);
     const from = sim.requests.length;
     project.synth((stack) => {
@@ -237,7 +242,7 @@ describe('PamLocalEntry adoption and failures (terraform + simulator)', () => {
     expect(sim.pamEntries(LOCAL_PROVIDER)).toEqual([{ SecretName: 'Existing', Description: null, SecretValue: VALUE_CANARY }]);
 
     // Deleted by hand before destroy: the DELETE's 404 counts as done, destroy succeeds.
-    const gone = await fetch(`${sim.url}/KeyfactorAPI${ENTRIES}?secretName=Existing`, { method: 'DELETE', headers });
+    const gone = await axios.delete(`${sim.url}/KeyfactorAPI${ENTRIES}?secretName=Existing`, { headers, httpsAgent: new https.Agent({ ca: sim.caCertPem }) });
     expect(gone.status).toBe(204);
     await project.destroy(connection(sim));
     const del = sim.received('DELETE', ENTRIES).slice(-1)[0];

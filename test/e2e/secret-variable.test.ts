@@ -3,6 +3,7 @@ import { Testing, TerraformStack, TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
 import { CertificateDeployment, Ledger, Schedule, Secret } from '../../src';
 import { DEFAULT_SEED, KeyfactorSimulator } from '../../src/simulator';
+import { caFileOf, startTlsSimulator } from '../support/simulator';
 import { TerraformProject } from '../support/terraform';
 
 const STORE = DEFAULT_SEED.stores[0].Id;
@@ -13,7 +14,7 @@ describe('Secret.fromVariable (sensitive Terraform variable)', () => {
   let project: TerraformProject;
 
   beforeAll(async () => {
-    sim = await KeyfactorSimulator.start({ jobTiming: { waitingMs: 20, inProcessMs: 20 } });
+    sim = await startTlsSimulator({ jobTiming: { waitingMs: 20, inProcessMs: 20 } });
     project = new TerraformProject('tfvar');
   });
   afterAll(async () => {
@@ -33,6 +34,7 @@ describe('Secret.fromVariable (sensitive Terraform variable)', () => {
     const user = DEFAULT_SEED.users[0];
     const env = {
       KEYFACTOR_HOSTNAME: sim.url,
+      KEYFACTOR_CA_CERT: caFileOf(sim),
       KEYFACTOR_USERNAME: user.username,
       KEYFACTOR_PASSWORD: user.password,
       KEYFACTOR_DOMAIN: user.domain ?? '',

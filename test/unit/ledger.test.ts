@@ -3,16 +3,23 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Ledger } from '../../src';
-import { RUNNER_BUNDLE } from '../../src/core/render-carrier';
 import { canonicalJson, CertificateDeploymentSpec, SPEC_VERSION } from '../../src/core/operation-spec';
+import { RUNNER_BUNDLE } from '../../src/core/render-carrier';
 import { DEFAULT_SEED, KeyfactorSimulator } from '../../src/simulator';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'kf-ledger-'));
 
 function spec(i: number, store = DEFAULT_SEED.stores[0].Id): CertificateDeploymentSpec {
   return {
-    v: SPEC_VERSION, operation: 'CertificateDeployment', stack: 'ledger', path: `ledger/d${i}`, key: store,
-    certificateId: 1, store: { certificateStoreId: store, alias: `a${i}` }, schedule: { Immediate: true }, removeOnDestroy: true,
+    v: SPEC_VERSION,
+    operation: 'CertificateDeployment',
+    stack: 'ledger',
+    path: `ledger/d${i}`,
+    key: store,
+    certificateId: 1,
+    store: { certificateStoreId: store, alias: `a${i}` },
+    schedule: { Immediate: true },
+    removeOnDestroy: true,
   };
 }
 
@@ -40,7 +47,8 @@ describe('ledger', () => {
 
   test('40 runners writing at once lose and corrupt nothing', async () => {
     const dir = tmp();
-    const runs = Array.from({ length: 40 }, (_, i) => runRunner({ ...env, KEYFACTOR_LEDGER_DIR: dir, CDKTF_KEYFACTOR_SPEC: canonicalJson(spec(i)) }).done);
+    const runs = Array.from({ length: 40 }, (_, i) =>
+      runRunner({ ...env, KEYFACTOR_LEDGER_DIR: dir, CDKTF_KEYFACTOR_SPEC: canonicalJson(spec(i)) }).done);
     const results = await Promise.all(runs);
     expect(results.map((r) => r.code)).toEqual(Array(40).fill(0));
     const records = Ledger.read(dir);

@@ -1,0 +1,87 @@
+/**
+ * One HTTP exchange, no retries: the response (any status), or the error together with whether
+ * the request may have reached the server (the connection, and TLS, had been established).
+ */
+import * as http from 'http';
+import * as https from 'https';
+import type { Socket } from 'net';
+import axios from 'axios';
+
+export interface HttpRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: Record<string, string>;
+  readonly data?: unknown;
+  readonly params?: Record<string, string | number | boolean | undefined>;
+  readonly timeoutMs: number;
+  readonly agent: http.Agent | https.Agent;
+}
+
+export interface HttpResponse {
+  readonly status: number;
+  readonly text: string;
+  /** Lower-case names. */
+  readonly headers: Record<string, string>;
+}
+
+export type HttpResult =
+  | { readonly response: HttpResponse }
+  | { readonly error: { code?: string; message?: string }; readonly sent: boolean; readonly timedOut: boolean };
+
+export async function exchange(req: HttpRequest): Promise<HttpResult> {
+  let sent = false;
+  let timedOut = false;
+  const controller = new AbortController();
+  // The whole exchange, like Go's http.Client.Timeout in Keyfactor's clients.
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, req.timeoutMs);
+  const isHttps = req.url.startsWith('https:');
+  try {
+    const res = await axios.request({
+      method: req.method,
+      url: req.url,
+      headers: req.headers,
+      data: req.data,
+      params: req.params,
+      responseType: 'text',
+      transformResponse: (x: unknown) => x,
+      validateStatus: () => true, // every status is handled by the caller, so axios never throws with our headers attached
+      maxRedirects: 0,
+      signal: controller.signal,
+      httpAgent: isHttps ? undefined : req.agent,
+      httpsAgent: isHttps ? req.agent : undefined,
+      transport: trackingTransport(isHttps, () => (sent = true)),
+    } as Parameters<typeof axios.request>[0]);
+    return { response: { status: res.status, text: typeof res.data === 'string' ? res.data : '', headers: flatHeaders(res.headers) } };
+  } catch (e) {
+    const err = e as { code?: string; message?: string; cause?: { code?: string; message?: string } };
+    // axios wraps node's error; the node error holds the precise code (e.g. a TLS verification code).
+    const error = err.cause?.code ? err.cause : err;
+    return { error: { code: error.code, message: error.message }, sent, timedOut };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** node's http(s).request, noting when the connection is up (after the TLS handshake for https). */
+function trackingTransport(isHttps: boolean, onSent: () => void) {
+  const mod = isHttps ? https : http;
+  return {
+    request(options: http.RequestOptions, callback: (res: http.IncomingMessage) => void): http.ClientRequest {
+      const request = mod.request(options, callback);
+      request.once('socket', (socket: Socket) => {
+        if (!socket.connecting && (!isHttps || (socket as unknown as { _secureEstablished?: boolean })._secureEstablished !== false)) onSent();
+        else socket.once(isHttps ? 'secureConnect' : 'connect', onSent);
+      });
+      return request;
+    },
+  };
+}
+
+function flatHeaders(h: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries((h ?? {}) as Record<string, unknown>)) out[k.toLowerCase()] = String(v);
+  return out;
+}

@@ -1,0 +1,258 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { basicEnv, CANARY, captureOutput, clientFor, expectNoCanary, failure, S1, startSim, tempDir } from './support';
+import { KeyfactorClient, settingsFromEnv } from '../../src/runner/client';
+import { SecretResolver } from '../../src/runner/secrets';
+import { describeTlsError } from '../../src/runner/tls';
+import { KeyfactorSimulator } from '../../src/simulator';
+
+const getStore = (c: ReturnType<typeof clientFor>) => c.client.request<{ Id: string }>('GET', `/CertificateStores/${S1}`);
+const authHeaders = (sim: KeyfactorSimulator) => sim.received('GET', `/CertificateStores/${S1}`).map((r) => String(r.headers.authorization));
+const basic = (account: string) => `Basic ${Buffer.from(`${account}:${CANARY.password}`).toString('base64')}`;
+
+describe('authentication', () => {
+  let sim: KeyfactorSimulator;
+  const errors: string[] = [];
+  beforeAll(async () => (sim = await startSim()));
+  afterAll(async () => {
+    expectNoCanary(...errors);
+    await sim.stop();
+  });
+  beforeEach(() => sim.reset());
+
+  const oauthEnv = (extra: Record<string, string> = {}) => ({
+    KEYFACTOR_HOSTNAME: sim.url,
+    KEYFACTOR_AUTH_CLIENT_ID: 'terraform',
+    KEYFACTOR_AUTH_CLIENT_SECRET: CANARY.clientSecret,
+    KEYFACTOR_AUTH_TOKEN_URL: sim.tokenUrl,
+    ...extra,
+  });
+
+  test('Basic: KEYFACTOR_DOMAIN, or DOMAIN\\user in the user name (which wins)', async () => {
+    expect((await getStore(clientFor(basicEnv(sim)))).data.Id).toBe(S1);
+    const env = { ...basicEnv(sim), KEYFACTOR_USERNAME: 'KEYFACTOR\\admin', KEYFACTOR_DOMAIN: 'OTHER' };
+    expect((await getStore(clientFor(env))).status).toBe(200);
+    expect(authHeaders(sim)).toEqual([basic('KEYFACTOR\\admin'), basic('KEYFACTOR\\admin')]);
+  });
+
+  test('OAuth client credentials: one token request (form, scopes, audience) serves every call', async () => {
+    const c = clientFor(oauthEnv({ KEYFACTOR_AUTH_SCOPES: 'kf-api, read', KEYFACTOR_AUTH_AUDIENCE: 'keyfactor' }));
+    await getStore(c);
+    await getStore(c);
+    const tokenRequests = sim.received('POST', '/oauth2/token');
+    expect(tokenRequests).toHaveLength(1);
+    expect(tokenRequests[0].body).toEqual({ grant_type: 'client_credentials', scope: 'kf-api read', audience: 'keyfactor' });
+    expect(tokenRequests[0].headers['content-type']).toMatch(/^application\/x-www-form-urlencoded/);
+    expect(tokenRequests[0].headers.authorization).toBe(`Basic ${Buffer.from(`terraform:${CANARY.clientSecret}`).toString('base64')}`);
+    const [first, second] = authHeaders(sim);
+    expect(first).toMatch(/^Bearer \S+$/);
+    expect(second).toBe(first);
+  });
+
+  test('OAuth: an expired token is replaced once after the 401, and the call succeeds', async () => {
+    const c = clientFor(oauthEnv());
+    await getStore(c);
+    sim.expireTokens();
+    expect((await getStore(c)).status).toBe(200);
+    expect(sim.received('POST', '/oauth2/token')).toHaveLength(2);
+    const statuses = sim.received('GET', `/CertificateStores/${S1}`).map((r) => r.status);
+    expect(statuses).toEqual([200, 401, 200]);
+    expect(c.logs).toEqual([`retrying GET /CertificateStores/${S1} after HTTP 401 with a new access token (attempt 2, waiting 0s)`]);
+    const tokens = authHeaders(sim).map((h) => h.replace('Bearer ', ''));
+    expect(new Set(tokens).size).toBe(2);
+  });
+
+  test('a ready access token is sent as Bearer; refused, the error says it may have expired', async () => {
+    await getStore(clientFor({ KEYFACTOR_HOSTNAME: sim.url, KEYFACTOR_AUTH_ACCESS_TOKEN: CANARY.accessToken }));
+    expect(authHeaders(sim)).toEqual([`Bearer ${CANARY.accessToken}`]);
+    const e = await failure(getStore(clientFor({ KEYFACTOR_HOSTNAME: sim.url, KEYFACTOR_AUTH_ACCESS_TOKEN: `${CANARY.accessToken}-old` })));
+    errors.push(e.message);
+    expect(e.message).toContain('HTTP 401');
+    expect(e.message).toContain('KEYFACTOR_AUTH_ACCESS_TOKEN was refused: it may have expired');
+  });
+
+  test('precedence: Basic, then the access token, then client credentials (as in Keyfactor\'s provider)', async () => {
+    const all: Record<string, string> = { ...oauthEnv(), ...basicEnv(sim), KEYFACTOR_AUTH_ACCESS_TOKEN: CANARY.accessToken };
+    await getStore(clientFor(all));
+    const { KEYFACTOR_USERNAME: _u, ...noBasic } = all;
+    await getStore(clientFor(noBasic));
+    expect(authHeaders(sim)).toEqual([basic('KEYFACTOR\\admin'), `Bearer ${CANARY.accessToken}`]);
+    expect(sim.received('POST', '/oauth2/token')).toHaveLength(0);
+  });
+
+  test('incomplete settings: one error saying what completes each mode', () => {
+    const secrets = new SecretResolver({});
+    const message = (env: Record<string, string>) => {
+      try {
+        settingsFromEnv(env, secrets);
+      } catch (e) {
+        errors.push((e as Error).message);
+        return (e as Error).message;
+      }
+      throw new Error('no error');
+    };
+    const userOnly = message({ KEYFACTOR_HOSTNAME: 'kf.example.test', KEYFACTOR_USERNAME: 'admin' });
+    expect(userOnly).toContain('Basic: KEYFACTOR_USERNAME and KEYFACTOR_PASSWORD (optional KEYFACTOR_DOMAIN, or DOMAIN\\user as the user name) [KEYFACTOR_USERNAME set; missing KEYFACTOR_PASSWORD]');
+    expect(userOnly).toContain('OAuth client credentials: KEYFACTOR_AUTH_CLIENT_ID, KEYFACTOR_AUTH_CLIENT_SECRET and KEYFACTOR_AUTH_TOKEN_URL');
+    expect(userOnly).toContain('[none set]');
+    expect(userOnly).toContain('OAuth access token: KEYFACTOR_AUTH_ACCESS_TOKEN [not set]');
+    expect(userOnly).not.toContain('KEYFACTOR_HOSTNAME is not set');
+    const noSecret = message({ KEYFACTOR_AUTH_CLIENT_ID: 'terraform', KEYFACTOR_AUTH_TOKEN_URL: 'https://idp.example.test/token', KEYFACTOR_PASSWORD: CANARY.password });
+    expect(noSecret).toContain('KEYFACTOR_HOSTNAME is not set');
+    expect(noSecret).toContain('[KEYFACTOR_PASSWORD set; missing KEYFACTOR_USERNAME]');
+    expect(noSecret).toContain('[KEYFACTOR_AUTH_CLIENT_ID, KEYFACTOR_AUTH_TOKEN_URL set; missing KEYFACTOR_AUTH_CLIENT_SECRET]');
+  });
+
+  test('a wrong client secret or password gets an error naming the variables to check', async () => {
+    const oauth = await failure(getStore(clientFor(oauthEnv({ KEYFACTOR_AUTH_CLIENT_SECRET: `${CANARY.clientSecret}-wrong` }))));
+    const pw = await failure(getStore(clientFor(basicEnv(sim, { KEYFACTOR_PASSWORD: `${CANARY.password}-wrong` }))));
+    errors.push(oauth.message, pw.message);
+    expect(oauth.message).toMatch(/^OAuth token request to http:\/\/127\.0\.0\.1:\d+\/oauth2\/token failed: HTTP 401: invalid_client: Client authentication failed\. \(check KEYFACTOR_AUTH_CLIENT_ID and KEYFACTOR_AUTH_CLIENT_SECRET\)$/);
+    expect(pw.message).toContain(`GET /CertificateStores/${S1}: HTTP 401 (check KEYFACTOR_USERNAME, KEYFACTOR_PASSWORD and KEYFACTOR_DOMAIN)`);
+  });
+
+  test('no credential, token or Basic header appears in what the runner prints', async () => {
+    const out = captureOutput();
+    try {
+      const c = clientFor(oauthEnv());
+      await getStore(c);
+      sim.expireTokens();
+      await getStore(c);
+      await failure(getStore(clientFor(basicEnv(sim, { KEYFACTOR_PASSWORD: 'wrong' }))));
+    } finally {
+      out.restore();
+    }
+    const issued = sim.requests.map((r) => String(r.headers.authorization ?? '')).filter((h) => h.startsWith('Bearer ')).map((h) => h.slice(7));
+    expect(issued.length).toBeGreaterThan(0);
+    expectNoCanary(out.text(), ...errors);
+    for (const token of issued) for (const text of [out.text(), ...errors]) expect(text).not.toContain(token);
+  });
+});
+
+describe('TLS', () => {
+  let sim: KeyfactorSimulator;
+  let caFile: string;
+  beforeAll(async () => {
+    sim = await startSim({ tls: true });
+    caFile = path.join(tempDir('kf-ca-'), 'ca.pem');
+    fs.writeFileSync(caFile, sim.caCertPem!);
+  });
+  afterAll(async () => sim.stop());
+
+  test('HTTPS with KEYFACTOR_CA_CERT as a file path, or as PEM text (added to the default roots)', async () => {
+    expect(sim.url).toMatch(/^https:/);
+    expect((await getStore(clientFor(basicEnv(sim, { KEYFACTOR_CA_CERT: caFile })))).status).toBe(200);
+    expect((await getStore(clientFor(basicEnv(sim, { KEYFACTOR_CA_CERT: sim.caCertPem! })))).status).toBe(200);
+    // A bare host:port means https.
+    expect((await getStore(clientFor(basicEnv(sim, { KEYFACTOR_HOSTNAME: sim.hostname, KEYFACTOR_CA_CERT: caFile })))).status).toBe(200);
+  });
+
+  test('without the CA: an error saying to set KEYFACTOR_CA_CERT, and no retry', async () => {
+    const c = clientFor(basicEnv(sim));
+    const e = await failure(getStore(c));
+    expect(e.message).toMatch(new RegExp(`^GET /CertificateStores/${S1} failed: the TLS certificate of ${sim.hostname.replace(/\./g, '\\.')} is not trusted: set KEYFACTOR_CA_CERT to the CA that issued it`));
+    expect(c.logs).toEqual([]);
+    expectNoCanary(e.message);
+  });
+
+  test('OAuth token endpoint over HTTPS uses the same trust', async () => {
+    const env = {
+      KEYFACTOR_HOSTNAME: sim.url,
+      KEYFACTOR_CA_CERT: caFile,
+      KEYFACTOR_AUTH_CLIENT_ID: 'terraform',
+      KEYFACTOR_AUTH_CLIENT_SECRET: CANARY.clientSecret,
+      KEYFACTOR_AUTH_TOKEN_URL: sim.tokenUrl,
+    };
+    expect((await getStore(clientFor(env))).status).toBe(200);
+    const { KEYFACTOR_CA_CERT: _ca, ...untrusted } = env;
+    const e = await failure(getStore(clientFor(untrusted)));
+    expect(e.message).toContain(`OAuth token request to ${sim.tokenUrl} failed: the TLS certificate of ${sim.hostname} is not trusted: set KEYFACTOR_AUTH_CA_CERT (or KEYFACTOR_CA_CERT)`);
+  });
+
+  test('KEYFACTOR_SKIP_VERIFY works, with a one-line warning naming the variable on every run', async () => {
+    const c = clientFor(basicEnv(sim, { KEYFACTOR_SKIP_VERIFY: 'true' }));
+    expect((await getStore(c)).status).toBe(200);
+    expect(c.warnings).toHaveLength(1);
+    expect(c.warnings[0]).toMatch(/^WARNING: KEYFACTOR_SKIP_VERIFY is set: .*NOT verified.*set KEYFACTOR_CA_CERT instead\.$/);
+    expect(c.warnings[0]).not.toContain('\n');
+    expect(clientFor(basicEnv(sim, { KEYFACTOR_SKIP_VERIFY: '1' })).warnings).toHaveLength(1);
+    expect(clientFor(basicEnv(sim, { KEYFACTOR_SKIP_VERIFY: 'false', KEYFACTOR_CA_CERT: caFile })).warnings).toHaveLength(0);
+    // By default the warning goes to stderr.
+    const out = captureOutput();
+    try {
+      const env = basicEnv(sim, { KEYFACTOR_SKIP_VERIFY: 'true' });
+      new KeyfactorClient(settingsFromEnv(env, new SecretResolver(env)), new SecretResolver(env));
+    } finally {
+      out.restore();
+    }
+    expect(out.text()).toMatch(/^cdktf-keyfactor: WARNING: KEYFACTOR_SKIP_VERIFY is set: [^\n]*\n$/);
+  });
+
+  test('a certificate for another name: an error saying to fix KEYFACTOR_HOSTNAME', async () => {
+    const other = await startSim({ tls: { hostnames: ['kf.example.test'] } });
+    try {
+      const e = await failure(getStore(clientFor(basicEnv(other, { KEYFACTOR_CA_CERT: other.caCertPem! }))));
+      expect(e.message).toContain(`the TLS certificate of ${other.hostname} is not issued for that name: set KEYFACTOR_HOSTNAME to a name the certificate lists`);
+      expect(e.message).toContain('ERR_TLS_CERT_ALTNAME_INVALID');
+    } finally {
+      await other.stop();
+    }
+  });
+
+  test('https:// to a plain-HTTP port: an error saying the server did not answer with TLS', async () => {
+    const plain = await startSim();
+    try {
+      const e = await failure(getStore(clientFor(basicEnv(plain, { KEYFACTOR_HOSTNAME: plain.hostname }))));
+      expect(e.message).toContain(`${plain.hostname} did not answer with TLS`);
+    } finally {
+      await plain.stop();
+    }
+  });
+
+  test('expired and not-yet-valid certificates are explained', () => {
+    expect(describeTlsError({ code: 'CERT_HAS_EXPIRED', message: 'certificate has expired' }, 'kf.example.test'))
+      .toBe('the TLS certificate of kf.example.test has expired: the server needs a renewed certificate (or check this machine\'s clock) (CERT_HAS_EXPIRED: certificate has expired)');
+    expect(describeTlsError({ code: 'CERT_NOT_YET_VALID' }, 'h')).toContain('not valid yet: check this machine\'s clock');
+    expect(describeTlsError({ code: 'ECONNREFUSED' }, 'h')).toBeUndefined();
+  });
+
+  test('bad settings: plain HTTP to a non-loopback host, a missing CA file, a file without a certificate', () => {
+    const secrets = new SecretResolver({});
+    const settings = (extra: Record<string, string>) => () => settingsFromEnv({ ...basicEnv(sim), ...extra }, secrets);
+    expect(settings({ KEYFACTOR_HOSTNAME: 'http://kf.example.test' })).toThrow(
+      'KEYFACTOR_HOSTNAME "http://kf.example.test" asks for plain HTTP to a non-loopback host; credentials would travel unencrypted. Use https://.');
+    expect(settings({ KEYFACTOR_AUTH_ACCESS_TOKEN: 'x', KEYFACTOR_USERNAME: '', KEYFACTOR_HOSTNAME: 'kf.example.test', KEYFACTOR_AUTH_TOKEN_URL: 'http://idp.example.test/token' })).not.toThrow();
+    expect(settings({ KEYFACTOR_USERNAME: '', KEYFACTOR_AUTH_CLIENT_ID: 'a', KEYFACTOR_AUTH_CLIENT_SECRET: 'b', KEYFACTOR_AUTH_TOKEN_URL: 'http://idp.example.test/token' }))
+      .toThrow('KEYFACTOR_AUTH_TOKEN_URL "http://idp.example.test/token" asks for plain HTTP');
+    expect(settings({ KEYFACTOR_HOSTNAME: 'https://user:pw@kf.example.test' })).toThrow('KEYFACTOR_HOSTNAME must not contain credentials');
+    expect(settingsFromEnv({ ...basicEnv(sim), KEYFACTOR_HOSTNAME: 'http://localhost:8080/ignored' }, secrets).baseUrl).toBe('http://localhost:8080/KeyfactorAPI');
+    expect(settingsFromEnv({ ...basicEnv(sim), KEYFACTOR_HOSTNAME: 'kf.example.test' }, secrets).baseUrl).toBe('https://kf.example.test/KeyfactorAPI');
+    expect(settings({ KEYFACTOR_CA_CERT: '/nonexistent/ca.pem' })).toThrow('KEYFACTOR_CA_CERT: cannot read "/nonexistent/ca.pem" (ENOENT); give the path of a PEM file or the PEM text itself.');
+    const notPem = path.join(tempDir('kf-ca-'), 'ca.txt');
+    fs.writeFileSync(notPem, 'hello');
+    expect(settings({ KEYFACTOR_CA_CERT: notPem })).toThrow('KEYFACTOR_CA_CERT: no PEM certificate (-----BEGIN CERTIFICATE-----) found in it.');
+    expect(settings({ KEYFACTOR_CLIENT_TIMEOUT: 'soon' })).toThrow('KEYFACTOR_CLIENT_TIMEOUT must be a positive number of seconds, got "soon".');
+    expect(settings({ KEYFACTOR_RETRY_MAX_SECONDS: '-1' })).toThrow('KEYFACTOR_RETRY_MAX_SECONDS must be a number of seconds >= 0');
+  });
+});
+
+describe('unreadable answers', () => {
+  let sim: KeyfactorSimulator;
+  beforeAll(async () => (sim = await startSim()));
+  afterAll(async () => sim.stop());
+  beforeEach(() => sim.reset());
+
+  test('malformed JSON on a GET: a clear error with what came back', async () => {
+    sim.injectFaults({ route: { method: 'GET' }, kind: 'malformedJson', count: 1 });
+    const e = await failure(getStore(clientFor(basicEnv(sim))));
+    expect(e.message).toMatch(new RegExp(`^GET /CertificateStores/${S1}: HTTP 200 but the body is not JSON: \\{"Id":"11111111`));
+  });
+
+  test('an IIS HTML error page: named as such, with its visible text and no markup', async () => {
+    sim.injectFaults({ kind: 'htmlError', count: 1 });
+    const e = await failure(getStore(clientFor(basicEnv(sim))));
+    expect(e.message).toMatch(new RegExp(`^GET /CertificateStores/${S1}: HTTP 500: an HTML page, not Command's JSON \\(a proxy or IIS error page\\?\\): 500 - Internal server error\\. Server Error 500 - Internal server error\\.`));
+    expect(e.message).not.toMatch(/[<>{}]/);
+    expect(sim.received('GET', `/CertificateStores/${S1}`)).toHaveLength(1); // a 500 is not retried
+  });
+});
