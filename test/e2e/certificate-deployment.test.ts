@@ -2,7 +2,7 @@ import * as path from 'path';
 import { Construct } from 'constructs';
 import { CertificateDeployment, CertificateDeploymentStore, Ledger, Schedule, Secret } from '../../src';
 import { DEFAULT_SEED, KeyfactorSimulator } from '../../src/simulator';
-import { caFileOf, startTlsSimulator } from '../support/simulator';
+import { connectionEnv, startTlsSimulator } from '../support/simulator';
 import { TerraformProject } from '../support/terraform';
 
 // Stores from the simulator's default seed (none of them fail jobs).
@@ -19,13 +19,8 @@ describe('CertificateDeployment end to end (terraform + simulator)', () => {
   beforeAll(async () => {
     sim = await startTlsSimulator({ jobTiming: { waitingMs: 20, inProcessMs: 20 } });
     project = new TerraformProject('e2e-deploy');
-    const user = DEFAULT_SEED.users[0];
     env = {
-      KEYFACTOR_HOSTNAME: sim.url,
-      KEYFACTOR_CA_CERT: caFileOf(sim),
-      KEYFACTOR_USERNAME: user.username,
-      KEYFACTOR_PASSWORD: user.password,
-      KEYFACTOR_DOMAIN: user.domain ?? '',
+      ...connectionEnv(sim),
       WEB_ENTRY_PASSWORD: ENTRY_CANARY,
       WEB_PFX_PASSWORD: PFX_CANARY,
     };

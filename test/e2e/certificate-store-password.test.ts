@@ -2,7 +2,7 @@ import * as path from 'path';
 import { Construct } from 'constructs';
 import { CertificateStorePassword, Ledger, Secret } from '../../src';
 import { DEFAULT_SEED, KeyfactorSimulator } from '../../src/simulator';
-import { caFileOf, startTlsSimulator } from '../support/simulator';
+import { connectionEnv, startTlsSimulator } from '../support/simulator';
 import { TerraformProject } from '../support/terraform';
 
 const [S1, S2] = DEFAULT_SEED.stores.map((s) => s.Id);
@@ -12,10 +12,7 @@ const PASSWORD_CANARY = 'canary-store-pw-3e7a91c2';
 const ROTATED_CANARY = 'canary-store-pw-rotated-b84d0f6e';
 const CRED_CANARY = DEFAULT_SEED.users[0].password;
 
-function connection(sim: KeyfactorSimulator): Record<string, string> {
-  const user = DEFAULT_SEED.users[0];
-  return { KEYFACTOR_HOSTNAME: sim.url, KEYFACTOR_CA_CERT: caFileOf(sim), KEYFACTOR_USERNAME: user.username, KEYFACTOR_PASSWORD: user.password, KEYFACTOR_DOMAIN: user.domain ?? '' };
-}
+const connection = connectionEnv;
 
 describe('CertificateStorePassword end to end (terraform + simulator)', () => {
   let sim: KeyfactorSimulator;

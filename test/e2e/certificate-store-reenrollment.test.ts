@@ -3,8 +3,8 @@ import * as https from 'https';
 import { AddressInfo } from 'net';
 import { Construct } from 'constructs';
 import { CertificateStoreReenrollment, Ledger, SubjectAlternativeName } from '../../src';
-import { DEFAULT_SEED, KeyfactorSimulator } from '../../src/simulator';
-import { caFileOf, startTlsSimulator } from '../support/simulator';
+import { KeyfactorSimulator } from '../../src/simulator';
+import { connectionEnv, startTlsSimulator } from '../support/simulator';
 import { TerraformProject } from '../support/terraform';
 
 // Default seed: stores 1 and 2 are on orchestrator 1 (different paths); store 6 does not support reenrollment.
@@ -49,13 +49,8 @@ describe('CertificateStoreReenrollment end to end (terraform + simulator)', () =
 
   beforeAll(async () => {
     sim = await startTlsSimulator({ jobTiming: { waitingMs: 20, inProcessMs: 20 } });
-    const user = DEFAULT_SEED.users[0];
     env = {
-      KEYFACTOR_HOSTNAME: sim.url,
-      KEYFACTOR_CA_CERT: caFileOf(sim),
-      KEYFACTOR_USERNAME: user.username,
-      KEYFACTOR_PASSWORD: user.password,
-      KEYFACTOR_DOMAIN: user.domain ?? '',
+      ...connectionEnv(sim),
       CDKTF_KEYFACTOR_JOB_LOOKUP_SECONDS: '10',
       CDKTF_KEYFACTOR_JOB_LOOKUP_INTERVAL_SECONDS: '0.2',
     };

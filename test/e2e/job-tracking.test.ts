@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { CertificateDeployment, Ledger, Schedule, WaitPolicy } from '../../src';
 import { buildProgram } from '../../src/cli/main';
 import { DEFAULT_SEED, KeyfactorSimulator, SimulatorSeed } from '../../src/simulator';
-import { caFileOf, startTlsSimulator } from '../support/simulator';
+import { connectionEnv, startTlsSimulator } from '../support/simulator';
 import { TerraformProject } from '../support/terraform';
 
 /** Exit code the last in-process CLI run set. */
@@ -23,10 +23,7 @@ function seedWith20Stores(): SimulatorSeed {
   return { ...DEFAULT_SEED, stores: [...DEFAULT_SEED.stores, ...extra] };
 }
 
-function envFor(sim: KeyfactorSimulator): Record<string, string> {
-  const user = DEFAULT_SEED.users[0];
-  return { KEYFACTOR_HOSTNAME: sim.url, KEYFACTOR_CA_CERT: caFileOf(sim), KEYFACTOR_USERNAME: user.username, KEYFACTOR_PASSWORD: user.password, KEYFACTOR_DOMAIN: user.domain ?? '' };
-}
+const envFor = connectionEnv;
 
 describe('job tracking end to end', () => {
   let sim: KeyfactorSimulator;

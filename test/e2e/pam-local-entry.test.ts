@@ -4,7 +4,7 @@ import axios from 'axios';
 import { Construct } from 'constructs';
 import { Ledger, PamLocalEntry, PamLocalEntryProps, Secret } from '../../src';
 import { DEFAULT_SEED, KeyfactorSimulator } from '../../src/simulator';
-import { caFileOf, startTlsSimulator } from '../support/simulator';
+import { connectionEnv, startTlsSimulator } from '../support/simulator';
 import { TerraformProject } from '../support/terraform';
 
 const LOCAL_PROVIDER = DEFAULT_SEED.pamProviders.find((p) => p.local)!.Id;
@@ -23,13 +23,8 @@ describe('PamLocalEntry end to end (terraform + simulator)', () => {
   beforeAll(async () => {
     sim = await startTlsSimulator();
     project = new TerraformProject('e2e-pam');
-    const user = DEFAULT_SEED.users[0];
     env = {
-      KEYFACTOR_HOSTNAME: sim.url,
-      KEYFACTOR_CA_CERT: caFileOf(sim),
-      KEYFACTOR_USERNAME: user.username,
-      KEYFACTOR_PASSWORD: user.password,
-      KEYFACTOR_DOMAIN: user.domain ?? '',
+      ...connectionEnv(sim),
       DB_SECRET: VALUE_CANARY,
       KEPT_SECRET: KEPT_CANARY,
     };
@@ -204,10 +199,7 @@ describe('PamLocalEntry end to end (terraform + simulator)', () => {
   });
 });
 
-function connection(sim: KeyfactorSimulator): Record<string, string> {
-  const user = DEFAULT_SEED.users[0];
-  return { KEYFACTOR_HOSTNAME: sim.url, KEYFACTOR_CA_CERT: caFileOf(sim), KEYFACTOR_USERNAME: user.username, KEYFACTOR_PASSWORD: user.password, KEYFACTOR_DOMAIN: user.domain ?? '' };
-}
+const connection = connectionEnv;
 
 describe('PamLocalEntry adoption and failures (terraform + simulator)', () => {
   let sim: KeyfactorSimulator;

@@ -2,7 +2,7 @@ import * as path from 'path';
 import { Construct } from 'constructs';
 import { Ledger, PfxReplacement, PfxReplacementProps, Secret } from '../../src';
 import { DEFAULT_SEED, KeyfactorSimulator, SimulatorSeed } from '../../src/simulator';
-import { caFileOf, startTlsSimulator } from '../support/simulator';
+import { connectionEnv, startTlsSimulator } from '../support/simulator';
 import { TerraformProject } from '../support/terraform';
 
 // Default seed: certificate 1 is in store 1 (fine) and store 5 (marked failReplace); certificate 2 is in store 2.
@@ -28,13 +28,8 @@ describe('PfxReplacement end to end (terraform + simulator)', () => {
 
   beforeAll(async () => {
     sim = await startTlsSimulator({ seed: seed(), jobTiming: { waitingMs: 20, inProcessMs: 20 } });
-    const user = DEFAULT_SEED.users[0];
     env = {
-      KEYFACTOR_HOSTNAME: sim.url,
-      KEYFACTOR_CA_CERT: caFileOf(sim),
-      KEYFACTOR_USERNAME: user.username,
-      KEYFACTOR_PASSWORD: user.password,
-      KEYFACTOR_DOMAIN: user.domain ?? '',
+      ...connectionEnv(sim),
       PFX_REPLACE_PASSWORD: PFX_CANARY,
       CDKTF_KEYFACTOR_JOB_LOOKUP_SECONDS: '10',
       CDKTF_KEYFACTOR_JOB_LOOKUP_INTERVAL_SECONDS: '0.2',

@@ -3,7 +3,7 @@ import { Testing, TerraformStack, TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
 import { CertificateDeployment, Ledger, Schedule, Secret } from '../../src';
 import { DEFAULT_SEED, KeyfactorSimulator } from '../../src/simulator';
-import { caFileOf, startTlsSimulator } from '../support/simulator';
+import { connectionEnv, startTlsSimulator } from '../support/simulator';
 import { TerraformProject } from '../support/terraform';
 
 const STORE = DEFAULT_SEED.stores[0].Id;
@@ -31,13 +31,8 @@ describe('Secret.fromVariable (sensitive Terraform variable)', () => {
         stores: [{ certificateStoreId: STORE, alias: 'web', entryPassword: Secret.fromVariable(entryPassword) }],
       });
     });
-    const user = DEFAULT_SEED.users[0];
     const env = {
-      KEYFACTOR_HOSTNAME: sim.url,
-      KEYFACTOR_CA_CERT: caFileOf(sim),
-      KEYFACTOR_USERNAME: user.username,
-      KEYFACTOR_PASSWORD: user.password,
-      KEYFACTOR_DOMAIN: user.domain ?? '',
+      ...connectionEnv(sim),
       TF_VAR_entry_password: CANARY,
     };
     await project.mustRun(['init', '-input=false', '-no-color'], env);

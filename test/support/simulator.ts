@@ -48,3 +48,15 @@ export function caFileOf(sim: KeyfactorSimulator): string {
   }
   return file;
 }
+
+/** Runner connection settings for a TLS simulator with the default seed's admin (Basic auth). */
+export function connectionEnv(sim: KeyfactorSimulator): Record<string, string> {
+  const user = DEFAULT_SEED.users[0];
+  return {
+    KEYFACTOR_HOSTNAME: sim.url,
+    KEYFACTOR_CA_CERT: caFileOf(sim),
+    KEYFACTOR_USERNAME: user.username,
+    KEYFACTOR_PASSWORD: user.password,
+    KEYFACTOR_DOMAIN: user.domain ?? '',
+  };
+}
