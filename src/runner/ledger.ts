@@ -11,24 +11,13 @@ import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { RunnerError } from './errors';
+import type { LedgerRecord } from '../ledger';
 
 export type Outcome = 'in-flight' | 'succeeded' | 'failed' | 'skipped';
 
-export interface LedgerEntry {
-  readonly recordId: string;
-  readonly operation: string;
-  readonly phase: string;
-  readonly stack: string;
-  readonly constructPath: string;
-  readonly instanceKey?: string;
-  readonly specHash: string;
-  readonly request: Record<string, unknown>;
-  readonly jobIds: string[];
-  readonly response?: Record<string, unknown>;
-  readonly startedAt: string;
-  readonly finishedAt?: string;
+/** A ledger record as the runner writes it: the public LedgerRecord, with a typed outcome. */
+export interface LedgerEntry extends LedgerRecord {
   readonly outcome: Outcome;
-  readonly message?: string;
 }
 
 const RECORD_SUFFIX = '.record.json';
