@@ -54,12 +54,17 @@ project.deps.removeDependency('eslint-import-resolver-typescript');
 project.addDevDeps('eslint-import-resolver-typescript@3.6.3');
 
 // The runner is bundled (axios included) into one file that synthesized stacks carry as a
-// TerraformAsset, so applying needs only node and terraform.
+// TerraformAsset, so applying needs only node and terraform. The script runs esbuild with stubs
+// for axios code the runner never uses (multipart/form-data, the fetch adapter), which halves
+// the bundle and its cold start: see the comment in the script and bench/.
 const bundle = project.addTask('bundle-runner', {
   description: 'Bundle the apply-time runner into bundle/runner.cjs',
-  exec: 'esbuild src/runner/main.ts --bundle --platform=node --target=node20 --format=cjs --minify --legal-comments=none --outfile=bundle/runner.cjs',
+  exec: 'node build-tools/bundle-runner.mjs',
 });
 project.compileTask.spawn(bundle);
+// jsii never deletes what it compiled from a source file that is gone; without this, a renamed
+// or deleted module would stay in lib/ and be published.
+project.compileTask.exec('node build-tools/prune-lib.mjs');
 
 // `npm test` compiles with jsii (and bundles the runner) before running jest.
 project.testTask.prependSpawn(project.compileTask);
@@ -69,6 +74,15 @@ project.addTask('demo', {
   steps: [{ spawn: 'compile' }, { exec: 'ts-node --project test/tsconfig.json scripts/demo.ts' }],
 });
 
-project.npmignore?.exclude('/examples/', '/scripts/', '/bench/', 'cdktf.json', '/.ci/');
-project.addFields({ files: ['lib', 'bundle', '.jsii', 'API.md', 'README.md', 'LICENSE'] });
+project.addTask('bench', {
+  description: 'Benchmark synth, runner start-up, apply and job polling against baselines; writes bench/results/',
+  steps: [{ spawn: 'compile' }, { exec: 'ts-node --project test/tsconfig.json bench/run.ts' }],
+});
+
+project.npmignore?.exclude('/examples/', '/scripts/', '/bench/', '/build-tools/', 'cdktf.json', '/.ci/');
+// What `npm pack` ships (test/package.test.ts holds it to this): the compiled library, the
+// runner bundle, the jsii assembly and its API reference, README and LICENSE, plus the
+// bundledDependencies jsii requires. Patterns, not directories, so nothing else in lib/ or
+// bundle/ (build leftovers) can slip in.
+project.addFields({ files: ['lib/**/*.js', 'lib/**/*.d.ts', 'bundle/runner.cjs', '.jsii', 'API.md', 'README.md', 'LICENSE'] });
 project.synth();

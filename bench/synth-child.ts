@@ -5,7 +5,8 @@
  *
  * Prints one JSON line: {kind, count, loadMs, synthMs}. `synthMs` is construction plus
  * `app.synth()` (writing cdk.tf.json); `loadMs` is loading the modules, reported apart because
- * it does not grow with the number of constructs.
+ * it does not grow with the number of constructs. The App skips cdktf's validation unless
+ * BENCH_VALIDATION=1 (see run.ts for why).
  */
 import { performance } from 'perf_hooks';
 
@@ -26,7 +27,8 @@ const loadMs = performance.now() - loadStart;
 export const storeGuid = (i: number) => `33333333-3333-4333-8333-${String(i + 1).padStart(12, '0')}`;
 
 const start = performance.now();
-const app = new cdktf.App({ outdir });
+// cdktf validates on synth unless told not to; BENCH_VALIDATION=1 keeps its default.
+const app = new cdktf.App({ outdir, skipValidation: process.env.BENCH_VALIDATION !== '1' });
 const stack = new cdktf.TerraformStack(app, 'bench');
 if (lib) {
   for (let i = 0; i < count; i++) {

@@ -70,13 +70,14 @@ export function renderCarrier(scope: Construct, options: CarrierOptions): Terraf
 
   let resource: TerraformResource;
   if (carrier.type === CarrierType.TERRAFORM_DATA) {
-    resource = new DataResource(scope, options.id ?? 'Carrier', {
+    const data = new DataResource(scope, options.id ?? 'Carrier', {
       dependsOn: options.dependsOn,
       input: value,
       triggersReplace: { hash: value.hash },
       provisioners,
     });
-    checkTerraformVersionOncePerStack(resource);
+    checkTerraformVersionOncePerStack(data);
+    resource = data;
   } else {
     // Loaded only when asked for, so stacks using terraform_data never load the null provider.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -136,16 +137,23 @@ function isTerraformVersionCheck(v: unknown): boolean {
 /** The runner bundle as a stack asset (one per stack), so cdktf.out carries it along. */
 function runnerAssetPath(scope: Construct): string {
   const stack = TerraformStack.of(scope);
+  const known = RUNNER_PATHS.get(stack);
+  if (known !== undefined) return known;
   const existing = stack.node.tryFindChild(RUNNER_ASSET_ID) as TerraformAsset | undefined;
-  if (existing) return existing.path;
-  if (!fs.existsSync(RUNNER_BUNDLE)) {
+  if (!existing && !fs.existsSync(RUNNER_BUNDLE)) {
     throw new Error(
       `cdktf-keyfactor: the runner bundle ${RUNNER_BUNDLE} is missing. ` +
         'Reinstall the package, or in a checkout run `npm run compile`.',
     );
   }
-  return new TerraformAsset(stack, RUNNER_ASSET_ID, { path: RUNNER_BUNDLE, type: AssetType.FILE }).path;
+  const asset = existing ?? new TerraformAsset(stack, RUNNER_ASSET_ID, { path: RUNNER_BUNDLE, type: AssetType.FILE });
+  // TerraformAsset computes its path (hashing) on every read; every carrier of the stack asks.
+  RUNNER_PATHS.set(stack, asset.path);
+  return asset.path;
 }
+
+/** The runner asset's path in each stack, once known. */
+const RUNNER_PATHS = new WeakMap<TerraformStack, string>();
 
 /**
  * The ledger directory as the runner will see it: relative to the stack's directory in

@@ -1,0 +1,480 @@
+/**
+ * `npm run bench`: performance of cdktf-keyfactor against what it is built on, in one run.
+ * A benchmark, not a test: it prints a table of ratios (each from medians of several
+ * repetitions) and writes bench/results/results.{json,md,svg}.
+ *
+ *  1. synth: 1,000 CertificateDeployments vs 1,000 bare terraform_data resources carrying the
+ *     same local-exec provisioners (target <= 1.5x);
+ *  2. the runner's cold start (`node bundle/runner.cjs`) vs `node -e 0` (target <= 2x);
+ *  3. `terraform apply` of 200 CertificateDeployments, parallelism 10, against the simulator
+ *     with 20 ms added latency, vs the same configuration whose provisioners run `node -e 0`
+ *     (target <= 1.3x);
+ *  4. a job wait over 200 GUIDs: JobHistory requests per poll, per page of results (target 1).
+ *
+ * Run after `npm run compile` (the bench task does it): it measures lib/ and bundle/, what
+ * users run. Repetitions and sizes can be changed with BENCH_SYNTH_REPS (5), BENCH_START_REPS
+ * (5), BENCH_APPLY_REPS (3), BENCH_SYNTH_COUNT (1000), BENCH_APPLY_COUNT (200); BENCH_QUICK=1
+ * runs a smaller, faster version and BENCH_ONLY=apply,jobWait (say) some measures only (for
+ * checking the bench itself; results are then not written).
+ */
+import { spawn, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { performance } from 'perf_hooks';
+import { App, LocalBackend, TerraformStack } from 'cdktf';
+import { BenchRow, renderChart } from './chart';
+import { CertificateDeployment, Schedule, WaitPolicy } from '../lib';
+import { DEFAULT_SEED, KeyfactorSimulator, SimulatorSeed } from '../lib/simulator';
+
+const ROOT = path.resolve(__dirname, '..');
+const QUICK = process.env.BENCH_QUICK === '1';
+const num = (name: string, normal: number, quick: number) => Number(process.env[name] || (QUICK ? quick : normal));
+const SYNTH_REPS = num('BENCH_SYNTH_REPS', 5, 2);
+const START_REPS = num('BENCH_START_REPS', 5, 2);
+const APPLY_REPS = num('BENCH_APPLY_REPS', 3, 1);
+const SYNTH_COUNT = num('BENCH_SYNTH_COUNT', 1000, 100);
+const APPLY_COUNT = num('BENCH_APPLY_COUNT', 200, 20);
+const WAIT_GUIDS = num('BENCH_WAIT_GUIDS', 200, 200);
+/** Spawns per cold-start repetition (averaged), so one repetition is not a single noisy spawn. */
+const SPAWNS_PER_REP = 10;
+const LATENCY_MS = 20;
+const PARALLELISM = 10;
+const PAGE_SIZE = 100; // rows per JobHistory page the runner asks for (src/runner/job-wait.ts)
+
+/** BENCH_ONLY=synth,coldStart,apply,jobWait runs some measures only (results not written). */
+const ONLY = process.env.BENCH_ONLY?.split(',').map((s) => s.trim()).filter(Boolean);
+const run = (id: string) => !ONLY || ONLY.includes(id);
+
+const RUNNER = path.join(ROOT, 'bundle', 'runner.cjs');
+const WORK = fs.mkdtempSync(path.join(os.tmpdir(), 'cdktf-keyfactor-bench-'));
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const round = (x: number, digits = 2) => Number(x.toFixed(digits));
+const log = (line: string) => process.stdout.write(`bench: ${line}\n`);
+
+/** `count` healthy stores on top of the default seed: 33333333-3333-4333-8333-<n>. */
+function seedWithStores(count: number): SimulatorSeed {
+  const base = DEFAULT_SEED.stores.find((s) => !s.failJobs && !s.failReplace)!;
+  const extra = Array.from({ length: count }, (_, i) => ({
+    ...base,
+    Id: storeGuid(i),
+    ClientMachine: `bench-${i + 1}.example.test`,
+    Storepath: `/etc/ssl/bench-${i + 1}.pem`,
+  }));
+  return { ...DEFAULT_SEED, stores: [...DEFAULT_SEED.stores, ...extra] };
+}
+const storeGuid = (i: number) => `33333333-3333-4333-8333-${String(i + 1).padStart(12, '0')}`;
+
+// ---------------------------------------------------------------------------------------------
+// 1. synth
+
+interface SynthSample { kind: string; count: number; loadMs: number; synthMs: number }
+
+function synthOnce(kind: 'operations' | 'baseline', count: number, validation: boolean): SynthSample {
+  const outdir = fs.mkdtempSync(path.join(WORK, `synth-${kind}-`));
+  const res = spawnSync(process.execPath, ['-r', require.resolve('ts-node/register/transpile-only'), path.join(__dirname, 'synth-child.ts'), kind, String(count), outdir], {
+    cwd: WORK,
+    env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, 'test', 'tsconfig.json'), BENCH_VALIDATION: validation ? '1' : '0' },
+    encoding: 'utf8',
+  });
+  fs.rmSync(outdir, { recursive: true, force: true });
+  if (res.status !== 0) throw new Error(`synth child (${kind}) failed:\n${res.stdout}\n${res.stderr}`);
+  return JSON.parse(res.stdout.trim().split('\n').pop()!);
+}
+
+function benchSynth(): BenchRow[] {
+  log(`synth: ${SYNTH_COUNT} CertificateDeployments vs ${SYNTH_COUNT} bare terraform_data, ${SYNTH_REPS} repetitions each (fresh process each)`);
+  const ops: number[] = [];
+  const base: number[] = [];
+  for (let r = 0; r < SYNTH_REPS; r++) {
+    // Alternating (and swapping which goes first), so a slow phase of the machine hits both alike.
+    if (r % 2 === 0) ops.push(synthOnce('operations', SYNTH_COUNT, false).synthMs);
+    base.push(synthOnce('baseline', SYNTH_COUNT, false).synthMs);
+    if (r % 2 === 1) ops.push(synthOnce('operations', SYNTH_COUNT, false).synthMs);
+    log(`  rep ${r + 1}: operations ${ops[r].toFixed(0)} ms, baseline ${base[r].toFixed(0)} ms`);
+  }
+  // With cdktf's default validation: one run each (the baseline takes most of a minute, see below).
+  log('synth with cdktf\'s default validation (one run each)');
+  const opsValidated = synthOnce('operations', SYNTH_COUNT, true).synthMs;
+  const baseValidated = synthOnce('baseline', SYNTH_COUNT, true).synthMs;
+  log(`  operations ${opsValidated.toFixed(0)} ms, baseline ${baseValidated.toFixed(0)} ms`);
+  return [
+    {
+      id: 'synth',
+      label: `synth, ${SYNTH_COUNT} CertificateDeployments vs ${SYNTH_COUNT} bare terraform_data`,
+      value: round(median(ops) / median(base)),
+      target: 1.5,
+      unit: 'x',
+      details: {
+        note: 'construction + app.synth() in a fresh ts-node process; App({ skipValidation: true }) on both sides (see synthValidated)',
+        operationsMs: ops.map((x) => round(x, 1)),
+        baselineMs: base.map((x) => round(x, 1)),
+        medianOperationsMs: round(median(ops), 1),
+        medianBaselineMs: round(median(base), 1),
+      },
+    },
+    {
+      id: 'synthValidated',
+      label: `synth with cdktf's default validation, ${SYNTH_COUNT} each (one run, no target)`,
+      value: round(opsValidated / baseValidated, 3),
+      unit: 'x',
+      details: {
+        note: 'cdktf validates every terraform_data by spawning `terraform version`; the carriers do it once per stack',
+        operationsMs: round(opsValidated, 1),
+        baselineMs: round(baseValidated, 1),
+      },
+    },
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. cold start
+
+function spawnMs(args: string[], env: NodeJS.ProcessEnv): number {
+  const start = performance.now();
+  const res = spawnSync(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const ms = performance.now() - start;
+  if (res.status !== 0) throw new Error(`node ${args.join(' ')} exited with ${res.status}: ${res.stderr}`);
+  return ms;
+}
+
+function benchColdStart(): BenchRow {
+  log(`cold start: node bundle/runner.cjs vs node -e 0, ${START_REPS} repetitions of ${SPAWNS_PER_REP} spawns each`);
+  if (!fs.existsSync(RUNNER)) throw new Error(`${RUNNER} is missing: run \`npm run compile\` first`);
+  const ledger = fs.mkdtempSync(path.join(WORK, 'ledger-'));
+  // `report` loads the whole runner, parses the spec and reads the ledger directory: start-up
+  // without the network call.
+  const env = {
+    ...process.env,
+    CDKTF_KEYFACTOR_SPEC: JSON.stringify({ v: 1, operation: 'CertificateDeployment', stack: 'bench', path: 'bench/start', key: storeGuid(0) }),
+    KEYFACTOR_LEDGER_DIR: ledger,
+  };
+  const runner: number[] = [];
+  const node: number[] = [];
+  for (let i = 0; i < 3; i++) { spawnMs([RUNNER, 'report'], env); spawnMs(['-e', '0'], env); } // warm the file cache
+  for (let r = 0; r < START_REPS; r++) {
+    let a = 0;
+    let b = 0;
+    for (let i = 0; i < SPAWNS_PER_REP; i++) {
+      a += spawnMs([RUNNER, 'report'], env);
+      b += spawnMs(['-e', '0'], env);
+    }
+    runner.push(a / SPAWNS_PER_REP);
+    node.push(b / SPAWNS_PER_REP);
+    log(`  rep ${r + 1}: runner ${runner[r].toFixed(1)} ms, node -e 0 ${node[r].toFixed(1)} ms`);
+  }
+  return {
+    id: 'coldStart',
+    label: 'runner cold start vs node -e 0',
+    value: round(median(runner) / median(node)),
+    target: 2,
+    unit: 'x',
+    details: {
+      note: `mean of ${SPAWNS_PER_REP} spawns per repetition; the runner runs \`report\` (loads everything, reads the ledger, no network)`,
+      runnerMs: runner.map((x) => round(x, 1)),
+      nodeMs: node.map((x) => round(x, 1)),
+      medianRunnerMs: round(median(runner), 1),
+      medianNodeMs: round(median(node), 1),
+      bundleBytes: fs.statSync(RUNNER).size,
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. apply, and 4. job wait (both through terraform, against one simulator)
+
+interface TfResult { status: number; output: string; ms: number }
+
+/** Async on purpose: the simulator answers from this process while terraform runs. */
+async function terraform(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<TfResult> {
+  const start = performance.now();
+  const child = spawn('terraform', args, { cwd, env });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  const status = await new Promise<number>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve(code ?? -1));
+  });
+  const ms = performance.now() - start;
+  if (status !== 0) throw new Error(`terraform ${args.join(' ')} failed (${status}) in ${cwd}:\n${output.slice(-4000)}`);
+  return { status, output, ms };
+}
+
+function terraformEnv(sim: KeyfactorSimulator, ledger: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('KEYFACTOR_') && !k.startsWith('TF_')) env[k] = v;
+  const user = DEFAULT_SEED.users[0];
+  return {
+    ...env,
+    TF_IN_AUTOMATION: '1',
+    CHECKPOINT_DISABLE: '1',
+    KEYFACTOR_HOSTNAME: sim.url,
+    KEYFACTOR_USERNAME: user.username,
+    KEYFACTOR_PASSWORD: user.password,
+    KEYFACTOR_DOMAIN: user.domain ?? '',
+    KEYFACTOR_LEDGER_DIR: ledger,
+    ...extra,
+  };
+}
+
+/** Synthesizes one stack into `outdir` and returns its directory. */
+function synthStack(outdir: string, name: string, build: (stack: TerraformStack) => void): string {
+  const app = new App({ outdir, skipValidation: true });
+  const stack = new TerraformStack(app, name);
+  const dir = path.join(outdir, 'stacks', name);
+  // State beside the configuration (cdktf's default is the current directory).
+  new LocalBackend(stack, { path: path.join(dir, 'terraform.tfstate') });
+  build(stack);
+  app.synth();
+  return dir;
+}
+
+/** A copy of a synthesized stack whose every provisioner runs `command` instead of the runner. */
+function baselineCopy(stackDir: string, to: string, command = 'node -e 0'): string {
+  fs.cpSync(stackDir, to, { recursive: true });
+  const file = path.join(to, 'cdk.tf.json');
+  const json = JSON.parse(fs.readFileSync(file, 'utf8'));
+  let provisioners = 0;
+  for (const resource of Object.values<any>(json.resource.terraform_data)) {
+    for (const p of resource.provisioner ?? []) {
+      p['local-exec'].command = command;
+      provisioners++;
+    }
+  }
+  json.terraform.backend.local.path = path.join(to, 'terraform.tfstate');
+  fs.writeFileSync(file, JSON.stringify(json, null, 2));
+  if (provisioners === 0) throw new Error('baseline copy: no provisioners found');
+  return to;
+}
+
+async function benchApply(sim: KeyfactorSimulator): Promise<BenchRow[]> {
+  log(`apply: ${APPLY_COUNT} CertificateDeployments, -parallelism=${PARALLELISM}, ${LATENCY_MS} ms added latency, vs the same with node -e 0 provisioners (and with a minimal HTTP client); ${APPLY_REPS} repetitions`);
+  const opsDir = synthStack(path.join(WORK, 'apply-ops'), 'apply', (stack) => {
+    for (let i = 0; i < APPLY_COUNT; i++) {
+      new CertificateDeployment(stack, `deployment-${i}`, {
+        certificateId: 1 + (i % 5),
+        schedule: Schedule.immediate(),
+        stores: [{ certificateStoreId: storeGuid(i), alias: `app-${i}` }],
+      });
+    }
+  });
+  const baseDir = baselineCopy(opsDir, path.join(WORK, 'apply-base'));
+  const floorDir = baselineCopy(opsDir, path.join(WORK, 'apply-floor'), `node "${path.join(__dirname, 'floor-provisioner.js')}"`);
+  const ledgerRoot = fs.mkdtempSync(path.join(WORK, 'apply-ledger-'));
+  for (const dir of [opsDir, baseDir, floorDir]) await terraform(['init', '-input=false', '-no-color'], dir, terraformEnv(sim, ledgerRoot));
+
+  const apply = async (dir: string, rep: number) => {
+    fs.rmSync(path.join(dir, 'terraform.tfstate'), { force: true });
+    fs.rmSync(path.join(dir, 'terraform.tfstate.backup'), { force: true });
+    sim.reset();
+    sim.injectFaults({ kind: 'latency', latencyMs: LATENCY_MS });
+    const ledger = fs.mkdtempSync(path.join(ledgerRoot, `rep${rep}-`));
+    const res = await terraform(['apply', '-auto-approve', '-input=false', '-no-color', `-parallelism=${PARALLELISM}`], dir, terraformEnv(sim, ledger));
+    return res.ms;
+  };
+  const checkAdds = (what: string) => {
+    const adds = sim.received('POST', '/CertificateStores/Certificates/Add');
+    if (adds.length !== APPLY_COUNT || adds.some((a) => a.fault !== 'latency' || a.status !== 200)) {
+      throw new Error(`apply (${what}): expected ${APPLY_COUNT} delayed, successful Add requests, got ${adds.length}`);
+    }
+  };
+  const ops: number[] = [];
+  const base: number[] = [];
+  const floor: number[] = [];
+  for (let r = 0; r < APPLY_REPS; r++) {
+    ops.push(await apply(opsDir, r));
+    checkAdds('runner');
+    base.push(await apply(baseDir, r));
+    if (sim.requests.length !== 0) throw new Error('apply: the baseline sent requests');
+    floor.push(await apply(floorDir, r));
+    checkAdds('minimal client');
+    log(`  rep ${r + 1}: CertificateDeployments ${(ops[r] / 1000).toFixed(2)} s, node -e 0 ${(base[r] / 1000).toFixed(2)} s, minimal client ${(floor[r] / 1000).toFixed(2)} s`);
+  }
+  sim.reset();
+  const floorRow: BenchRow = {
+    id: 'applyFloor',
+    label: `terraform apply, the same ${APPLY_COUNT} Adds sent by a minimal node:http script vs node -e 0 (no target)`,
+    value: round(median(floor) / median(base)),
+    unit: 'x',
+    details: {
+      note: 'bench/floor-provisioner.js: one POST with node:http and one file written per provisioner; what any node-based provisioner pays',
+      floorMs: floor.map((x) => round(x, 0)),
+      medianFloorMs: round(median(floor), 0),
+      runnerOverFloor: round(median(ops) / median(floor)),
+    },
+  };
+  return [{
+    id: 'apply',
+    reference: { value: floorRow.value, label: 'same requests from a minimal node:http script' },
+    label: `terraform apply, ${APPLY_COUNT} CertificateDeployments (+${LATENCY_MS} ms/request) vs node -e 0 provisioners`,
+    value: round(median(ops) / median(base)),
+    target: 1.3,
+    unit: 'x',
+    details: {
+      note: `fresh state each time; -parallelism=${PARALLELISM}; simulator over plain HTTP on loopback; the baseline is the same cdk.tf.json with every provisioner command replaced by \`node -e 0\``,
+      operationsMs: ops.map((x) => round(x, 0)),
+      baselineMs: base.map((x) => round(x, 0)),
+      medianOperationsMs: round(median(ops), 0),
+      medianBaselineMs: round(median(base), 0),
+    },
+  }, floorRow];
+}
+
+interface PollStats { polls: number; requests: number; pagesNeeded: number; guidsPerRequest: number[]; maxQueryChars: number; pageNumbers: number[] }
+
+/** JobHistory requests of a JobWait run, grouped into polls by the progress lines it printed. */
+function pollStats(output: string, requests: ReturnType<KeyfactorSimulator['received']>, guids: number): PollStats {
+  const polls = (output.match(new RegExp(`waiting for jobs: \\d+/${guids} done`, 'g')) ?? []).length;
+  const guidsPerRequest = requests.map((r) => (r.query.QueryString?.match(/JobId -eq "/g) ?? []).length);
+  // Rows each poll needs: one per GUID, in pages of PAGE_SIZE per query.
+  const chunks = requests.filter((r) => Number(r.query.PageReturned ?? 1) === 1);
+  const pagesNeeded = chunks.reduce((n, r) => n + Math.max(1, Math.ceil((r.query.QueryString?.match(/JobId -eq "/g) ?? []).length / PAGE_SIZE)), 0);
+  return {
+    polls,
+    requests: requests.length,
+    pagesNeeded,
+    guidsPerRequest,
+    maxQueryChars: Math.max(...requests.map((r) => encodeURIComponent(r.query.QueryString ?? '').length)),
+    pageNumbers: requests.map((r) => Number(r.query.PageReturned ?? 1)),
+  };
+}
+
+async function benchJobWait(sim: KeyfactorSimulator): Promise<BenchRow> {
+  log(`job wait: one CertificateDeployment with ${WAIT_GUIDS} stores and WaitPolicy.forCompletion (poll every 1 s)`);
+  let deployment!: CertificateDeployment;
+  const dir = synthStack(path.join(WORK, 'wait'), 'wait', (stack) => {
+    deployment = new CertificateDeployment(stack, 'bulk', {
+      certificateId: 3,
+      schedule: Schedule.immediate(),
+      wait: WaitPolicy.forCompletion({ timeoutSeconds: Number(process.env.BENCH_WAIT_TIMEOUT || 300), pollIntervalSeconds: 1 }),
+      stores: Array.from({ length: WAIT_GUIDS }, (_, i) => ({ certificateStoreId: storeGuid(i), alias: 'bulk' })),
+    });
+  });
+  const ledger = fs.mkdtempSync(path.join(WORK, 'wait-ledger-'));
+  sim.reset();
+  await terraform(['init', '-input=false', '-no-color'], dir, terraformEnv(sim, ledger));
+  const applied = await terraform(['apply', '-auto-approve', '-input=false', '-no-color', `-parallelism=${PARALLELISM}`], dir, terraformEnv(sim, ledger));
+  const standard = pollStats(applied.output, sim.received('GET', '/OrchestratorJobs/JobHistory'), WAIT_GUIDS);
+  if (standard.polls < 1 || standard.requests === 0) throw new Error(`job wait: no polls seen:\n${applied.output.slice(-3000)}`);
+  log(`  default KEYFACTOR_MAX_QUERY_LENGTH: ${standard.polls} polls, ${standard.requests} requests (${(standard.requests / standard.polls).toFixed(1)} per poll), GUIDs per request ${[...new Set(standard.guidsPerRequest)].join('/')}`);
+
+  // The same wait again (jobs now all final: one poll), with query strings allowed to be long.
+  const before = sim.received('GET', '/OrchestratorJobs/JobHistory').length;
+  const waitAddress = `${deployment.waitResource!.terraformResourceType}.${deployment.waitResource!.friendlyUniqueId}`;
+  const again = await terraform(['apply', '-auto-approve', '-input=false', '-no-color', `-replace=${waitAddress}`], dir,
+    terraformEnv(sim, ledger, { KEYFACTOR_MAX_QUERY_LENGTH: '16000' }));
+  const long = pollStats(again.output, sim.received('GET', '/OrchestratorJobs/JobHistory').slice(before), WAIT_GUIDS);
+  log(`  KEYFACTOR_MAX_QUERY_LENGTH=16000: ${long.polls} poll(s), ${long.requests} requests (${(long.requests / Math.max(1, long.polls)).toFixed(1)} per poll)`);
+  sim.reset();
+
+  const perPoll = standard.requests / standard.polls;
+  const perPage = standard.requests / standard.pagesNeeded;
+  return {
+    id: 'jobWait',
+    label: `job wait, ${WAIT_GUIDS} GUIDs: JobHistory requests per page (${round(perPoll, 1)} per poll, ${round(standard.pagesNeeded / standard.polls, 1)} pages)`,
+    value: round(perPage),
+    target: 1,
+    unit: 'req/page',
+    details: {
+      note: 'Requests are split into OR-queries of at most KEYFACTOR_MAX_QUERY_LENGTH (default 2000) URL-encoded characters, ' +
+        `each paged at ${PAGE_SIZE} rows; a page is one request`,
+      polls: standard.polls,
+      requests: standard.requests,
+      requestsPerPoll: round(perPoll),
+      pagesPerPoll: round(standard.pagesNeeded / standard.polls),
+      guidsPerRequest: [...new Set(standard.guidsPerRequest)].sort((a, b) => b - a),
+      maxEncodedQueryChars: standard.maxQueryChars,
+      withMaxQueryLength16000: {
+        polls: long.polls,
+        requests: long.requests,
+        requestsPerPoll: round(long.requests / Math.max(1, long.polls)),
+        pagesPerPoll: round(long.pagesNeeded / Math.max(1, long.polls)),
+        pageNumbers: long.pageNumbers,
+        maxEncodedQueryChars: long.maxQueryChars,
+      },
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function osName(): string {
+  try {
+    return /^PRETTY_NAME="?([^"\n]+)"?/m.exec(fs.readFileSync('/etc/os-release', 'utf8'))?.[1] ?? os.type();
+  } catch {
+    return os.type();
+  }
+}
+
+function machine(): Record<string, string | number> {
+  const tf = spawnSync('terraform', ['version'], { encoding: 'utf8', env: { ...process.env, CHECKPOINT_DISABLE: '1' } }).stdout?.split('\n')[0] ?? '?';
+  return {
+    cpu: os.cpus()[0]?.model?.replace(/\s+/g, ' ').trim() ?? '?',
+    cores: os.cpus().length,
+    memoryGiB: round(os.totalmem() / 2 ** 30, 1),
+    os: osName(),
+    kernel: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    terraform: tf.replace(/^Terraform /, ''),
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    cdktf: require('cdktf/package.json').version,
+  };
+}
+
+function markdownTable(rows: BenchRow[]): string {
+  const lines = ['| Measure | Result | Target | Met |', '|---|---|---|---|'];
+  for (const r of rows) {
+    const value = r.unit === 'x' ? `${r.value.toFixed(2)}x` : `${r.value} ${r.unit}`;
+    const target = r.target === undefined ? '–' : r.unit === 'x' ? `<= ${r.target}x` : `${r.target} ${r.unit}`;
+    const met = r.target === undefined ? '–' : r.value <= r.target ? 'yes' : '**no**';
+    lines.push(`| ${r.label} | ${value} | ${target} | ${met} |`);
+  }
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const rows: BenchRow[] = [];
+  let sim: KeyfactorSimulator | undefined;
+  try {
+    if (run('synth')) rows.push(...benchSynth());
+    if (run('coldStart')) rows.push(benchColdStart());
+    // Jobs stay Waiting/InProcess 4 s each, so the job wait has several polls to count.
+    sim = await KeyfactorSimulator.start({ seed: seedWithStores(Math.max(APPLY_COUNT, WAIT_GUIDS)), jobTiming: { waitingMs: 4000, inProcessMs: 4000 } });
+    if (run('apply')) rows.push(...await benchApply(sim));
+    if (run('jobWait')) rows.push(await benchJobWait(sim));
+  } finally {
+    await sim?.stop();
+    fs.rmSync(WORK, { recursive: true, force: true });
+  }
+
+  const info = machine();
+  const machineLine = `${info.cpu}, ${info.cores} cores, ${info.memoryGiB} GiB, ${info.os}; node ${info.node}, terraform ${info.terraform}, cdktf ${info.cdktf}`;
+  const table = markdownTable(rows);
+  const seconds = (performance.now() - started) / 1000;
+  const date = new Date().toISOString();
+  process.stdout.write(`\n${table}\n\nMachine: ${machineLine}\nBench time: ${seconds.toFixed(0)} s\n`);
+  for (const r of rows) if (r.id === 'jobWait') process.stdout.write(`Job wait: ${JSON.stringify(r.details)}\n`);
+  if (QUICK || ONLY) {
+    log('BENCH_QUICK or BENCH_ONLY set: results not written');
+    return;
+  }
+  const out = path.join(__dirname, 'results');
+  fs.mkdirSync(out, { recursive: true });
+  const config = { synthReps: SYNTH_REPS, startReps: START_REPS, spawnsPerStartRep: SPAWNS_PER_REP, applyReps: APPLY_REPS, synthCount: SYNTH_COUNT, applyCount: APPLY_COUNT, waitGuids: WAIT_GUIDS, latencyMs: LATENCY_MS, parallelism: PARALLELISM };
+  fs.writeFileSync(path.join(out, 'results.json'), JSON.stringify({ date, machine: info, config, benchSeconds: round(seconds, 0), rows }, null, 2) + '\n');
+  fs.writeFileSync(path.join(out, 'results.md'), `${table}\n\nMachine: ${machineLine}. Run ${date.slice(0, 10)}, ${seconds.toFixed(0)} s.\n`);
+  fs.writeFileSync(path.join(out, 'results.svg'), renderChart(rows.filter((r) => r.target !== undefined), `${machineLine} (${date.slice(0, 10)})`));
+  log(`wrote ${path.relative(ROOT, out)}/results.{json,md,svg}`);
+}
+
+main().catch((e) => {
+  process.stderr.write(`bench failed: ${e instanceof Error ? e.stack : String(e)}\n`);
+  process.exitCode = 1;
+});
