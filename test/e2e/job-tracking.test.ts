@@ -88,6 +88,25 @@ describe('job tracking end to end', () => {
     expect(records.find((r) => r.operation === 'JobWait')).toMatchObject({ outcome: 'failed' });
   });
 
+  test('a job that goes through CompletedWillRetry is waited on until it really completes', async () => {
+    const store = OK_STORES[2];
+    sim.setStoreBehaviour(store, { retriesBeforeSuccess: 1 });
+    try {
+      const p = project('wait-retry');
+      p.synth((stack: Construct) => {
+        new CertificateDeployment(stack, 'web', { certificateId: 1, schedule: Schedule.immediate(), wait: fastWait(), stores: [{ certificateStoreId: store, alias: 'retry' }] });
+      });
+      const out = await p.apply(envFor(sim));
+      expect(out).toMatch(/waiting for jobs: 0\/1 done, [\d.]+s elapsed, 1 will retry/);
+      expect(out).toContain('all 1 job(s) completed');
+      const job = sim.jobs().find((j) => j.CertificateStoreId === store && j.Alias === 'retry')!;
+      expect(job).toMatchObject({ Status: 3, Result: 2 });
+      expect(job.historyIds.length).toBe(2); // one history row per run: the retried one and the final one
+    } finally {
+      sim.setStoreBehaviour(store, { retriesBeforeSuccess: undefined });
+    }
+  });
+
   test('a timeout fails the apply naming the pending GUIDs; the ledger keeps every GUID', async () => {
     const slow = await startTlsSimulator({ jobTiming: { waitingMs: 120_000, inProcessMs: 1000 } });
     try {
