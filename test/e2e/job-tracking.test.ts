@@ -43,6 +43,8 @@ describe('job tracking end to end', () => {
   });
 
   test('a wait that succeeds logs progress per poll and records the awaited GUIDs', async () => {
+    // Jobs slower than the apply of both instances, so the first poll sees them pending.
+    for (const id of OK_STORES.slice(0, 2)) sim.setStoreBehaviour(id, { jobDurationMs: { waitingMs: 2000, inProcessMs: 300 } });
     const p = project('wait-ok');
     p.synth((stack: Construct) => {
       new CertificateDeployment(stack, 'web', {
@@ -63,6 +65,7 @@ describe('job tracking end to end', () => {
     expect(wait).toMatchObject({ outcome: 'succeeded', constructPath: 'wait-ok/web' });
     expect([...wait.jobIds].sort()).toEqual(adds);
     for (const id of adds) expect(sim.jobs().find((j) => j.JobId === id)).toMatchObject({ Status: 3, Result: 2 });
+    for (const id of OK_STORES.slice(0, 2)) sim.setStoreBehaviour(id, { jobDurationMs: undefined });
   });
 
   test("a failing store fails the apply with the job's message, the store and the GUID", async () => {
@@ -90,7 +93,8 @@ describe('job tracking end to end', () => {
 
   test('a job that goes through CompletedWillRetry is waited on until it really completes', async () => {
     const store = OK_STORES[2];
-    sim.setStoreBehaviour(store, { retriesBeforeSuccess: 1 });
+    // Each run waits 1.5 s to be picked up again, so polls every 0.2 s see the retry state.
+    sim.setStoreBehaviour(store, { retriesBeforeSuccess: 1, jobDurationMs: { waitingMs: 1500, inProcessMs: 300 } });
     try {
       const p = project('wait-retry');
       p.synth((stack: Construct) => {
@@ -103,7 +107,7 @@ describe('job tracking end to end', () => {
       expect(job).toMatchObject({ Status: 3, Result: 2 });
       expect(job.historyIds.length).toBe(2); // one history row per run: the retried one and the final one
     } finally {
-      sim.setStoreBehaviour(store, { retriesBeforeSuccess: undefined });
+      sim.setStoreBehaviour(store, { retriesBeforeSuccess: undefined, jobDurationMs: undefined });
     }
   });
 
@@ -142,6 +146,8 @@ describe('job tracking end to end', () => {
         stores: bulk.map((id) => ({ certificateStoreId: id, alias: 'bulk' })),
       });
     });
+    // Jobs that outlast the apply of all 20 instances, so the wait needs several polls.
+    for (const id of bulk) sim.setStoreBehaviour(id, { jobDurationMs: { waitingMs: 4000, inProcessMs: 500 } });
     const before = sim.received('GET', '/OrchestratorJobs/JobHistory').length;
     const out = await p.apply(envFor(sim));
     const polls = sim.received('GET', '/OrchestratorJobs/JobHistory').slice(before);
