@@ -24,7 +24,7 @@ const lib = kind === 'operations' ? (require('../lib') as typeof import('../src'
 const loadMs = performance.now() - loadStart;
 
 /** A store GUID per construct: 33333333-3333-4333-8333-<12 digits>. */
-export const storeGuid = (i: number) => `33333333-3333-4333-8333-${String(i + 1).padStart(12, '0')}`;
+const storeGuid = (i: number) => `33333333-3333-4333-8333-${String(i + 1).padStart(12, '0')}`;
 
 const start = performance.now();
 // cdktf validates on synth unless told not to; BENCH_VALIDATION=1 keeps its default.
