@@ -68,6 +68,8 @@ export class LedgerHandle {
       fs.writeFileSync(tmp, JSON.stringify(this.entry, null, 2) + '\n', { mode: 0o600 });
       fs.renameSync(tmp, this.file);
     } catch (e) {
+      // A half-written temp file (full disk, file size limit) must not stay behind.
+      fs.rmSync(tmp, { force: true });
       throw new RunnerError(`cannot write ledger record ${this.file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).`);
     }
   }

@@ -33,6 +33,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
   let ctx: RunContext | undefined;
   let record: LedgerHandle | undefined;
   let label: string | undefined;
+  let stopWatching: (() => void) | undefined;
   try {
     if (phase !== 'create' && phase !== 'destroy' && phase !== 'report') {
       throw new RunnerError(`usage: runner.cjs create|destroy|report (got ${JSON.stringify(phase)})`);
@@ -53,7 +54,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
       specHash: specHash(spec),
     });
     ctx.record = record;
-    onInterrupt(record);
+    stopWatching = onInterrupt(record);
     const handler = phase === 'create' ? op.create : op.destroy;
     if (!handler) {
       record.finish('skipped', { message: 'nothing to undo' });
@@ -77,6 +78,8 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
     }
     process.stderr.write(`cdktf-keyfactor: ${label ? label + ': ' : ''}${phase ?? ''} failed: ${message}\n`);
     return 1;
+  } finally {
+    stopWatching?.();
   }
 }
 
@@ -99,17 +102,21 @@ function report(spec: OperationSpec, directory: string): number {
  * Terraform forwards Ctrl+C (SIGINT) and CI cancellations (SIGTERM) to provisioners. The record
  * stays `in-flight` and says so, since the request may or may not have reached Command.
  */
-function onInterrupt(record: LedgerHandle): void {
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
+function onInterrupt(record: LedgerHandle): () => void {
+  const handlers = (['SIGINT', 'SIGTERM'] as const).map((signal) => {
+    const handler = () => {
       try {
         record.update({ message: `interrupted by ${signal} while in flight: the request may or may not have reached Keyfactor Command` });
       } finally {
         process.stderr.write(`cdktf-keyfactor: interrupted by ${signal}; ledger record ${record.current.recordId} marks the operation as in flight\n`);
         process.exit(signal === 'SIGINT' ? 130 : 143);
       }
-    });
-  }
+    };
+    process.once(signal, handler);
+    return [signal, handler] as const;
+  });
+  // Removed when the run ends, so a runner called in-process (tests) leaves no handler behind.
+  return () => handlers.forEach(([signal, handler]) => process.off(signal, handler));
 }
 
 function parseSpec(raw: string | undefined): OperationSpec {
