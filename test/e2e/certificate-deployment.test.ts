@@ -49,7 +49,7 @@ describe('CertificateDeployment end to end (terraform + simulator)', () => {
   const ledgerJobIds = (phase: string) => Ledger.read(project.ledgerDir).filter((r) => r.phase === phase).flatMap((r) => r.jobIds).sort();
 
   test('apply records the job GUIDs the simulator created', async () => {
-    project.synth(build([S1, S2]));
+    project.synth(build([S1, S2]), env);
     const out = await project.apply(env);
 
     expect(addsTo().sort()).toEqual([S1, S2, S3].sort());
@@ -79,7 +79,7 @@ describe('CertificateDeployment end to end (terraform + simulator)', () => {
 
   test('changing the store list adds to the new store and removes from the dropped one only', async () => {
     const addsBefore = addsTo().length;
-    project.synth(build([S1, S4])); // S2 dropped, S4 added, S1 kept
+    project.synth(build([S1, S4]), env); // S2 dropped, S4 added, S1 kept
     await project.apply(env);
 
     expect(addsTo().slice(addsBefore)).toEqual([S4]);
@@ -88,6 +88,15 @@ describe('CertificateDeployment end to end (terraform + simulator)', () => {
     expect(removeRecord).toHaveLength(1);
     expect(removeRecord[0]).toMatchObject({ instanceKey: S2, outcome: 'succeeded' });
     expect(removeRecord[0].jobIds).toEqual(jobIdsOf('Remove'));
+  });
+
+  test('dropping the first store of the list touches only that store, not the ones after it', async () => {
+    const [addsBefore, removesBefore] = [addsTo().length, removesFrom().length];
+    project.synth(build([S4]), env); // S1, listed before S4, dropped
+    await project.apply(env);
+
+    expect(addsTo().slice(addsBefore)).toEqual([]);
+    expect(removesFrom().slice(removesBefore)).toEqual([S1]);
   });
 
   test('destroy removes the certificate from every remaining store and records those GUIDs', async () => {

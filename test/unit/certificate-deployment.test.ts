@@ -1,8 +1,10 @@
 import { Testing, TerraformStack } from 'cdktf';
 import { Carrier, CertificateDeployment, CertificateDeploymentProps, DayOfWeek, KeyfactorDefaults, Schedule, Secret } from '../../src';
 
-const STORE_A = '11111111-1111-4111-8111-000000000001';
-const STORE_B = '11111111-1111-4111-8111-000000000002';
+// Letters in both GUIDs, so that case-insensitive handling is really exercised.
+const STORE_A = 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d';
+const STORE_B = 'f0e1d2c3-b4a5-4968-8776-655443322110';
+const STORE_C = 'c0ffee00-dead-4bee-8f00-00000000cafe';
 
 function stack(): TerraformStack {
   return new TerraformStack(Testing.app(), 'unit');
@@ -49,6 +51,27 @@ describe('CertificateDeployment synth-time validation', () => {
   test('several problems are reported together', () => {
     expect(() => deploy({ certificateId: -1, stores: [] })).toThrow(/unit\/web-cert: CertificateDeployment has 2 invalid props:\n {2}- certificateId: .*\n {2}- stores: /);
   });
+
+  test.each([
+    ['a prefix', `x${STORE_A}`],
+    ['a suffix', `${STORE_A}0`],
+    ['braces', `{${STORE_A}}`],
+    ['a leading space', ` ${STORE_A}`],
+    ['a trailing newline', `${STORE_A}\n`],
+    ['one character short', STORE_A.slice(0, -1)],
+    ['a non-hex character', STORE_A.replace('a1', 'g1')],
+    ['no dashes', STORE_A.replace(/-/g, '')],
+    ['a GUID inside a longer text', `store ${STORE_A} please`],
+  ])('a near-miss store GUID (%s) is refused', (_name, id) => {
+    expect(() => deploy({ stores: [{ certificateStoreId: id }] })).toThrow(/unit\/web-cert: stores\[0\]\.certificateStoreId: must be a GUID/);
+  });
+
+  test('a store listed twice in different letter case is refused', () => {
+    expect(STORE_A.toUpperCase()).not.toBe(STORE_A);
+    const stores = [{ certificateStoreId: STORE_A.toUpperCase() }, { certificateStoreId: STORE_B }, { certificateStoreId: STORE_A }];
+    expect(() => deploy({ stores }))
+      .toThrow(/unit\/web-cert: stores\[2\]\.certificateStoreId: store a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d is already listed at stores\[0\]; list each store once/);
+  });
 });
 
 describe('CertificateDeployment rendering', () => {
@@ -78,6 +101,22 @@ describe('CertificateDeployment rendering', () => {
       expect(p['local-exec'].environment.CDKTF_KEYFACTOR_SPEC).toBe('${self.input.spec}');
       expect(p['local-exec'].command).toMatch(/^node "assets\/KeyfactorRunner\/[0-9A-F]+\/runner\.cjs" (create|destroy)$/);
     }
+  });
+
+  test("a store's instance (key, spec, hash) does not depend on its place in the list or on the other stores", () => {
+    const instances = (ids: string[]) => {
+      const s = stack();
+      deploy({ stores: ids.map((id) => ({ certificateStoreId: id, alias: 'web' })) }, s);
+      const [carrier] = Object.values<any>(synthJson(s).resource.terraform_data);
+      return carrier.for_each as Record<string, { spec: string; hash: string }>;
+    };
+    const all = instances([STORE_A, STORE_B, STORE_C]);
+    expect(Object.keys(all).sort()).toEqual([STORE_A, STORE_B, STORE_C].sort());
+    // The first store dropped, the order reversed, a store given in upper case: the others are the same instances.
+    expect(instances([STORE_B, STORE_C])).toEqual({ [STORE_B]: all[STORE_B], [STORE_C]: all[STORE_C] });
+    expect(instances([STORE_C, STORE_B, STORE_A])).toEqual(all);
+    expect(instances([STORE_A.toUpperCase(), STORE_B, STORE_C])).toEqual(all);
+    expect(new Set(Object.values(all).map((v) => v.hash)).size).toBe(3);
   });
 
   test('a changed prop changes the instance hash (so Terraform re-runs it); an unchanged one keeps it', () => {

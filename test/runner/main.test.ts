@@ -1,0 +1,118 @@
+import * as fs from 'fs';
+import * as http from 'http';
+import type { AddressInfo } from 'net';
+import { basicEnv, CANARY, captureOutput, S1, startSim, tempDir } from './support';
+import { Ledger } from '../../src';
+import { canonicalJson, CertificateDeploymentSpec, SPEC_ENV, SPEC_VERSION } from '../../src/core/operation-spec';
+import { run } from '../../src/runner/main';
+import { KeyfactorSimulator } from '../../src/simulator';
+
+const ADD = '/CertificateStores/Certificates/Add';
+const deployment: CertificateDeploymentSpec = {
+  v: SPEC_VERSION,
+  operation: 'CertificateDeployment',
+  stack: 't',
+  path: 't/web',
+  key: S1,
+  certificateId: 3,
+  store: { certificateStoreId: S1, alias: 'held' },
+  schedule: { Immediate: true },
+  removeOnDestroy: true,
+};
+
+/** Runs the runner in this process (so its code is the code under test), capturing what it prints. */
+async function runInProcess(env: Record<string, string>, phase = 'create'): Promise<{ code: number; output: string }> {
+  const out = captureOutput();
+  try {
+    const code = await run([phase], env);
+    return { code, output: out.text() };
+  } finally {
+    out.restore();
+  }
+}
+
+describe('runner (in process)', () => {
+  let sim: KeyfactorSimulator;
+  beforeAll(async () => (sim = await startSim()));
+  afterAll(async () => sim.stop());
+  beforeEach(() => sim.reset());
+
+  test('the in-flight record is on disk before the request reaches Command', async () => {
+    const dir = tempDir('kf-main-');
+    // Command processes the Add at once but its answer is held for a second.
+    sim.injectFaults({ kind: 'latency', latencyMs: 1000, route: { method: 'POST', pathSuffix: ADD } });
+    const running = runInProcess(basicEnv(sim, { KEYFACTOR_LEDGER_DIR: dir, [SPEC_ENV]: canonicalJson(deployment) }));
+    for (let i = 0; i < 200 && sim.received('POST', ADD).length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(sim.received('POST', ADD)).toHaveLength(1);
+
+    // While the answer is held: exactly one record, in flight, no GUID yet.
+    const during = Ledger.read(dir);
+    expect(during).toHaveLength(1);
+    expect(during[0]).toMatchObject({ outcome: 'in-flight', constructPath: 't/web', instanceKey: S1, jobIds: [] });
+    expect(during[0].finishedAt).toBeUndefined();
+
+    const { code } = await running;
+    expect(code).toBe(0);
+    const [after] = Ledger.read(dir);
+    expect(after).toMatchObject({ recordId: during[0].recordId, outcome: 'succeeded', jobIds: sim.jobs().map((j) => j.JobId) });
+    expect(after.jobIds).toHaveLength(1);
+  });
+
+  test('the runner removes its signal handlers when it is done', async () => {
+    const before = [process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')];
+    const { code } = await runInProcess(basicEnv(sim, { KEYFACTOR_LEDGER_DIR: tempDir('kf-main-'), [SPEC_ENV]: canonicalJson(deployment) }));
+    expect(code).toBe(0);
+    expect([process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')]).toEqual(before);
+  });
+});
+
+describe('secrets in error paths', () => {
+  /**
+   * A validation layer in front of Command that quotes the rejected input in its error, several
+   * times, as some gateways and web application firewalls do.
+   */
+  let echo: http.Server;
+  let url: string;
+  const received: string[] = [];
+  beforeAll(async () => {
+    echo = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => (body += d));
+      req.on('end', () => {
+        received.push(body);
+        let value = '?';
+        try {
+          value = JSON.parse(body).NewPassword.SecretValue;
+        } catch { /* not the request we expect: say so below */ }
+        res.writeHead(400, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ ErrorCode: '0xA0110001', Message: `Password '${value}' rejected: '${value}' is reused; '${value}' was the last value (${value})` }));
+      });
+    });
+    await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(echo.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => echo.close(() => resolve())));
+
+  test('a server that echoes a store password four times: every occurrence is redacted in the log and the ledger', async () => {
+    const dir = tempDir('kf-main-');
+    const spec = { v: SPEC_VERSION, operation: 'CertificateStorePassword', stack: 't', path: 't/pw', certStoreId: S1, newPassword: { source: 'env', name: 'STORE_PW' } };
+    const env = {
+      KEYFACTOR_HOSTNAME: url,
+      KEYFACTOR_USERNAME: 'admin',
+      KEYFACTOR_PASSWORD: CANARY.password,
+      KEYFACTOR_DOMAIN: 'KEYFACTOR',
+      KEYFACTOR_LEDGER_DIR: dir,
+      STORE_PW: CANARY.storePassword,
+      [SPEC_ENV]: canonicalJson(spec),
+    };
+    const { code, output } = await runInProcess(env);
+    expect(code).toBe(1);
+    // The secret did travel (so this test can fail), and came back in the error four times.
+    expect(received.some((b) => b.includes(CANARY.storePassword))).toBe(true);
+    expect(output).toContain("Password '***' rejected: '***' is reused; '***' was the last value (***)");
+    const ledgerText = fs.readdirSync(dir).map((f) => fs.readFileSync(`${dir}/${f}`, 'utf8')).join('\n');
+    expect(Ledger.read(dir)[0]).toMatchObject({ outcome: 'failed' });
+    expect(Ledger.read(dir)[0].message).toContain("Password '***' rejected");
+    for (const text of [output, ledgerText]) expect(text).not.toContain(CANARY.storePassword);
+  });
+});
