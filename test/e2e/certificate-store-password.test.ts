@@ -5,7 +5,13 @@ import { DEFAULT_SEED, KeyfactorSimulator } from '../../src/simulator';
 import { connectionEnv, startTlsSimulator } from '../support/simulator';
 import { TerraformProject } from '../support/terraform';
 
-const [S1, S2] = DEFAULT_SEED.stores.map((s) => s.Id);
+const [S1] = DEFAULT_SEED.stores.map((s) => s.Id);
+// A store whose GUID has letters, given in upper case below: the runner must send it lower-cased.
+const S2 = 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d';
+const SEED = {
+  ...DEFAULT_SEED,
+  stores: [...DEFAULT_SEED.stores, { ...DEFAULT_SEED.stores[1], Id: S2, DisplayName: 'Lettered GUID' }],
+};
 const LOCAL_PROVIDER = DEFAULT_SEED.pamProviders.find((p) => p.local)!.Id;
 const UNKNOWN_STORE = '99999999-9999-4999-8999-999999999999';
 const PASSWORD_CANARY = 'canary-store-pw-3e7a91c2';
@@ -20,7 +26,7 @@ describe('CertificateStorePassword end to end (terraform + simulator)', () => {
   let env: Record<string, string>;
 
   beforeAll(async () => {
-    sim = await startTlsSimulator();
+    sim = await startTlsSimulator({ seed: SEED });
     project = new TerraformProject('e2e-store-password');
     env = { ...connection(sim), APP_STORE_PASSWORD: PASSWORD_CANARY };
   });
@@ -33,14 +39,14 @@ describe('CertificateStorePassword end to end (terraform + simulator)', () => {
   const build = (rotationKey?: string) => (stack: Construct) => {
     new CertificateStorePassword(stack, 'app', { certStoreId: S1, newPassword: Secret.fromEnv('APP_STORE_PASSWORD'), rotationKey });
     new CertificateStorePassword(stack, 'pam', {
-      certStoreId: S2.toUpperCase(),
+      certStoreId: S2.toUpperCase(), // not equal to S2: it has letters
       newPassword: Secret.fromPamProvider(LOCAL_PROVIDER, { SecretName: 'app-02-store-password' }),
     });
   };
   const puts = () => sim.received('PUT', '/CertificateStores/Password');
 
   test('apply sends exactly {CertStoreId, NewPassword}: {SecretValue} from the environment, {Provider, Parameters} for PAM', async () => {
-    project.synth(build('2026-01'));
+    project.synth(build('2026-01'), env);
     await project.apply(env);
 
     expect(puts()).toHaveLength(2);
@@ -72,7 +78,7 @@ describe('CertificateStorePassword end to end (terraform + simulator)', () => {
 
   test('changing rotationKey sends the password again: one PUT, with the new value, for that store only', async () => {
     const before = puts().length;
-    project.synth(build('2026-02'));
+    project.synth(build('2026-02'), env);
     await project.apply(env);
     const added = puts().slice(before);
     expect(added.map((r) => r.body)).toEqual([{ CertStoreId: S1, NewPassword: { SecretValue: ROTATED_CANARY } }]);

@@ -76,12 +76,16 @@ describe('100 operations against a faulting simulator', () => {
     expect(paths.size).toBe(DEPLOYMENTS + PASSWORDS + PAM_ENTRIES);
     expect(records.filter((r) => r.outcome === 'in-flight')).toEqual([]);
     const failed = records.filter((r) => r.outcome === 'failed');
+    const succeededDeployments = records.filter((x) => x.operation === 'CertificateDeployment' && x.outcome === 'succeeded');
+    // Both kinds happen with this seed, so the checks below run on real cases.
+    expect(failed.length).toBeGreaterThan(0);
+    expect(succeededDeployments.length).toBeGreaterThan(DEPLOYMENTS / 2);
     for (const r of failed) {
       expect(r.message).toMatch(/HTTP \d{3}|not JSON|may have created|ECONN|socket|retr/i);
       expect(r.message).not.toMatch(/unexpected error/);
     }
     // Succeeded deployments each hold the one job the simulator created for their store.
-    for (const r of records.filter((x) => x.operation === 'CertificateDeployment' && x.outcome === 'succeeded')) {
+    for (const r of succeededDeployments) {
       const jobs = sim.jobs().filter((j) => j.CertificateStoreId === r.instanceKey && j.Operation === 'Add');
       expect(jobs.map((j) => j.JobId)).toEqual(r.jobIds);
     }

@@ -58,7 +58,7 @@ describe('PamLocalEntry end to end (terraform + simulator)', () => {
   const entries = () => sim.pamEntries(LOCAL_PROVIDER).map((e) => ({ ...e })).sort((a, b) => a.SecretName.localeCompare(b.SecretName));
 
   test('create: POST with the full record, value from the environment', async () => {
-    project.synth(build({}));
+    project.synth(build({}), env);
     await project.apply(env);
 
     expect(writes().filter((c) => c.startsWith('POST')).sort()).toEqual(['POST db-password', 'POST kept-secret']);
@@ -104,7 +104,7 @@ describe('PamLocalEntry end to end (terraform + simulator)', () => {
   test('a description change is exactly one PUT of the full record, no DELETE, no POST', async () => {
     const from = sim.requests.length;
     const ledgerBefore = Ledger.read(project.ledgerDir).length;
-    project.synth(build({ description: 'database password, v2' }));
+    project.synth(build({ description: 'database password, v2' }), env);
     await project.apply(env);
 
     expect(writes(from)).toEqual(['PUT db-password']);
@@ -125,7 +125,7 @@ describe('PamLocalEntry end to end (terraform + simulator)', () => {
     expect(entries()[0].SecretValue).toBe(VALUE_CANARY);
 
     from = sim.requests.length;
-    project.synth(build({ description: 'database password, v2', rotationKey: '2026-11' }));
+    project.synth(build({ description: 'database password, v2', rotationKey: '2026-11' }), env);
     await project.apply(env);
     expect(writes(from)).toEqual(['PUT db-password']);
     expect(sim.requests.slice(from).find((r) => r.method === 'PUT')!.body)
@@ -135,7 +135,7 @@ describe('PamLocalEntry end to end (terraform + simulator)', () => {
 
   test('rename: the new entry is created before the old one is deleted', async () => {
     const from = sim.requests.length;
-    project.synth(build({ secretName: 'db-password-v2', description: 'database password, v2', rotationKey: '2026-11' }));
+    project.synth(build({ secretName: 'db-password-v2', description: 'database password, v2', rotationKey: '2026-11' }), env);
     await project.apply(env);
 
     const w = writes(from);
@@ -154,7 +154,7 @@ describe('PamLocalEntry end to end (terraform + simulator)', () => {
 
   test('a case-only rename is the same entry (Command compares names case-insensitively): one PUT, nothing deleted', async () => {
     const from = sim.requests.length;
-    project.synth(build({ secretName: 'DB-Password-V2', description: 'database password, v2', rotationKey: '2026-11' }));
+    project.synth(build({ secretName: 'DB-Password-V2', description: 'database password, v2', rotationKey: '2026-11' }), env);
     await project.apply(env);
     expect(writes(from)).toEqual(['PUT DB-Password-V2']);
     expect(entries().map((e) => e.SecretName)).toEqual(['db-password-v2', 'kept-secret']);
@@ -162,7 +162,7 @@ describe('PamLocalEntry end to end (terraform + simulator)', () => {
 
   test('turning deleteOnDestroy off changes nothing in Command', async () => {
     const from = sim.requests.length;
-    project.synth(build({ secretName: 'DB-Password-V2', description: 'database password, v2', rotationKey: '2026-11' }, { deleteOnDestroy: false }));
+    project.synth(build({ secretName: 'DB-Password-V2', description: 'database password, v2', rotationKey: '2026-11' }, { deleteOnDestroy: false }), env);
     await project.apply(env);
     expect(calls(from)).toEqual([]);
   });

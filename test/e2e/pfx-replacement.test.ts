@@ -46,7 +46,7 @@ describe('PfxReplacement end to end (terraform + simulator)', () => {
   const project = (name: string, props: PfxReplacementProps) => {
     const p = new TerraformProject(name);
     projects.push(p);
-    p.synth((stack: Construct) => new PfxReplacement(stack, 'renew', props));
+    p.synth((stack: Construct) => new PfxReplacement(stack, 'renew', props), env);
     return p;
   };
   const replaceJobs = () => sim.jobs().filter((j) => j.Operation === 'PfxReplace');

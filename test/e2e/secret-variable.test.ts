@@ -30,7 +30,7 @@ describe('Secret.fromVariable (sensitive Terraform variable)', () => {
         schedule: Schedule.immediate(),
         stores: [{ certificateStoreId: STORE, alias: 'web', entryPassword: Secret.fromVariable(entryPassword) }],
       });
-    });
+    }, { TF_VAR_entry_password: CANARY });
     const env = {
       ...connectionEnv(sim),
       TF_VAR_entry_password: CANARY,

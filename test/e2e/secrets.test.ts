@@ -74,6 +74,8 @@ describe('no secret leaks, on success or failure', () => {
   const basic = (password = CANARY.basicPassword) => ({ ...fields(), KEYFACTOR_USERNAME: 'admin', KEYFACTOR_PASSWORD: password, KEYFACTOR_DOMAIN: 'KEYFACTOR' });
   const oauth = () => ({ ...fields(), KEYFACTOR_AUTH_CLIENT_ID: 'terraform', KEYFACTOR_AUTH_CLIENT_SECRET: CANARY.clientSecret, KEYFACTOR_AUTH_TOKEN_URL: sim.tokenUrl });
   const token = () => ({ ...fields(), KEYFACTOR_AUTH_ACCESS_TOKEN: CANARY.accessToken });
+  /** Every secret at once: the environment the app synthesizes in. */
+  const everything = () => ({ ...basic(), ...oauth(), ...token() });
 
   async function planAndApply(p: TerraformProject, env: Record<string, string>): Promise<number> {
     await p.mustRun(['init', '-input=false', '-no-color'], env);
@@ -85,7 +87,7 @@ describe('no secret leaks, on success or failure', () => {
   test('successful applies with Basic, OAuth client credentials and an access token', async () => {
     const p = new TerraformProject('secrets-ok');
     projects.push(p);
-    p.synth(stack(STORE));
+    p.synth(stack(STORE), everything());
     expect(await planAndApply(p, basic())).toBe(0);
     await p.destroy(oauth());
     expect(await planAndApply(p, oauth())).toBe(0);
@@ -104,15 +106,15 @@ describe('no secret leaks, on success or failure', () => {
     const slow = new TerraformProject('secrets-timeout');
     projects.push(unauthorized, rejected, slow);
 
-    unauthorized.synth(stack(STORE));
+    unauthorized.synth(stack(STORE), everything());
     expect(await planAndApply(unauthorized, basic(CANARY.wrongPassword))).not.toBe(0);
     expect(unauthorized.output).toMatch(/HTTP 401/);
 
-    rejected.synth(stack(UNKNOWN_STORE));
+    rejected.synth(stack(UNKNOWN_STORE), everything());
     expect(await planAndApply(rejected, basic())).not.toBe(0);
     expect(rejected.output).toMatch(/HTTP 400/);
 
-    slow.synth(stack(STORE));
+    slow.synth(stack(STORE), everything());
     sim.injectFaults({ kind: 'latency', latencyMs: 4000 });
     try {
       expect(await planAndApply(slow, { ...oauth(), KEYFACTOR_CLIENT_TIMEOUT: '1', KEYFACTOR_RETRY_MAX_SECONDS: '2' })).not.toBe(0);

@@ -44,14 +44,14 @@ export function basicEnv(sim: KeyfactorSimulator, extra: Record<string, string> 
   };
 }
 
-/** A client whose retry lines and warnings are collected. */
+/** A client whose retry lines and warnings are collected exactly as the client wrote them (unredacted). */
 export function clientFor(env: Record<string, string>): { client: KeyfactorClient; logs: string[]; warnings: string[] } {
   const secrets = new SecretResolver(env);
   const logs: string[] = [];
   const warnings: string[] = [];
   const client = new KeyfactorClient(settingsFromEnv(env, secrets), secrets, {
-    log: (l) => logs.push(secrets.redact(l)),
-    warn: (l) => warnings.push(secrets.redact(l)),
+    log: (l) => logs.push(l),
+    warn: (l) => warnings.push(l),
   });
   return { client, logs, warnings };
 }

@@ -41,14 +41,27 @@ export class TerraformProject {
     return path.join(this.outdir, 'stacks', this.stackName);
   }
 
-  /** Synthesizes (or re-synthesizes) the stack; state lives beside it and survives re-synth. */
-  synth(build: (stack: Construct) => void): void {
-    const app = new App({ outdir: this.outdir });
-    const stack = new TerraformStack(app, this.stackName);
-    new LocalBackend(stack, { path: path.join(this.dir, 'terraform.tfstate') });
-    new KeyfactorDefaults(stack, 'KeyfactorDefaults', { ledgerDirectory: this.ledgerDir });
-    build(stack);
-    app.synth();
+  /**
+   * Synthesizes (or re-synthesizes) the stack; state lives beside it and survives re-synth.
+   * `env` is set in this process while the app synthesizes, as `cdktf deploy` synthesizes in the
+   * shell that holds the secrets: leak checks then show that no construct reads a value at synth.
+   */
+  synth(build: (stack: Construct) => void, env: Record<string, string> = {}): void {
+    const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+    Object.assign(process.env, env);
+    try {
+      const app = new App({ outdir: this.outdir });
+      const stack = new TerraformStack(app, this.stackName);
+      new LocalBackend(stack, { path: path.join(this.dir, 'terraform.tfstate') });
+      new KeyfactorDefaults(stack, 'KeyfactorDefaults', { ledgerDirectory: this.ledgerDir });
+      build(stack);
+      app.synth();
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
   }
 
   /**

@@ -1,7 +1,8 @@
 import { Testing, TerraformStack } from 'cdktf';
 import { Carrier, CertificateStorePassword, CertificateStorePasswordProps, PamLocalEntry, Secret } from '../../src';
 
-const STORE = '11111111-1111-4111-8111-000000000001';
+// Letters in the GUID, so that case-insensitive handling is really exercised.
+const STORE = 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d';
 
 function stack(): TerraformStack {
   return new TerraformStack(Testing.app(), 'unit');
@@ -62,6 +63,7 @@ describe('CertificateStorePassword rendering', () => {
       rotationKey: '2026-11',
     });
     expect(construct.certStoreId).toBe(STORE);
+    expect(carrier.input.hash).toMatch(/^[0-9a-f]{16}$/);
     expect(carrier.triggers_replace).toEqual({ hash: carrier.input.hash });
     // Destroy has nothing to undo: no destroy-time provisioner.
     expect(carrier.provisioner).toHaveLength(1);
@@ -85,7 +87,7 @@ describe('CertificateStorePassword rendering', () => {
     expect(hash({ rotationKey: '1' })).toBe(base);
     expect(hash({ rotationKey: '2' })).not.toBe(base);
     expect(hash({ rotationKey: '1', newPassword: Secret.fromEnv('OTHER') })).not.toBe(base);
-    expect(hash({ rotationKey: '1', certStoreId: '11111111-1111-4111-8111-000000000002' })).not.toBe(base);
+    expect(hash({ rotationKey: '1', certStoreId: 'f0e1d2c3-b4a5-4968-8776-655443322110' })).not.toBe(base);
     // The store GUID is case-insensitive.
     expect(hash({ rotationKey: '1', certStoreId: STORE.toUpperCase() })).toBe(base);
   });

@@ -6,8 +6,10 @@ import { findNewJobs, jobLookupTiming, queryJobHistory } from '../../src/runner/
 import { SecretResolver } from '../../src/runner/secrets';
 import { DEFAULT_SEED, KeyfactorSimulator } from '../../src/simulator';
 
-const STORE = '11111111-1111-4111-8111-000000000001';
-const AGENT = '22222222-2222-4222-8222-000000000001';
+// Letters in the GUID, so that case-insensitive handling is really exercised.
+const STORE = 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d';
+const AGENT = '22222222-2222-4222-8222-000000000001'; // the simulator seed's first orchestrator
+const SYNTH_AGENT = 'b7c8d9e0-f1a2-4b3c-8d4e-5f6a7b8c9d0e';
 
 function stack(): TerraformStack {
   return new TerraformStack(Testing.app(), 'unit');
@@ -15,7 +17,7 @@ function stack(): TerraformStack {
 
 const base: CertificateStoreReenrollmentProps = {
   keystoreId: STORE,
-  agentGuid: AGENT,
+  agentGuid: SYNTH_AGENT,
   subjectName: 'CN=web-01.example.test,OU=IT,O="Key Example, Inc.",C=US',
   alias: 'web',
 };
@@ -103,6 +105,7 @@ describe('CertificateStoreReenrollment rendering', () => {
     const s = stack();
     reenroll({
       keystoreId: STORE.toUpperCase(),
+      agentGuid: SYNTH_AGENT.toUpperCase(),
       jobProperties: { ProviderName: 'Microsoft Software Key Storage Provider', KeySize: 2048 },
       certificateAuthority: 'ca.example.test\\Example Issuing CA',
       enrollmentPatternId: 4,
@@ -130,7 +133,7 @@ describe('CertificateStoreReenrollment rendering', () => {
       wait: { mode: 'none' }, // the default policy, outside the replacement hash
       path: 'unit/rekey-web',
       keystoreId: STORE,
-      agentGuid: AGENT,
+      agentGuid: SYNTH_AGENT,
       subjectName: base.subjectName,
       alias: 'web',
       jobProperties: { KeySize: 2048, ProviderName: 'Microsoft Software Key Storage Provider' },

@@ -82,15 +82,22 @@ describe('ledger', () => {
     const dir = tmp();
     sim.injectFaults({ kind: 'latency', latencyMs: 10_000, route: { method: 'POST', pathSuffix: '/CertificateStores/Certificates/Add' } });
     try {
-      const run = runRunner({ ...env, KEYFACTOR_LEDGER_DIR: dir, CDKTF_KEYFACTOR_SPEC: canonicalJson(spec(7)) });
-      for (let i = 0; i < 100 && Ledger.read(dir).length === 0; i++) await new Promise((r) => setTimeout(r, 50));
-      await new Promise((r) => setTimeout(r, 200)); // the request is on its way
+      const ADD = '/CertificateStores/Certificates/Add';
+      const sent = () => sim.received('POST', ADD).filter((r) => (r.body as any).CertificateStores[0].Alias === 'a77'); // an alias no other test sends
+      const run = runRunner({ ...env, KEYFACTOR_LEDGER_DIR: dir, CDKTF_KEYFACTOR_SPEC: canonicalJson(spec(77)) });
+      for (let i = 0; i < 200 && sent().length === 0; i++) await new Promise((r) => setTimeout(r, 25));
+      // Command has the request and holds its answer; the record was written before it was sent.
+      expect(sent()).toHaveLength(1);
+      const before = Ledger.read(dir);
+      expect(before).toHaveLength(1);
+      expect(before[0]).toMatchObject({ outcome: 'in-flight', constructPath: 'ledger/d77' });
+      expect(before[0].message).toBeUndefined();
       run.kill('SIGTERM');
       const { code, out } = await run.done;
       expect(code).toBe(143);
       expect(out).toMatch(/interrupted by SIGTERM; ledger record .* marks the operation as in flight/);
       const [record] = Ledger.read(dir);
-      expect(record).toMatchObject({ outcome: 'in-flight', constructPath: 'ledger/d7' });
+      expect(record).toMatchObject({ outcome: 'in-flight', constructPath: 'ledger/d77' });
       expect(record.message).toMatch(/interrupted by SIGTERM while in flight: the request may or may not have reached Keyfactor Command/);
     } finally {
       sim.clearFaults();

@@ -91,6 +91,7 @@ describe('PamLocalEntry rendering', () => {
     expect(spec).toMatchObject({ part: 'content', key: 'content', secretName: 'DB-Password', description: 'database password', rotationKey: 'r1', secretValue: { source: 'env', name: 'DB_SECRET' } });
     expect(spec.deleteOnDestroy).toBeUndefined();
     expect(c.for_each).toBeUndefined();
+    expect(c.input.hash).toMatch(/^[0-9a-f]{16}$/);
     expect(c.triggers_replace).toEqual({ hash: c.input.hash });
     expect(c.lifecycle).toEqual({ create_before_destroy: true });
     expect(c.depends_on).toEqual([`terraform_data.${e.name}`]);
