@@ -74,6 +74,15 @@ project.addTask('demo', {
   steps: [{ spawn: 'compile' }, { exec: 'ts-node --project test/tsconfig.json scripts/demo.ts' }],
 });
 
+// Mutation testing of the modules whose bugs cost users most (stryker.config.json lists them).
+// Slow (see README, Development), so not part of `npm test`.
+project.addDevDeps('@stryker-mutator/core@9.6.1', '@stryker-mutator/jest-runner@9.6.1', '@stryker-mutator/typescript-checker@9.6.1');
+project.addTask('mutate', {
+  description: 'Mutation testing (Stryker) of secret handling, ledger, HTTP client and retries, job state, validation, spec hashing',
+  steps: [{ spawn: 'compile' }, { exec: 'stryker run' }],
+});
+project.gitignore.exclude('/.stryker-tmp/', '/reports/');
+
 project.addTask('bench', {
   description: 'Benchmark synth, runner start-up, apply and job polling against baselines; writes bench/results/',
   steps: [{ spawn: 'compile' }, { exec: 'ts-node --project test/tsconfig.json bench/run.ts' }],
