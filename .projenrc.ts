@@ -69,6 +69,58 @@ project.compileTask.exec('node build-tools/prune-lib.mjs');
 // `npm test` compiles with jsii (and bundles the runner) before running jest.
 project.testTask.prependSpawn(project.compileTask);
 
+// Tests live in test/ and end in .test.ts: projen's default patterns would also take
+// src/**/spec.ts (the operations' specs) for tests.
+project.tryFindObjectFile('package.json')?.addOverride('jest.testMatch', ['<rootDir>/test/**/*.test.ts']);
+
+// End-to-end tests (the real terraform binary, npm pack) are named *.e2e.test.ts; `npm test`
+// runs everything, these two run either half.
+const E2E = '\\.e2e\\.test\\.ts$';
+project.addTask('test:unit', {
+  description: 'Fast tests: synth, the runner against the simulator, the simulator (no terraform)',
+  steps: [{ spawn: 'compile' }, { exec: `jest --ci --coverage=false --testPathIgnorePatterns=/node_modules/ '${E2E}'` }],
+});
+project.addTask('test:e2e', {
+  description: 'End-to-end tests with the real terraform binary (and npm pack)',
+  steps: [{ spawn: 'compile' }, { exec: `jest --ci --coverage=false --testPathPattern '${E2E}'` }],
+});
+
+// Boundaries (eslint, so `npm test` fails on a breach):
+// - no import cycles;
+// - the runner bundle (src/runner, src/runtime, src/contract, the operations' run.ts and spec.ts)
+//   never pulls in cdktf, constructs or synth-only code: it runs where only node is installed;
+// - the simulator stands alone, and the contract depends on nothing but itself.
+const RUNNER_SIDE = ['./src/runner/**', './src/runtime/**', './src/contract/**', './src/operations/*/run.ts', './src/operations/*/spec.ts'];
+project.eslint?.addRules({
+  'import/no-cycle': ['error', { ignoreExternal: true }],
+  'import/no-restricted-paths': ['error', {
+    zones: [
+      {
+        target: RUNNER_SIDE,
+        from: ['./src/synth/**', './src/operations/**', './src/*.ts', './src/cli/**', './src/simulator/**'],
+        // (exceptions to glob zones are matched against absolute paths)
+        except: ['**/src/operations/*/run.ts', '**/src/operations/*/spec.ts'],
+        message: 'The runner bundle must not pull in synth-only code (it runs with node alone).',
+      },
+      { target: './src/simulator', from: './src', except: ['./simulator'], message: 'The simulator imports nothing from the library.' },
+      { target: './src/contract', from: './src', except: ['./contract'], message: 'The contract depends on nothing but itself.' },
+      { target: ['./src/synth/**', './src/operations/*/construct.ts'], from: ['./src/runner/**', './src/runtime/**'], message: 'Synth code does not use the runner.' },
+    ],
+  }],
+});
+project.eslint?.addOverride({
+  files: RUNNER_SIDE.map((p) => p.replace(/^\.\//, '')),
+  rules: {
+    'no-restricted-imports': ['error', {
+      paths: [
+        { name: 'cdktf', message: 'The runner bundle must not import cdktf.' },
+        { name: 'constructs', message: 'The runner bundle must not import constructs.' },
+      ],
+      patterns: [{ group: ['@cdktf/*'], message: 'The runner bundle must not import cdktf providers.' }],
+    }],
+  },
+});
+
 project.addTask('demo', {
   description: 'Start the simulator, deploy examples/ with terraform, print job GUIDs, destroy',
   steps: [{ spawn: 'compile' }, { exec: 'ts-node --project test/tsconfig.json scripts/demo.ts' }],

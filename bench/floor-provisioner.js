@@ -36,7 +36,7 @@ const request = http.request({
       process.stderr.write(`HTTP ${response.statusCode}: ${text}\n`);
       process.exit(1);
     }
-    fs.writeFileSync(path.join(process.env.KEYFACTOR_LEDGER_DIR, `${spec.key}.json`), text);
+    fs.writeFileSync(path.join(process.env.CDKTF_KEYFACTOR_LEDGER_DIR, `${spec.key}.json`), text);
     process.stdout.write(`job ${text}\n`);
   });
 });

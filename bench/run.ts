@@ -40,7 +40,7 @@ const WAIT_GUIDS = num('BENCH_WAIT_GUIDS', 200, 200);
 const SPAWNS_PER_REP = 10;
 const LATENCY_MS = 20;
 const PARALLELISM = 10;
-const PAGE_SIZE = 100; // rows per JobHistory page the runner asks for (src/runner/job-wait.ts)
+const PAGE_SIZE = 100; // rows per JobHistory page the runner asks for (src/runtime/jobs/completion.ts)
 
 /** BENCH_ONLY=synth,coldStart,apply,jobWait runs some measures only (results not written). */
 const ONLY = process.env.BENCH_ONLY?.split(',').map((s) => s.trim()).filter(Boolean);
@@ -152,7 +152,7 @@ function benchColdStart(): BenchRow {
   const env = {
     ...process.env,
     CDKTF_KEYFACTOR_SPEC: JSON.stringify({ v: 1, operation: 'CertificateDeployment', stack: 'bench', path: 'bench/start', key: storeGuid(0) }),
-    KEYFACTOR_LEDGER_DIR: ledger,
+    CDKTF_KEYFACTOR_LEDGER_DIR: ledger,
   };
   const runner: number[] = [];
   const node: number[] = [];
@@ -218,7 +218,7 @@ function terraformEnv(sim: KeyfactorSimulator, ledger: string, extra: Record<str
     KEYFACTOR_USERNAME: user.username,
     KEYFACTOR_PASSWORD: user.password,
     KEYFACTOR_DOMAIN: user.domain ?? '',
-    KEYFACTOR_LEDGER_DIR: ledger,
+    CDKTF_KEYFACTOR_LEDGER_DIR: ledger,
     ...extra,
   };
 }
@@ -362,15 +362,15 @@ async function benchJobWait(sim: KeyfactorSimulator): Promise<BenchRow> {
   const applied = await terraform(['apply', '-auto-approve', '-input=false', '-no-color', `-parallelism=${PARALLELISM}`], dir, terraformEnv(sim, ledger));
   const standard = pollStats(applied.output, sim.received('GET', '/OrchestratorJobs/JobHistory'), WAIT_GUIDS);
   if (standard.polls < 1 || standard.requests === 0) throw new Error(`job wait: no polls seen:\n${applied.output.slice(-3000)}`);
-  log(`  default KEYFACTOR_MAX_QUERY_LENGTH: ${standard.polls} polls, ${standard.requests} requests (${(standard.requests / standard.polls).toFixed(1)} per poll), GUIDs per request ${[...new Set(standard.guidsPerRequest)].join('/')}`);
+  log(`  default CDKTF_KEYFACTOR_MAX_QUERY_LENGTH: ${standard.polls} polls, ${standard.requests} requests (${(standard.requests / standard.polls).toFixed(1)} per poll), GUIDs per request ${[...new Set(standard.guidsPerRequest)].join('/')}`);
 
   // The same wait again (jobs now all final: one poll), with query strings allowed to be long.
   const before = sim.received('GET', '/OrchestratorJobs/JobHistory').length;
   const waitAddress = `${deployment.waitResource!.terraformResourceType}.${deployment.waitResource!.friendlyUniqueId}`;
   const again = await terraform(['apply', '-auto-approve', '-input=false', '-no-color', `-replace=${waitAddress}`], dir,
-    terraformEnv(sim, ledger, { KEYFACTOR_MAX_QUERY_LENGTH: '16000' }));
+    terraformEnv(sim, ledger, { CDKTF_KEYFACTOR_MAX_QUERY_LENGTH: '16000' }));
   const long = pollStats(again.output, sim.received('GET', '/OrchestratorJobs/JobHistory').slice(before), WAIT_GUIDS);
-  log(`  KEYFACTOR_MAX_QUERY_LENGTH=16000: ${long.polls} poll(s), ${long.requests} requests (${(long.requests / Math.max(1, long.polls)).toFixed(1)} per poll)`);
+  log(`  CDKTF_KEYFACTOR_MAX_QUERY_LENGTH=16000: ${long.polls} poll(s), ${long.requests} requests (${(long.requests / Math.max(1, long.polls)).toFixed(1)} per poll)`);
   sim.reset();
 
   const perPoll = standard.requests / standard.polls;
@@ -382,7 +382,7 @@ async function benchJobWait(sim: KeyfactorSimulator): Promise<BenchRow> {
     target: 1,
     unit: 'req/page',
     details: {
-      note: 'Requests are split into OR-queries of at most KEYFACTOR_MAX_QUERY_LENGTH (default 2000) URL-encoded characters, ' +
+      note: 'Requests are split into OR-queries of at most CDKTF_KEYFACTOR_MAX_QUERY_LENGTH (default 2000) URL-encoded characters, ' +
         `each paged at ${PAGE_SIZE} rows; a page is one request`,
       polls: standard.polls,
       requests: standard.requests,

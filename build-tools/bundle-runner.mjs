@@ -19,7 +19,7 @@
  * upgrade moves the code, the build fails here instead of silently bundling it again.
  */
 import * as esbuild from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 
 const applied = new Set();
 
@@ -114,5 +114,7 @@ if (missing.length) {
   console.error(`bundle-runner: these replacements no longer apply (axios changed?): ${missing.join(', ')}; update build-tools/bundle-runner.mjs`);
   process.exit(1);
 }
+// What went into the bundle, for the test that keeps cdktf and constructs out of it.
+writeFileSync('bundle/runner.meta.json', JSON.stringify(result.metafile));
 const bytes = Object.values(result.metafile.outputs)[0].bytes;
 console.log(`bundle/runner.cjs: ${(bytes / 1024).toFixed(0)} KB`);

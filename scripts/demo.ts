@@ -10,7 +10,7 @@ import * as path from 'path';
 import { App, LocalBackend } from 'cdktf';
 import { buildExample } from '../examples/main';
 import { formatOutputs } from '../src/cli/outputs';
-import { Ledger } from '../src/ledger';
+import { Ledger } from '../src';
 import { DEFAULT_SEED, KeyfactorSimulator } from '../src/simulator';
 
 async function main(): Promise<void> {
@@ -24,7 +24,7 @@ async function main(): Promise<void> {
     KEYFACTOR_USERNAME: user.username,
     KEYFACTOR_PASSWORD: user.password,
     KEYFACTOR_DOMAIN: user.domain ?? '',
-    KEYFACTOR_LEDGER_DIR: ledger,
+    CDKTF_KEYFACTOR_LEDGER_DIR: ledger,
     // Demo-only secret values: the runner reads them at apply time; none is synthesized.
     API_KEYSTORE_ENTRY_PASSWORD: 'demo-keystore-entry-password',
     APP_01_KEYSTORE_PASSWORD: 'demo-app-keystore-password',

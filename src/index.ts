@@ -1,10 +1,15 @@
-export * from './core/carrier';
-export * from './core/schedule';
-export { Secret } from './core/secret';
-export * from './constructs/certificate-deployment';
-export * from './ledger';
-export * from './core/wait';
-export * from './constructs/certificate-store-password';
-export * from './constructs/pam-local-entry';
-export * from './constructs/pfx-replacement';
-export * from './constructs/certificate-store-reenrollment';
+// Shared by every construct.
+export * from './synth/carrier';
+export * from './synth/schedule';
+export { Secret } from './synth/secret';
+export { KeyfactorValidationError } from './synth/validation';
+export * from './synth/wait-policy';
+// The ledger the runner writes, and its reader.
+export type { LedgerRecord } from './contract/ledger-record';
+export { Ledger } from './runtime/ledger';
+// One construct per operation.
+export * from './operations/certificate-deployment/construct';
+export * from './operations/certificate-store-password/construct';
+export * from './operations/pam-local-entry/construct';
+export * from './operations/pfx-replacement/construct';
+export * from './operations/certificate-store-reenrollment/construct';

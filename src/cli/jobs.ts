@@ -1,9 +1,10 @@
 import { OutputsOptions, selectRecords, table } from './outputs';
-import { DEFAULT_POLL_INTERVAL_SECONDS, DEFAULT_WAIT_TIMEOUT_SECONDS } from '../core/wait';
-import { KeyfactorClient, settingsFromEnv } from '../runner/client';
-import { RunnerError } from '../runner/errors';
-import { fetchJobStatuses, JobStatus, waitForJobs } from '../runner/job-wait';
-import { SecretResolver } from '../runner/secrets';
+import { DEFAULT_POLL_INTERVAL_SECONDS, DEFAULT_WAIT_TIMEOUT_SECONDS } from '../contract/spec';
+import { KeyfactorClient } from '../runtime/api/client';
+import { RunnerError } from '../runtime/errors';
+import { fetchJobStatuses, JobStatus, waitForJobs } from '../runtime/jobs/completion';
+import { SecretResolver } from '../runtime/secrets';
+import { connectionSettings, maxQueryLength } from '../runtime/settings';
 
 export interface JobsOptions extends OutputsOptions {
   readonly wait?: boolean;
@@ -29,7 +30,8 @@ export async function runJobs(options: JobsOptions, env: NodeJS.ProcessEnv, writ
     return 0;
   }
   const secrets = new SecretResolver(env);
-  const client = new KeyfactorClient(settingsFromEnv(env, secrets), secrets);
+  const client = new KeyfactorClient(connectionSettings(env, secrets), secrets);
+  const queryLength = maxQueryLength(env);
   const ids = [...subjects.keys()];
   let statuses: JobStatus[];
   let failure: string | undefined;
@@ -40,15 +42,15 @@ export async function runJobs(options: JobsOptions, env: NodeJS.ProcessEnv, writ
         ids.map((jobId) => ({ jobId, subject: subjects.get(jobId)! })),
         { mode: 'completion', timeoutSeconds: options.timeout ?? DEFAULT_WAIT_TIMEOUT_SECONDS, pollIntervalSeconds: options.interval ?? DEFAULT_POLL_INTERVAL_SECONDS },
         (line) => { if (!options.json) write(line); },
-        env,
+        queryLength,
       )).statuses;
     } catch (e) {
       if (!(e instanceof RunnerError)) throw e;
       failure = e.message;
-      statuses = await fetchJobStatuses(client, ids, env);
+      statuses = await fetchJobStatuses(client, ids, queryLength);
     }
   } else {
-    statuses = await fetchJobStatuses(client, ids, env);
+    statuses = await fetchJobStatuses(client, ids, queryLength);
   }
   const rows = statuses.map((s) => ({
     jobId: s.jobId,

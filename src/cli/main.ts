@@ -17,7 +17,7 @@ export function buildProgram(): Command {
     .command('outputs')
     .description('show what the runner recorded (job GUIDs, outcomes) from the ledger')
     .option('--json', 'print JSON ({"records": [...]}) instead of a table')
-    .option('--ledger <dir>', 'ledger directory (default: $KEYFACTOR_LEDGER_DIR or ./.keyfactor-ledger)')
+    .option('--ledger <dir>', 'ledger directory (default: $CDKTF_KEYFACTOR_LEDGER_DIR or ./.keyfactor-ledger)')
     .option('--stack <name>', 'only records of this stack')
     .option('--path <constructPath>', 'only records of this construct path or below it')
     .action((opts) => {
@@ -31,7 +31,7 @@ export function buildProgram(): Command {
     .option('--timeout <seconds>', 'with --wait: give up after this long', parsePositive, 600)
     .option('--interval <seconds>', 'with --wait: seconds between polls', parsePositive, 5)
     .option('--json', 'print JSON ({"jobs": [...]}) instead of a table')
-    .option('--ledger <dir>', 'ledger directory (default: $KEYFACTOR_LEDGER_DIR or ./.keyfactor-ledger)')
+    .option('--ledger <dir>', 'ledger directory (default: $CDKTF_KEYFACTOR_LEDGER_DIR or ./.keyfactor-ledger)')
     .option('--stack <name>', 'only jobs of this stack')
     .option('--path <constructPath>', 'only jobs of this construct path or below it')
     .action(async (opts) => {

@@ -1,4 +1,5 @@
-import { Ledger, LedgerRecord } from '../ledger';
+import type { LedgerRecord } from '../contract/ledger-record';
+import { Ledger } from '../runtime/ledger';
 
 export interface OutputsOptions {
   readonly ledger?: string;
@@ -18,7 +19,7 @@ export function selectRecords(options: OutputsOptions): LedgerRecord[] {
 /** `cdktf-keyfactor outputs`: the ledger as a table, or as JSON with `--json`. */
 export function formatOutputs(records: LedgerRecord[], json: boolean): string {
   if (json) return JSON.stringify({ records }, null, 2);
-  if (records.length === 0) return 'No ledger records. (Ledger: ' + '`--ledger DIR` or KEYFACTOR_LEDGER_DIR to read another location)';
+  if (records.length === 0) return 'No ledger records. (Ledger: ' + '`--ledger DIR` or CDKTF_KEYFACTOR_LEDGER_DIR to read another location)';
   const rows = records.map((r) => [
     r.startedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
     r.stack,

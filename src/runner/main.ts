@@ -7,26 +7,13 @@
  * Exit code 0 on success; 1 with a one-paragraph message on stderr otherwise, which makes
  * Terraform mark the resource failed (and retry it on the next apply).
  */
-import * as path from 'path';
-import { awaitJobs } from './await-jobs';
-import { certificateDeployment } from './certificate-deployment';
-import { certificateStorePassword } from './certificate-store-password';
-import { certificateStoreReenrollment } from './certificate-store-reenrollment';
-import { OperationModule, RunContext } from './context';
-import { RunnerError } from './errors';
-import { LedgerHandle, LedgerWriter, readLedgerDir } from './ledger';
-import { pamLocalEntry } from './pam-local-entry';
-import { pfxReplacement } from './pfx-replacement';
-import { DEFAULT_LEDGER_DIRECTORY, DEFAULT_LEDGER_ENV, LEDGER_ENV, OperationSpec, SPEC_ENV, SPEC_VERSION, specHash } from '../core/operation-spec';
-
-const OPERATIONS: Record<string, OperationModule<any>> = {
-  CertificateDeployment: certificateDeployment,
-  JobWait: awaitJobs,
-  CertificateStorePassword: certificateStorePassword,
-  PfxReplacement: pfxReplacement,
-  PamLocalEntry: pamLocalEntry,
-  CertificateStoreReenrollment: certificateStoreReenrollment,
-};
+import { isOperationName, OperationSpec, runOperation } from './operations';
+import { SPEC_ENV } from '../contract/environment';
+import { SPEC_VERSION, specHash, specLabel } from '../contract/spec';
+import { RunContext } from '../runtime/context';
+import { RunnerError } from '../runtime/errors';
+import { LedgerHandle, LedgerWriter, readLedgerDir } from '../runtime/ledger';
+import { readSettings } from '../runtime/settings';
 
 export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const phase = argv[0];
@@ -39,13 +26,11 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
       throw new RunnerError(`usage: runner.cjs create|destroy|report (got ${JSON.stringify(phase)})`);
     }
     const spec = parseSpec(env[SPEC_ENV]);
-    if (phase === 'report') return report(spec, ledgerDir(env));
-    const op = OPERATIONS[spec.operation];
-    if (!op) throw new RunnerError(`unknown operation ${JSON.stringify(spec.operation)} in the spec; is the runner older than the library that synthesized it?`);
-    label = `${spec.operation} ${spec.path}${spec.key ? ` [${spec.key}]` : ''}`;
-    const ledgerDirectory = ledgerDir(env);
-    ctx = new RunContext(env, label, ledgerDirectory);
-    record = new LedgerWriter(ledgerDirectory).begin({
+    label = specLabel(spec);
+    const settings = readSettings(env);
+    if (phase === 'report') return report(spec, settings.ledgerDirectory);
+    ctx = new RunContext(settings, label);
+    record = new LedgerWriter(settings.ledgerDirectory).begin({
       operation: spec.operation,
       phase,
       stack: spec.stack,
@@ -55,12 +40,12 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
     });
     ctx.record = record;
     stopWatching = onInterrupt(record);
-    const handler = phase === 'create' ? op.create : op.destroy;
-    if (!handler) {
+    const running = runOperation(phase, ctx, spec);
+    if (!running) {
       record.finish('skipped', { message: 'nothing to undo' });
       return 0;
     }
-    const result = await handler.call(op, ctx, spec);
+    const result = await running;
     record.finish(result.outcome ?? 'succeeded', {
       request: result.request,
       jobIds: result.jobIds ?? [],
@@ -92,7 +77,7 @@ function report(spec: OperationSpec, directory: string): number {
   const record = readLedgerDir(directory)
     .filter((r) => r.phase === 'create' && r.constructPath === spec.path && r.instanceKey === spec.key && r.specHash === hash)
     .pop();
-  const label = `${spec.operation} ${spec.path}${spec.key ? ` [${spec.key}]` : ''}`;
+  const label = specLabel(spec);
   const facts = record ? `${record.outcome}${record.jobIds.length ? `, job ${record.jobIds.join(', ')}` : ''}${record.message ? ` (${record.message})` : ''}` : 'no ledger record found';
   process.stdout.write(`cdktf-keyfactor: ${label}: ${facts}\n`);
   return 0;
@@ -121,27 +106,19 @@ function onInterrupt(record: LedgerHandle): () => void {
 
 function parseSpec(raw: string | undefined): OperationSpec {
   if (!raw) throw new RunnerError(`${SPEC_ENV} is not set: the runner is meant to be called by a cdktf-keyfactor carrier's provisioner.`);
-  let spec: OperationSpec;
+  let spec: { v?: unknown; operation?: unknown };
   try {
     spec = JSON.parse(raw);
   } catch {
     throw new RunnerError(`${SPEC_ENV} is not valid JSON.`);
   }
   if (!spec || typeof spec !== 'object' || spec.v !== SPEC_VERSION) {
-    throw new RunnerError(`spec version ${JSON.stringify((spec as { v?: unknown })?.v)} is not supported by this runner (expects ${SPEC_VERSION}).`);
+    throw new RunnerError(`spec version ${JSON.stringify(spec?.v)} is not supported by this runner (expects ${SPEC_VERSION}).`);
   }
-  return spec;
-}
-
-function ledgerDir(env: NodeJS.ProcessEnv): string {
-  const chosen = env[LEDGER_ENV];
-  if (chosen) {
-    if (!path.isAbsolute(chosen)) {
-      throw new RunnerError(`${LEDGER_ENV} must be an absolute path (Terraform runs the runner from the stack directory), got ${JSON.stringify(chosen)}.`);
-    }
-    return chosen;
+  if (!isOperationName(spec.operation)) {
+    throw new RunnerError(`unknown operation ${JSON.stringify(spec.operation)} in the spec; is the runner older than the library that synthesized it?`);
   }
-  return path.resolve(env[DEFAULT_LEDGER_ENV] || DEFAULT_LEDGER_DIRECTORY);
+  return spec as OperationSpec;
 }
 
 if (require.main === module) {

@@ -1,4 +1,4 @@
-import type { JobRecord } from './jobs';
+import type { JobRecord } from './types';
 
 /** The body with JSON re-serialized, so formatting differences do not matter. */
 function normalizedBody(body: string): string {

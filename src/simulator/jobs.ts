@@ -1,49 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { dueAt, JobPhase, JobPlan, JobResult, JobStatus, runPhase, runStartedAt, runVisibleAt, visibleRuns } from './job-timing';
-import type { SeedStore } from './seed';
+import { dueAt, JobPhase, JobResult, JobStatus, runPhase, runStartedAt, runVisibleAt, visibleRuns } from './job-timing';
 import type { SimulatorState } from './state';
-import type { SimulatedJob } from './types';
+import type { JobOrigin, JobRecord, NewJob, SimulatedJob } from './types';
 import type { KeyfactorSchedule } from './validation';
-
-export interface NewJob {
-  JobType: SimulatedJob['JobType'];
-  Operation: SimulatedJob['Operation'];
-  store: SeedStore;
-  CertificateId: number | null;
-  Alias: string | null;
-  Schedule: KeyfactorSchedule;
-}
-
-/** The request that created a job (for duplicate detection). */
-export interface JobOrigin {
-  /** Sequence number of the request since the simulator started. */
-  requestId: number;
-  /** The request body as sent. */
-  body: string;
-}
 
 /** What createJob needs from a route's context. */
 export interface JobContext {
   state: SimulatorState;
   now: number;
   origin?: JobOrigin;
-}
-
-export interface JobRecord extends NewJob {
-  JobId: string;
-  /** JobHistoryId of the first run. */
-  JobHistoryId: number;
-  /** JobHistoryId of each run that has a row so far (index = run). */
-  historyIds: number[];
-  AgentMachine: string;
-  createdAt: number;
-  /** When the job becomes due; null for recurring schedules (stays Waiting). */
-  due: number | null;
-  /** Durations, retries and outcome, fixed at creation. */
-  plan: JobPlan;
-  origin: JobOrigin | null;
-  /** Whether its inventory change has been applied. */
-  applied: boolean;
 }
 
 /** Keyfactor.Web.KeyfactorApi.Models.CertificateStores.JobHistoryResponse */

@@ -8,11 +8,11 @@ import { authorize } from './auth';
 import { faultReply, TextReply, truncatedJson } from './fault-replies';
 import type { FaultInjector, FaultKind } from './faults';
 import { ApiError, badRequest, errorReply, ErrorCode, notFound, QueryParams, Reply } from './http';
-import { JobOrigin, settleJobs } from './jobs';
+import { settleJobs } from './jobs';
 import { issueToken } from './oauth';
 import { findRoute } from './routes';
 import type { SimulatorState } from './state';
-import type { RecordedRequest } from './types';
+import type { JobOrigin, RecordedRequest } from './types';
 import type { RawBody } from './validation';
 
 const MAX_BODY_BYTES = 10 * 1024 * 1024;

@@ -1,7 +1,7 @@
 import { badRequest } from './http';
 import type { JobPlan, JobTiming } from './job-timing';
-import type { JobRecord } from './jobs';
 import type { SeedCertificate, SeedOrchestrator, SeedPamProvider, SeedStore, SimulatorSeed, StoreBehaviour } from './seed';
+import type { JobRecord } from './types';
 
 /** A certificate installed in a store under an alias (the inventory). */
 export interface CertificateLocation {

@@ -1,4 +1,7 @@
 import type { FaultKind } from './faults';
+import type { JobPlan } from './job-timing';
+import type { SeedStore } from './seed';
+import type { KeyfactorSchedule } from './validation';
 
 /** One HTTP request the simulator received. */
 export interface RecordedRequest {
@@ -38,4 +41,38 @@ export interface SimulatedJob {
   Message: string | null;
   /** JobHistoryId of each run so far: more than one when the job was retried. */
   historyIds: number[];
+}
+
+export interface NewJob {
+  JobType: SimulatedJob['JobType'];
+  Operation: SimulatedJob['Operation'];
+  store: SeedStore;
+  CertificateId: number | null;
+  Alias: string | null;
+  Schedule: KeyfactorSchedule;
+}
+
+/** The request that created a job (for duplicate detection). */
+export interface JobOrigin {
+  /** Sequence number of the request since the simulator started. */
+  requestId: number;
+  /** The request body as sent. */
+  body: string;
+}
+
+export interface JobRecord extends NewJob {
+  JobId: string;
+  /** JobHistoryId of the first run. */
+  JobHistoryId: number;
+  /** JobHistoryId of each run that has a row so far (index = run). */
+  historyIds: number[];
+  AgentMachine: string;
+  createdAt: number;
+  /** When the job becomes due; null for recurring schedules (stays Waiting). */
+  due: number | null;
+  /** Durations, retries and outcome, fixed at creation. */
+  plan: JobPlan;
+  origin: JobOrigin | null;
+  /** Whether its inventory change has been applied. */
+  applied: boolean;
 }

@@ -1,11 +1,13 @@
 import * as fs from 'fs';
 import * as http from 'http';
 import type { AddressInfo } from 'net';
-import { basicEnv, CANARY, captureOutput, S1, startSim, tempDir } from './support';
 import { Ledger } from '../../src';
-import { canonicalJson, CertificateDeploymentSpec, SPEC_ENV, SPEC_VERSION } from '../../src/core/operation-spec';
+import { SPEC_ENV } from '../../src/contract/environment';
+import { canonicalJson, SPEC_VERSION } from '../../src/contract/spec';
+import { CertificateDeploymentSpec } from '../../src/operations/certificate-deployment/spec';
 import { run } from '../../src/runner/main';
 import { KeyfactorSimulator } from '../../src/simulator';
+import { basicEnv, CANARY, captureOutput, S1, startSim, tempDir } from '../support/runtime';
 
 const ADD = '/CertificateStores/Certificates/Add';
 const deployment: CertificateDeploymentSpec = {
@@ -41,7 +43,7 @@ describe('runner (in process)', () => {
     const dir = tempDir('kf-main-');
     // Command processes the Add at once but its answer is held for a second.
     sim.injectFaults({ kind: 'latency', latencyMs: 1000, route: { method: 'POST', pathSuffix: ADD } });
-    const running = runInProcess(basicEnv(sim, { KEYFACTOR_LEDGER_DIR: dir, [SPEC_ENV]: canonicalJson(deployment) }));
+    const running = runInProcess(basicEnv(sim, { CDKTF_KEYFACTOR_LEDGER_DIR: dir, [SPEC_ENV]: canonicalJson(deployment) }));
     for (let i = 0; i < 200 && sim.received('POST', ADD).length === 0; i++) await new Promise((r) => setTimeout(r, 10));
     expect(sim.received('POST', ADD)).toHaveLength(1);
 
@@ -60,7 +62,7 @@ describe('runner (in process)', () => {
 
   test('the runner removes its signal handlers when it is done', async () => {
     const before = [process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')];
-    const { code } = await runInProcess(basicEnv(sim, { KEYFACTOR_LEDGER_DIR: tempDir('kf-main-'), [SPEC_ENV]: canonicalJson(deployment) }));
+    const { code } = await runInProcess(basicEnv(sim, { CDKTF_KEYFACTOR_LEDGER_DIR: tempDir('kf-main-'), [SPEC_ENV]: canonicalJson(deployment) }));
     expect(code).toBe(0);
     expect([process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')]).toEqual(before);
   });
@@ -101,7 +103,7 @@ describe('secrets in error paths', () => {
       KEYFACTOR_USERNAME: 'admin',
       KEYFACTOR_PASSWORD: CANARY.password,
       KEYFACTOR_DOMAIN: 'KEYFACTOR',
-      KEYFACTOR_LEDGER_DIR: dir,
+      CDKTF_KEYFACTOR_LEDGER_DIR: dir,
       STORE_PW: CANARY.storePassword,
       [SPEC_ENV]: canonicalJson(spec),
     };

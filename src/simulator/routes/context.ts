@@ -1,6 +1,6 @@
 import type { QueryParams, Reply } from '../http';
-import type { JobOrigin } from '../jobs';
 import type { SimulatorState } from '../state';
+import type { JobOrigin } from '../types';
 import type { RawBody } from '../validation';
 
 /** What a route handler gets for one request. */

@@ -1,7 +1,8 @@
 import type { Reply } from '../http';
-import { JobHistoryRow, jobHistoryRows, JobRecord } from '../jobs';
+import { JobHistoryRow, jobHistoryRows } from '../jobs';
 import { listPage, pageReply } from '../listing';
 import type { FieldMap } from '../query';
+import type { JobRecord } from '../types';
 import type { KeyfactorSchedule } from '../validation';
 import type { RouteContext } from './context';
 

@@ -1,0 +1,20 @@
+/**
+ * The provisioner environment: the variables a carrier sets for the runner, and the one a user
+ * sets to move the ledger. Names only; the runner parses them in `src/runtime/settings.ts`.
+ */
+
+/** The carrier's spec (JSON, read from `self`). */
+export const SPEC_ENV = 'CDKTF_KEYFACTOR_SPEC';
+/** The ledger directory chosen at synth, relative to the stack directory. */
+export const DEFAULT_LEDGER_ENV = 'CDKTF_KEYFACTOR_DEFAULT_LEDGER_DIR';
+/** Default ledger directory, relative to where `cdktf synth` runs. */
+export const DEFAULT_LEDGER_DIRECTORY = '.keyfactor-ledger';
+/** Set by a user at apply time to put the ledger elsewhere (an absolute path; wins over synth). */
+export const LEDGER_ENV = 'CDKTF_KEYFACTOR_LEDGER_DIR';
+/** Prefix of the variables that carry sensitive Terraform variables to the create step. */
+export const VARIABLE_ENV_PREFIX = 'CDKTF_KEYFACTOR_VAR_';
+
+/** The provisioner environment variable that carries Terraform variable `name`. */
+export function variableEnvName(name: string): string {
+  return VARIABLE_ENV_PREFIX + name.replace(/[^A-Za-z0-9_]/g, '_');
+}

@@ -1,0 +1,87 @@
+import type { CertificateDeploymentSpec } from './spec';
+import { GUID } from '../../contract/guid';
+import { AmbiguousRequestError } from '../../runtime/api/client';
+import { OperationModule, RunContext } from '../../runtime/context';
+import { KeyfactorApiError } from '../../runtime/errors';
+import { waitForJobs } from '../../runtime/jobs/completion';
+import { recoverStoreJob } from '../../runtime/jobs/recovery';
+import { apiSecret, describeRef } from '../../runtime/secrets';
+
+/** POST /CertificateStores/Certificates/Add on create, Remove on destroy. */
+export const certificateDeployment: OperationModule<CertificateDeploymentSpec> = {
+  async create(ctx, spec) {
+    const s = spec.store;
+    const entry = {
+      CertificateStoreId: s.certificateStoreId,
+      Alias: s.alias,
+      IncludePrivateKey: s.includePrivateKey,
+      Overwrite: s.overwrite,
+      JobFields: s.jobFields,
+    };
+    const body = {
+      CertificateId: spec.certificateId,
+      CertificateStores: [{
+        ...entry,
+        EntryPassword: s.entryPassword ? apiSecret(ctx.secrets, s.entryPassword, 'entryPassword') : undefined,
+        PfxPassword: s.pfxPassword ? ctx.secrets.resolve(s.pfxPassword, 'pfxPassword') : undefined,
+      }],
+      Schedule: spec.schedule,
+      CollectionId: spec.collectionId,
+    };
+    const request = {
+      CertificateId: spec.certificateId,
+      CertificateStores: [{ ...entry, EntryPassword: describeRef(s.entryPassword), PfxPassword: describeRef(s.pfxPassword) }],
+      Schedule: spec.schedule,
+      CollectionId: spec.collectionId,
+    };
+    const { jobIds, recovered } = await postForJobs(ctx, '/CertificateStores/Certificates/Add', body, s.certificateStoreId, `add certificate ${spec.certificateId}`);
+    ctx.onPartialResult({ request, jobIds, response: recovered });
+    ctx.log(`added certificate ${spec.certificateId} to store ${s.certificateStoreId}${s.alias ? ` as "${s.alias}"` : ''}: job ${jobIds.join(', ')}`);
+    return { request, jobIds, response: recovered };
+  },
+
+  async destroy(ctx, spec) {
+    const s = spec.store;
+    const request = {
+      CertificateStores: [{ CertificateStoreId: s.certificateStoreId, Alias: s.alias, JobFields: s.jobFields }],
+      // Teardown happens now, whatever the deployment's schedule was.
+      Schedule: { Immediate: true },
+      CollectionId: spec.collectionId,
+    };
+    if (!spec.removeOnDestroy) {
+      ctx.log(`removeOnDestroy is false: certificate ${spec.certificateId} stays in store ${s.certificateStoreId}`);
+      return { request: {}, outcome: 'skipped', message: 'removeOnDestroy is false' };
+    }
+    const { jobIds, recovered } = await postForJobs(ctx, '/CertificateStores/Certificates/Remove', request, s.certificateStoreId, `remove certificate ${spec.certificateId}`);
+    ctx.log(`removing certificate ${spec.certificateId} (alias "${s.alias ?? ''}") from store ${s.certificateStoreId}: job ${jobIds.join(', ')}`);
+    if (spec.wait?.mode === 'completion') {
+      // The GUIDs are returned (and recorded) even when the wait fails: the runner's caller
+      // writes the ledger record from the thrown error's partial result.
+      ctx.onPartialResult({ request, jobIds, response: recovered });
+      await waitForJobs(ctx.client, jobIds.map((jobId) => ({ jobId, subject: `store ${s.certificateStoreId}` })), spec.wait, (l) => ctx.log(l), ctx.settings.maxQueryLength);
+    }
+    return { request, jobIds, response: recovered };
+  },
+};
+
+/**
+ * POSTs a job-creating request (one store) and checks that Command answered with job GUIDs.
+ * When the answer is lost after sending, the job is looked up in JobHistory, never re-sent.
+ */
+async function postForJobs(
+  ctx: RunContext, path: string, body: unknown, storeId: string, what: string,
+): Promise<{ jobIds: string[]; recovered?: Record<string, unknown> }> {
+  let res;
+  try {
+    res = await ctx.client.request<unknown>('POST', path, { body });
+  } catch (e) {
+    if (!(e instanceof AmbiguousRequestError)) throw e;
+    const jobId = await recoverStoreJob(ctx, e, storeId, what);
+    return { jobIds: [jobId], recovered: { recoveredFromJobHistory: true, lostAnswer: e.reason } };
+  }
+  const ids = res.data;
+  if (!Array.isArray(ids) || ids.length === 0 || !ids.every((x) => typeof x === 'string' && GUID.test(x))) {
+    throw new KeyfactorApiError(`POST ${path}: HTTP ${res.status} but the body is not a list of job GUIDs: ${JSON.stringify(ids)?.slice(0, 200)}`, res.status);
+  }
+  return { jobIds: ids as string[] };
+}

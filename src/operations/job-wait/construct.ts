@@ -1,0 +1,35 @@
+import { TerraformResource } from 'cdktf';
+import { Construct } from 'constructs';
+import type { JobWaitSpec } from './spec';
+import { KeyfactorSchedule, SpecBase, specHash, SPEC_VERSION, WaitSpec } from '../../contract/spec';
+import { Carrier } from '../../synth/carrier';
+import { carrierAddress, renderCarrier, specIdentity } from '../../synth/render-carrier';
+
+export interface JobWaitOptions {
+  /** The carrier (with one instance per key of `specs`) whose create jobs are awaited. */
+  readonly of: TerraformResource;
+  /** The instances' specs, by instance key. */
+  readonly specs: Record<string, SpecBase & { readonly schedule: KeyfactorSchedule }>;
+  readonly wait: WaitSpec;
+  readonly carrier?: Carrier;
+}
+
+/**
+ * The `Wait` carrier: after every instance of `of` has run, it waits for all their jobs with one
+ * JobHistory request per poll. Its identity changes whenever any instance's does, so it runs
+ * again whenever one of them did.
+ */
+export function renderJobWait(scope: Construct, options: JobWaitOptions): TerraformResource {
+  const keys = Object.keys(options.specs);
+  const spec: JobWaitSpec = {
+    v: SPEC_VERSION,
+    operation: 'JobWait',
+    ...specIdentity(scope),
+    of: options.specs[keys[0]].operation,
+    instances: Object.fromEntries(keys.map((k) => [k, specHash(options.specs[k])])),
+    addresses: Object.fromEntries(keys.map((k) => [k, carrierAddress(options.of, k)])),
+    schedule: options.specs[keys[0]].schedule,
+    wait: options.wait,
+  };
+  return renderCarrier(scope, { id: 'Wait', instances: spec, undo: false, carrier: options.carrier, dependsOn: [options.of] });
+}

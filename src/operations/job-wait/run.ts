@@ -1,0 +1,56 @@
+import type { JobWaitSpec } from './spec';
+import { OperationModule } from '../../runtime/context';
+import { RunnerError } from '../../runtime/errors';
+import { notDueReason, waitForJobs, WaitTarget } from '../../runtime/jobs/completion';
+import { readLedgerDir } from '../../runtime/ledger';
+
+/**
+ * The `JobWait` step: after all of a construct's carrier instances ran in this apply, wait for
+ * their jobs with one JobHistory request per poll. The GUIDs come from the instances' ledger
+ * records (same apply, same machine), matched by construct path, instance key and spec hash.
+ */
+export const jobWait: OperationModule<JobWaitSpec> = {
+  async create(ctx, spec) {
+    const request = { of: spec.of, instances: Object.keys(spec.instances) };
+    if (!spec.wait || spec.wait.mode !== 'completion') return { request, outcome: 'skipped', message: 'wait policy is noWait' };
+    const notDue = notDueReason(spec.schedule);
+    if (notDue) {
+      ctx.log(notDue);
+      return { request, outcome: 'skipped', message: notDue };
+    }
+    const records = readLedgerDir(ctx.ledgerDirectory);
+    const targets: WaitTarget[] = [];
+    const missing: string[] = [];
+    for (const [key, hash] of Object.entries(spec.instances)) {
+      const record = records
+        .filter((r) => r.phase === 'create' && r.outcome === 'succeeded' && r.constructPath === spec.path && r.instanceKey === key && r.specHash === hash)
+        .pop();
+      if (!record) {
+        missing.push(key);
+        continue;
+      }
+      const hint = `to run it again once the cause is fixed: terraform apply -replace='${spec.addresses[key]}'`;
+      for (const jobId of record.jobIds) targets.push({ jobId, subject: `store ${key}`, hint });
+    }
+    if (missing.length) {
+      ctx.log(`no ledger record for ${missing.join(', ')} (created in an earlier apply whose ledger is elsewhere): not waiting for those`);
+    }
+    if (targets.length === 0) {
+      if (missing.length === Object.keys(spec.instances).length) {
+        throw new RunnerError(`none of the instances of ${spec.path} has a ledger record in ${ctx.ledgerDirectory}; cannot tell which jobs to wait for.`);
+      }
+      return { request, outcome: 'skipped', message: 'no jobs to wait for' };
+    }
+    const jobIds = targets.map((t) => t.jobId);
+    ctx.onPartialResult({ request, jobIds });
+    ctx.log(`waiting up to ${spec.wait.timeoutSeconds}s for ${jobIds.length} job(s), polling every ${spec.wait.pollIntervalSeconds}s`);
+    const { statuses, warnings } = await waitForJobs(ctx.client, targets, spec.wait, (l) => ctx.log(l), ctx.settings.maxQueryLength);
+    ctx.log(`all ${statuses.length} job(s) completed`);
+    return {
+      request,
+      jobIds,
+      response: { results: Object.fromEntries(statuses.map((s) => [s.jobId, s.state])) },
+      message: warnings.length ? warnings.join('; ') : undefined,
+    };
+  },
+};

@@ -1,0 +1,180 @@
+/**
+ * Waiting for orchestrator jobs to finish: one GET /OrchestratorJobs/JobHistory per poll covers all of a
+ * construct's job GUIDs (`JobId -eq "a" OR JobId -eq "b" ...`), split into several requests
+ * only when the query string would get too long for the server, and paged.
+ */
+import { JobHistoryRow, queryJobHistory } from './history';
+import type { KeyfactorSchedule, WaitSpec } from '../../contract/spec';
+import { KeyfactorClient } from '../api/client';
+import type { RunContext } from '../context';
+import { RunnerError } from '../errors';
+
+export type { JobHistoryRow };
+
+export type JobState = 'pending' | 'retrying' | 'success' | 'warning' | 'failure' | 'unknown';
+
+export interface JobStatus {
+  readonly jobId: string;
+  readonly state: JobState;
+  readonly row?: JobHistoryRow;
+}
+
+/** Status 3 Completed and 4 Acknowledged are final; 5 CompletedWillRetry is not. */
+export function stateOf(row: JobHistoryRow | undefined): JobState {
+  if (!row) return 'pending';
+  if (row.Status === 5) return 'retrying';
+  if (row.Status !== 3 && row.Status !== 4) return 'pending';
+  switch (row.Result) {
+    case 2: return 'success';
+    case 3: return 'warning';
+    case 4: return 'failure';
+    default: return 'unknown';
+  }
+}
+
+/** Splits GUIDs into OR-queries whose encoded length stays within `limit`. */
+export function jobIdQueries(jobIds: string[], limit: number): string[] {
+  const queries: string[] = [];
+  let current: string[] = [];
+  const encodedLength = (ids: string[]) => encodeURIComponent(ids.map((id) => `JobId -eq "${id}"`).join(' OR ')).length;
+  for (const id of jobIds) {
+    if (current.length > 0 && encodedLength([...current, id]) > limit) {
+      queries.push(current.map((x) => `JobId -eq "${x}"`).join(' OR '));
+      current = [];
+    }
+    current.push(id);
+  }
+  if (current.length) queries.push(current.map((x) => `JobId -eq "${x}"`).join(' OR '));
+  return queries;
+}
+
+const PAGE_SIZE = 100;
+
+/**
+ * Current status of each job: one request per query chunk (and per page of 100 rows).
+ * `maxQueryLength` is the longest URL-encoded QueryString per request (settings.ts).
+ */
+export async function fetchJobStatuses(client: KeyfactorClient, jobIds: string[], maxQueryLength: number): Promise<JobStatus[]> {
+  const newest = new Map<string, JobHistoryRow>();
+  for (const query of jobIdQueries(jobIds, maxQueryLength)) {
+    for (let page = 1; ; page++) {
+      const { rows, totalCount } = await queryJobHistory(client, query, {
+        pageReturned: page, returnLimit: PAGE_SIZE, sortField: 'JobHistoryId', sortAscending: false,
+      });
+      for (const row of rows) {
+        const id = row.JobId?.toLowerCase();
+        if (!id) continue;
+        const seen = newest.get(id);
+        // A job can have several history rows (one per run or retry): the newest one counts.
+        if (!seen || (row.JobHistoryId ?? 0) > (seen.JobHistoryId ?? 0)) newest.set(id, row);
+      }
+      if (rows.length < PAGE_SIZE || (totalCount !== undefined && page * PAGE_SIZE >= totalCount)) break;
+    }
+  }
+  return jobIds.map((jobId) => {
+    const row = newest.get(jobId.toLowerCase());
+    return { jobId, state: stateOf(row), row };
+  });
+}
+
+export interface WaitTarget {
+  readonly jobId: string;
+  /** What the job acts on, for messages (e.g. the store GUID). */
+  readonly subject: string;
+  /** What to do if this job fails (e.g. the `terraform apply -replace=...` that re-runs it). */
+  readonly hint?: string;
+}
+
+export interface WaitOutcome {
+  readonly statuses: JobStatus[];
+  readonly warnings: string[];
+}
+
+const FINAL: JobState[] = ['success', 'warning', 'failure', 'unknown'];
+
+/**
+ * Whether jobs on this schedule run now. Jobs scheduled later (or recurring) are not waited
+ * on: the reason is returned for the log.
+ */
+export function notDueReason(schedule: KeyfactorSchedule | undefined, now = Date.now()): string | undefined {
+  if (!schedule || 'Immediate' in schedule) return undefined;
+  if ('ExactlyOnce' in schedule) {
+    const at = Date.parse(schedule.ExactlyOnce.Time);
+    return at > now + 60_000 ? `the jobs are scheduled for ${schedule.ExactlyOnce.Time}: not waiting for them` : undefined;
+  }
+  return `the jobs run on a recurring schedule (${Object.keys(schedule)[0]}): not waiting for them`;
+}
+
+/**
+ * Polls until every job is final or the timeout passes. Logs one plain line per poll
+ * (jobs done of total, elapsed time). Throws a RunnerError naming failed jobs (message, store,
+ * GUID) or, on timeout, the jobs still pending.
+ */
+export async function waitForJobs(
+  client: KeyfactorClient,
+  targets: WaitTarget[],
+  policy: Extract<WaitSpec, { mode: 'completion' }>,
+  log: (line: string) => void,
+  maxQueryLength: number,
+): Promise<WaitOutcome> {
+  const started = Date.now();
+  const deadline = started + policy.timeoutSeconds * 1000;
+  const targetOf = new Map(targets.map((t) => [t.jobId.toLowerCase(), t]));
+  const describe = (s: JobStatus) => `job ${s.jobId} (${targetOf.get(s.jobId.toLowerCase())?.subject})`;
+  for (;;) {
+    const statuses = await fetchJobStatuses(client, targets.map((t) => t.jobId), maxQueryLength);
+    const done = statuses.filter((s) => FINAL.includes(s.state));
+    const elapsed = ((Date.now() - started) / 1000).toFixed(1);
+    const retrying = statuses.filter((s) => s.state === 'retrying').length;
+    log(`waiting for jobs: ${done.length}/${statuses.length} done, ${elapsed}s elapsed${retrying ? `, ${retrying} will retry` : ''}`);
+    if (done.length === statuses.length) {
+      const failures = statuses.filter((s) => s.state === 'failure');
+      const warnings = statuses
+        .filter((s) => s.state === 'warning' || s.state === 'unknown')
+        .map((s) => `${describe(s)} finished with ${s.state === 'warning' ? 'Warning' : 'no result'}: ${s.row?.Message ?? ''}`.trim());
+      for (const w of warnings) log(`WARNING: ${w}`);
+      if (failures.length) {
+        throw new RunnerError(
+          `${failures.length} of ${statuses.length} jobs failed:\n` +
+            failures.map((s) => {
+              const hint = targetOf.get(s.jobId.toLowerCase())?.hint;
+              return `  - ${describe(s)}: ${s.row?.Message || 'no message'}${hint ? `\n    ${hint}` : ''}`;
+            }).join('\n'),
+        );
+      }
+      return { statuses, warnings };
+    }
+    if (Date.now() >= deadline) {
+      const pending = statuses.filter((s) => !FINAL.includes(s.state));
+      throw new RunnerError(
+        `timed out after ${policy.timeoutSeconds}s with ${pending.length} of ${statuses.length} jobs not final ` +
+          '(their GUIDs are in the ledger; `npx cdktf-keyfactor jobs --wait` follows them):\n' +
+          pending.map((s) => `  - ${describe(s)}: ${s.state}${s.row?.Status !== undefined ? ` (Status ${s.row.Status})` : ' (no history yet)'}`).join('\n'),
+      );
+    }
+    // The last poll happens at the deadline, so a job finishing just in time still counts.
+    await new Promise((r) => setTimeout(r, Math.min(policy.pollIntervalSeconds * 1000, Math.max(0, deadline - Date.now()))));
+  }
+}
+
+/**
+ * Waits for `targets` when the construct's wait policy asks for it and the jobs are due now
+ * (see notDueReason). Returns the warnings to report; throws on failure or timeout.
+ */
+export async function waitIfAsked(
+  ctx: RunContext,
+  wait: WaitSpec | undefined,
+  targets: WaitTarget[],
+  schedule?: KeyfactorSchedule,
+): Promise<string[]> {
+  if (wait?.mode !== 'completion' || targets.length === 0) return [];
+  const notDue = notDueReason(schedule);
+  if (notDue) {
+    ctx.log(notDue);
+    return [];
+  }
+  ctx.log(`waiting up to ${wait.timeoutSeconds}s for ${targets.length} job(s), polling every ${wait.pollIntervalSeconds}s`);
+  const { statuses, warnings } = await waitForJobs(ctx.client, targets, wait, (l) => ctx.log(l), ctx.settings.maxQueryLength);
+  ctx.log(`all ${statuses.length} job(s) completed`);
+  return warnings;
+}

@@ -1,0 +1,87 @@
+import { Construct } from 'constructs';
+import { WaitPolicy } from './wait-policy';
+
+/** Which Terraform resource carries an operation's provisioners. */
+export enum CarrierType {
+  /** Terraform's built-in `terraform_data` (Terraform >= 1.4): no provider to download. */
+  TERRAFORM_DATA = 'terraform_data',
+  /** `null_resource` from the hashicorp/null provider (@cdktf/provider-null). */
+  NULL_RESOURCE = 'null_resource',
+}
+
+/**
+ * The resource that carries an operation: its local-exec provisioners run the runner on
+ * create and (where the operation has an undo) on destroy.
+ */
+export class Carrier {
+  /**
+   * `terraform_data`, built into Terraform >= 1.4. Needs no provider download, which is what
+   * air-gapped pipelines need. The default.
+   */
+  public static terraformData(): Carrier {
+    return new Carrier(CarrierType.TERRAFORM_DATA);
+  }
+
+  /**
+   * `null_resource` from the hashicorp/null provider, for Terraform < 1.4 or teams whose
+   * policies expect it. The provider must be installable where `terraform init` runs.
+   */
+  public static nullResource(): Carrier {
+    return new Carrier(CarrierType.NULL_RESOURCE);
+  }
+
+  private constructor(
+    /** The carrier's resource type. */
+    public readonly type: CarrierType,
+  ) {}
+}
+
+/** Settings shared by every Keyfactor construct below a scope (usually a stack). */
+export interface KeyfactorDefaultsProps {
+  /**
+   * Carrier for constructs that do not choose one.
+   * @default Carrier.terraformData()
+   */
+  readonly carrier?: Carrier;
+  /**
+   * Where the runner writes the ledger, relative to the directory `cdktf synth` runs in
+   * (or absolute). The `CDKTF_KEYFACTOR_LEDGER_DIR` environment variable at apply time wins.
+   * @default ".keyfactor-ledger"
+   */
+  readonly ledgerDirectory?: string;
+  /**
+   * Wait policy for constructs that create orchestrator jobs and do not choose one.
+   * @default WaitPolicy.noWait()
+   */
+  readonly wait?: WaitPolicy;
+}
+
+/**
+ * Defaults for every Keyfactor construct in the scope it is added to:
+ * `new KeyfactorDefaults(stack, 'KeyfactorDefaults', { carrier: Carrier.nullResource() })`.
+ */
+export class KeyfactorDefaults extends Construct {
+  /** The defaults in force at `scope`: the nearest KeyfactorDefaults among its ancestors' children. */
+  public static of(scope: Construct): KeyfactorDefaultsProps {
+    // A lookup per ancestor, not a scan of its children: constructs call this several times
+    // each, and a stack with 1,000 of them has 1,000 children (quadratic synth time, see bench/).
+    for (let s: Construct | undefined = scope; s; s = s.node.scope) {
+      const found = DEFAULTS_BY_SCOPE.get(s);
+      if (found) return found.props;
+    }
+    return {};
+  }
+
+  /** The defaults this construct sets. */
+  public readonly props: KeyfactorDefaultsProps;
+
+  constructor(scope: Construct, id: string, props: KeyfactorDefaultsProps = {}) {
+    super(scope, id);
+    this.props = props;
+    // The first one added to a scope wins, as it would in a search of the scope's children.
+    if (!DEFAULTS_BY_SCOPE.has(scope)) DEFAULTS_BY_SCOPE.set(scope, this);
+  }
+}
+
+/** The KeyfactorDefaults added to each scope (the first, if several were). */
+const DEFAULTS_BY_SCOPE = new WeakMap<Construct, KeyfactorDefaults>();

@@ -1,0 +1,75 @@
+import { SPEC_VERSION } from '../../../src/contract/spec';
+import { certificateDeployment } from '../../../src/operations/certificate-deployment/run';
+import type { CertificateDeploymentSpec } from '../../../src/operations/certificate-deployment/spec';
+import { LedgerWriter } from '../../../src/runtime/ledger';
+import { A1, applyHalfHarness, basicEnv, contextFor, failure, S1 } from '../../support/runtime';
+
+const ADD = '/CertificateStores/Certificates/Add';
+const REMOVE = '/CertificateStores/Certificates/Remove';
+const deployment: CertificateDeploymentSpec = {
+  v: SPEC_VERSION,
+  stack: 't',
+  path: 't/op',
+  operation: 'CertificateDeployment',
+  key: S1,
+  certificateId: 3,
+  store: { certificateStoreId: S1, alias: 'web' },
+  schedule: { Immediate: true },
+  removeOnDestroy: true,
+};
+
+describe('CertificateDeployment apply half: Add or Remove sent, answer lost', () => {
+  const h = applyHalfHarness();
+
+  test.each([
+    ['resetAfterProcessing', {}],
+    ['latency', { latencyMs: 1500 }],
+    ['malformedJson', {}],
+  ] as const)('Add, answer lost (%s): the job is recovered from JobHistory, never sent twice', async (kind, extra) => {
+    h.fault(ADD, kind, extra);
+    const result = await h.run(certificateDeployment.create(contextFor(basicEnv(h.sim(), { KEYFACTOR_CLIENT_TIMEOUT: '0.5' })), deployment));
+    expect(h.sim().received('POST', ADD)).toHaveLength(1);
+    expect(h.sim().jobs().map((j) => j.JobId)).toEqual(result.jobIds);
+    expect(h.sim().duplicateJobs()).toEqual([]);
+    expect(result.response).toMatchObject({ recoveredFromJobHistory: true });
+    expect(h.output()).toMatch(/recovered: POST \/CertificateStores\/Certificates\/Add did reach Command: its job [0-9a-f-]{36} \(OperationStart .*\) is in JobHistory; not sending it again/);
+  });
+
+  test('Add, not processed (reset before): after a short lookup, fails saying what may exist and where to look', async () => {
+    h.fault(ADD, 'resetBeforeProcessing');
+    const e = await failure(h.run(certificateDeployment.create(contextFor(basicEnv(h.sim())), deployment)));
+    expect(e.message).toMatch(new RegExp(
+      '^POST /CertificateStores/Certificates/Add: ECONNRESET: socket hang up, after the request was sent at (\\S+): Keyfactor Command may or may not have acted on it\\. ' +
+      `The request may have created a Management job to add certificate 3 on store ${S1} \\(web-01\\.example\\.test /etc/ssl/web-01\\.pem\\); ` +
+      'no new Management job on that store appeared in JobHistory within 1s\\. ' +
+      `Check JobHistory for a Management job \\(AgentId ${A1}, StorePath "/etc/ssl/web-01\\.pem", OperationStart >= \\S+\\) before re-applying: re-applying sends the request again\\.$`));
+    expect(h.sim().received('POST', ADD)).toHaveLength(1);
+    expect(h.sim().jobs()).toEqual([]);
+  });
+
+  test('a job already in the ledger (a Remove just before) is never taken for the lost Add\'s', async () => {
+    const ctx = contextFor(basicEnv(h.sim()));
+    const removed = await certificateDeployment.destroy!(ctx, deployment);
+    new LedgerWriter(ctx.ledgerDirectory).begin({ operation: 'CertificateDeployment', phase: 'destroy', stack: 't', constructPath: 't/op', specHash: 'x' })
+      .finish('succeeded', { jobIds: removed.jobIds });
+    h.fault(ADD, 'resetBeforeProcessing');
+    const e = await failure(h.run(certificateDeployment.create(ctx, deployment)));
+    expect(e.message).toContain('The request may have created a Management job to add certificate 3');
+  });
+
+  test('Remove, answer lost: recovered the same way', async () => {
+    h.fault(REMOVE, 'resetAfterProcessing');
+    const result = await h.run(certificateDeployment.destroy!(contextFor(basicEnv(h.sim())), deployment));
+    expect(h.sim().received('POST', REMOVE)).toHaveLength(1);
+    expect(h.sim().jobs().filter((j) => j.Operation === 'Remove').map((j) => j.JobId)).toEqual(result.jobIds);
+  });
+
+  test('Add after a timeout, job not visible: the failure names the store and the timeout', async () => {
+    // Latency past the client timeout on a request that is refused (503) afterwards: nothing was created.
+    h.sim().injectFaults({ route: { method: 'POST', pathSuffix: ADD }, kind: 'latency', latencyMs: 1500, count: 1 }, { route: { method: 'POST', pathSuffix: ADD }, kind: 'status503', count: 1 });
+    const e = await failure(h.run(certificateDeployment.create(contextFor(basicEnv(h.sim(), { KEYFACTOR_CLIENT_TIMEOUT: '0.5' })), deployment)));
+    expect(e.message).toContain('POST /CertificateStores/Certificates/Add: no answer within 0.5s (KEYFACTOR_CLIENT_TIMEOUT), after the request was sent at');
+    expect(e.message).toContain(`The request may have created a Management job to add certificate 3 on store ${S1} (web-01.example.test /etc/ssl/web-01.pem)`);
+    expect(h.sim().received('POST', ADD)).toHaveLength(1);
+  });
+});

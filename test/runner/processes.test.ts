@@ -1,0 +1,107 @@
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Ledger } from '../../src';
+import { canonicalJson, SPEC_VERSION } from '../../src/contract/spec';
+import { CertificateDeploymentSpec } from '../../src/operations/certificate-deployment/spec';
+import { DEFAULT_SEED, KeyfactorSimulator } from '../../src/simulator';
+import { RUNNER_BUNDLE } from '../../src/synth/render-carrier';
+
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'kf-ledger-'));
+
+function spec(i: number, store = DEFAULT_SEED.stores[0].Id): CertificateDeploymentSpec {
+  return {
+    v: SPEC_VERSION,
+    operation: 'CertificateDeployment',
+    stack: 'ledger',
+    path: `ledger/d${i}`,
+    key: store,
+    certificateId: 1,
+    store: { certificateStoreId: store, alias: `a${i}` },
+    schedule: { Immediate: true },
+    removeOnDestroy: true,
+  };
+}
+
+/** Runs the bundled runner as Terraform would, in its own process. */
+function runRunner(env: Record<string, string>, phase = 'create'): { done: Promise<{ code: number | null; out: string }>; kill: (s: NodeJS.Signals) => void } {
+  const child = spawn(process.execPath, [RUNNER_BUNDLE, phase], { env: { PATH: process.env.PATH!, ...env } });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  return {
+    done: new Promise((resolve) => child.on('close', (code) => resolve({ code, out }))),
+    kill: (s) => child.kill(s),
+  };
+}
+
+describe('ledger', () => {
+  let sim: KeyfactorSimulator;
+  let env: Record<string, string>;
+  beforeAll(async () => {
+    sim = await KeyfactorSimulator.start({ jobTiming: { waitingMs: 10, inProcessMs: 10 } });
+    const u = DEFAULT_SEED.users[0];
+    env = { KEYFACTOR_HOSTNAME: sim.url, KEYFACTOR_USERNAME: u.username, KEYFACTOR_PASSWORD: u.password, KEYFACTOR_DOMAIN: u.domain ?? '' };
+  });
+  afterAll(() => sim.stop());
+
+  test('40 runners writing at once lose and corrupt nothing', async () => {
+    const dir = tmp();
+    const runs = Array.from({ length: 40 }, (_, i) =>
+      runRunner({ ...env, CDKTF_KEYFACTOR_LEDGER_DIR: dir, CDKTF_KEYFACTOR_SPEC: canonicalJson(spec(i)) }).done);
+    const results = await Promise.all(runs);
+    expect(results.map((r) => r.code)).toEqual(Array(40).fill(0));
+    const records = Ledger.read(dir);
+    expect(records).toHaveLength(40);
+    expect(new Set(records.map((r) => r.constructPath)).size).toBe(40);
+    expect(records.every((r) => r.outcome === 'succeeded' && r.jobIds.length === 1)).toBe(true);
+    expect(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  test('a damaged record gives a clear error naming the file; foreign files are ignored', () => {
+    const dir = tmp();
+    fs.writeFileSync(path.join(dir, 'notes.txt'), 'not ours');
+    expect(Ledger.read(dir)).toEqual([]);
+    fs.writeFileSync(path.join(dir, 'x.record.json'), '{"recordId": "x", trunc');
+    expect(() => Ledger.read(dir)).toThrow(/ledger record .*x\.record\.json is not valid JSON .*move it aside/);
+    fs.writeFileSync(path.join(dir, 'x.record.json'), '{"hello": "world"}');
+    expect(() => Ledger.read(dir)).toThrow(/x\.record\.json is not a cdktf-keyfactor record/);
+  });
+
+  test('a ledger location that is a file fails the runner with a clear message, not a crash', async () => {
+    const file = path.join(tmp(), 'ledger-file');
+    fs.writeFileSync(file, '');
+    const { code, out } = await runRunner({ ...env, CDKTF_KEYFACTOR_LEDGER_DIR: file, CDKTF_KEYFACTOR_SPEC: canonicalJson(spec(1)) }).done;
+    expect(code).toBe(1);
+    expect(out).toMatch(/cannot create the ledger directory .*ledger-file \((EEXIST|ENOTDIR)\): point CDKTF_KEYFACTOR_LEDGER_DIR/);
+    expect(out).not.toMatch(/\n\s+at /); // no stack trace
+    expect(() => Ledger.read(file)).toThrow(/is not a directory/);
+  });
+
+  test('an interrupted apply leaves an in-flight record saying so', async () => {
+    const dir = tmp();
+    sim.injectFaults({ kind: 'latency', latencyMs: 10_000, route: { method: 'POST', pathSuffix: '/CertificateStores/Certificates/Add' } });
+    try {
+      const ADD = '/CertificateStores/Certificates/Add';
+      const sent = () => sim.received('POST', ADD).filter((r) => (r.body as any).CertificateStores[0].Alias === 'a77'); // an alias no other test sends
+      const run = runRunner({ ...env, CDKTF_KEYFACTOR_LEDGER_DIR: dir, CDKTF_KEYFACTOR_SPEC: canonicalJson(spec(77)) });
+      for (let i = 0; i < 200 && sent().length === 0; i++) await new Promise((r) => setTimeout(r, 25));
+      // Command has the request and holds its answer; the record was written before it was sent.
+      expect(sent()).toHaveLength(1);
+      const before = Ledger.read(dir);
+      expect(before).toHaveLength(1);
+      expect(before[0]).toMatchObject({ outcome: 'in-flight', constructPath: 'ledger/d77' });
+      expect(before[0].message).toBeUndefined();
+      run.kill('SIGTERM');
+      const { code, out } = await run.done;
+      expect(code).toBe(143);
+      expect(out).toMatch(/interrupted by SIGTERM; ledger record .* marks the operation as in flight/);
+      const [record] = Ledger.read(dir);
+      expect(record).toMatchObject({ outcome: 'in-flight', constructPath: 'ledger/d77' });
+      expect(record.message).toMatch(/interrupted by SIGTERM while in flight: the request may or may not have reached Keyfactor Command/);
+    } finally {
+      sim.clearFaults();
+    }
+  });
+});

@@ -1,0 +1,143 @@
+import { AmbiguousRequestError } from '../../../src/runtime/api/client';
+import { backoffMs, parseRetryAfter } from '../../../src/runtime/api/retry';
+import { RETRY_BASE_MS, RETRY_CAP_MS } from '../../../src/runtime/settings';
+import { KeyfactorSimulator } from '../../../src/simulator';
+import { basicEnv, CANARY, clientFor, expectNoCanary, failure, S1, startSim } from '../../support/runtime';
+
+const STORE = `/CertificateStores/${S1}`;
+const ADD = '/CertificateStores/Certificates/Add';
+const addBody = { CertificateId: 3, CertificateStores: [{ CertificateStoreId: S1, Alias: 'retry' }], Schedule: { Immediate: true } };
+
+describe('retries', () => {
+  let sim: KeyfactorSimulator;
+  beforeAll(async () => (sim = await startSim()));
+  afterAll(async () => sim.stop());
+  beforeEach(() => sim.reset());
+
+  test('GET: a burst of 503s, then success; one log line per retry', async () => {
+    sim.injectFaults({ route: { method: 'GET' }, kind: 'status503', count: 3 });
+    const c = clientFor(basicEnv(sim));
+    expect((await c.client.request('GET', STORE)).status).toBe(200);
+    expect(sim.received('GET', STORE).map((r) => r.status)).toEqual([503, 503, 503, 200]);
+    expect(c.logs).toHaveLength(3);
+    c.logs.forEach((line, i) => expect(line).toMatch(new RegExp(`^retrying GET ${STORE} after HTTP 503 \\(attempt ${i + 2}, waiting \\d+(\\.\\d+)?s\\)$`)));
+  });
+
+  test('GET: 502, 504, a reset and a timeout are retried too', async () => {
+    sim.injectFaults(
+      { kind: 'status502', count: 1 },
+      { kind: 'status504', count: 1 },
+      { kind: 'resetAfterProcessing', count: 1 },
+      { kind: 'latency', latencyMs: 1500, count: 1 },
+    );
+    const c = clientFor(basicEnv(sim, { KEYFACTOR_CLIENT_TIMEOUT: '0.4' }));
+    expect((await c.client.request('GET', STORE)).status).toBe(200);
+    expect(c.logs.map((l) => l.replace(/ \(attempt.*/, ''))).toEqual([
+      `retrying GET ${STORE} after a timeout`, // latency and 502 hit the same request; the timeout comes first
+      `retrying GET ${STORE} after HTTP 504`,
+      `retrying GET ${STORE} after ECONNRESET`,
+    ]);
+  });
+
+  test('429 with Retry-After: the wait is what the server asked for', async () => {
+    sim.injectFaults({ kind: 'status429', retryAfterSeconds: 1, count: 1 });
+    const c = clientFor(basicEnv(sim));
+    const started = Date.now();
+    await c.client.request('GET', STORE);
+    const [first, second] = sim.received('GET', STORE).map((r) => Date.parse(r.at));
+    expect(second - first).toBeGreaterThanOrEqual(990);
+    expect(Date.now() - started).toBeLessThan(2500);
+    expect(c.logs).toEqual([`retrying GET ${STORE} after HTTP 429 (attempt 2, waiting 1s)`]);
+  });
+
+  test('the budget runs out: the error says how many attempts, and which setting', async () => {
+    sim.injectFaults({ kind: 'status503' });
+    const c = clientFor(basicEnv(sim, { CDKTF_KEYFACTOR_RETRY_MAX_SECONDS: '1' }));
+    const e = await failure(c.client.request('GET', STORE));
+    expect(e.message).toMatch(new RegExp(`^GET ${STORE}: HTTP 503: an HTML page, not Command's JSON .*Service Unavailable.* \\(gave up after \\d+ attempts in [\\d.]+s: the retry budget is spent; CDKTF_KEYFACTOR_RETRY_MAX_SECONDS=1 sets it\\)$`));
+    const attempts = sim.received('GET', STORE).length;
+    expect(attempts).toBeGreaterThanOrEqual(3);
+    expect(c.logs).toHaveLength(attempts - 1);
+    expectNoCanary(e.message, ...c.logs);
+  });
+
+  test('a Retry-After beyond the budget: gives up at once, saying so', async () => {
+    sim.injectFaults({ kind: 'status429', retryAfterSeconds: 30 });
+    const c = clientFor(basicEnv(sim, { CDKTF_KEYFACTOR_RETRY_MAX_SECONDS: '5' }));
+    const e = await failure(c.client.request('GET', STORE));
+    expect(e.message).toContain('(gave up after 1 attempt in ');
+    expect(e.message).toContain('the server asked to wait 30s (Retry-After), more than is left of the retry budget; CDKTF_KEYFACTOR_RETRY_MAX_SECONDS=5 sets it)');
+    expect(sim.received('GET', STORE)).toHaveLength(1);
+  });
+
+  test('CDKTF_KEYFACTOR_RETRY_MAX_SECONDS=0 turns retries off', async () => {
+    sim.injectFaults({ kind: 'status503', count: 1 });
+    const e = await failure(clientFor(basicEnv(sim, { CDKTF_KEYFACTOR_RETRY_MAX_SECONDS: '0' })).client.request('GET', STORE));
+    expect(e.message).toMatch(/^GET .*: HTTP 503: /);
+    expect(sim.received('GET', STORE)).toHaveLength(1);
+  });
+
+  test.each(['status503', 'status429'] as const)('POST after %s: sent once more, one job, no duplicate', async (kind) => {
+    sim.injectFaults({ route: { method: 'POST', pathSuffix: ADD }, kind, count: 1, retryAfterSeconds: 0 });
+    const c = clientFor(basicEnv(sim));
+    const res = await c.client.request<string[]>('POST', ADD, { body: addBody });
+    expect(sim.received('POST', ADD).map((r) => r.status)).toEqual([kind === 'status503' ? 503 : 429, 200]);
+    expect(sim.jobs().map((j) => j.JobId)).toEqual(res.data);
+    expect(sim.duplicateJobs()).toEqual([]);
+  });
+
+  test('POST when the connection is refused: sent again once the server is back, one job', async () => {
+    const port = sim.port;
+    await sim.stop();
+    const c = clientFor(basicEnv(sim));
+    const pending = c.client.request<string[]>('POST', ADD, { body: addBody });
+    await new Promise((r) => setTimeout(r, 700));
+    sim = await startSim({ port });
+    const res = await pending;
+    expect(c.logs.length).toBeGreaterThanOrEqual(1);
+    expect(c.logs[0]).toMatch(new RegExp(`^retrying POST ${ADD} after ECONNREFUSED \\(attempt 2, waiting`));
+    expect(sim.received('POST', ADD)).toHaveLength(1);
+    expect(sim.jobs().map((j) => j.JobId)).toEqual(res.data);
+  });
+
+  test.each([
+    ['resetAfterProcessing', /ECONNRESET/],
+    ['status502', /HTTP 502 from a gateway/],
+    ['status504', /HTTP 504 from a gateway/],
+    ['malformedJson', /HTTP 200 but the body is not JSON: .*Command accepted the request, but its answer cannot be read/],
+  ] as const)('POST after %s: never re-sent; AmbiguousRequestError with method, path and time sent', async (kind, reason) => {
+    sim.injectFaults({ route: { method: 'POST' }, kind, count: 1 });
+    const before = Date.now();
+    const e = await failure(clientFor(basicEnv(sim)).client.request('POST', ADD, { body: addBody }));
+    expect(e).toBeInstanceOf(AmbiguousRequestError);
+    const a = e as AmbiguousRequestError;
+    expect([a.method, a.path]).toEqual(['POST', ADD]);
+    expect(a.sentAt.getTime()).toBeGreaterThanOrEqual(before - 1);
+    expect(a.reason).toMatch(reason);
+    expect(a.message).toContain(`after the request was sent at ${a.sentAt.toISOString()}: Keyfactor Command may or may not have acted on it.`);
+    expect(sim.received('POST', ADD)).toHaveLength(1);
+  });
+
+  test('the token request is retried like a GET', async () => {
+    sim.injectFaults({ route: { pathSuffix: '/oauth2/token' }, kind: 'status503', count: 2 });
+    const c = clientFor({
+      KEYFACTOR_HOSTNAME: sim.url, KEYFACTOR_AUTH_CLIENT_ID: 'terraform', KEYFACTOR_AUTH_CLIENT_SECRET: CANARY.clientSecret, KEYFACTOR_AUTH_TOKEN_URL: sim.tokenUrl,
+    });
+    expect((await c.client.request('GET', STORE)).status).toBe(200);
+    expect(c.logs.map((l) => l.replace(/ \(attempt.*/, ''))).toEqual([`retrying POST ${sim.tokenUrl} after HTTP 503`, `retrying POST ${sim.tokenUrl} after HTTP 503`]);
+  });
+});
+
+describe('backoff arithmetic', () => {
+  const policy = { budgetMs: 60_000, baseMs: RETRY_BASE_MS, capMs: RETRY_CAP_MS };
+  test('exponential from 250 ms, capped at 8 s, with jitter in the upper half', () => {
+    expect([1, 2, 3, 4, 5, 6, 7, 8].map((n) => backoffMs(n, policy, () => 1))).toEqual([250, 500, 1000, 2000, 4000, 8000, 8000, 8000]);
+    expect([1, 2, 6].map((n) => backoffMs(n, policy, () => 0))).toEqual([125, 250, 4000]);
+  });
+  test('Retry-After as seconds or an HTTP date', () => {
+    expect(parseRetryAfter('3')).toBe(3000);
+    expect(parseRetryAfter(new Date(Date.now() + 5000).toUTCString(), Date.now())).toBeGreaterThan(3900);
+    expect(parseRetryAfter('soon')).toBeUndefined();
+    expect(parseRetryAfter(undefined)).toBeUndefined();
+  });
+});
