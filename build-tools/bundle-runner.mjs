@@ -1,22 +1,20 @@
 /**
  * Bundles the apply-time runner (src/runner/main.ts, axios included) into bundle/runner.cjs,
- * the one file synthesized stacks carry as a TerraformAsset. `npm run compile` runs it.
+ * the one file synthesized stacks carry as a TerraformAsset, and writes the esbuild metafile
+ * beside it. `npm run compile` runs it.
  *
  * The runner starts once per provisioner (hundreds of times per apply), so its cold start
- * matters (see bench/). A CPU profile of `node bundle/runner.cjs` showed two costs that come
- * from axios code the runner never uses, not from the runner:
+ * matters (figures in bench/results). Axios code the runner never uses is stubbed out:
  *
- *  - size: 174 KB of the 314 KB bundle was form-data and its mime-db (axios's multipart
- *    support; the runner sends JSON only), plus the `debug` package behind https-proxy-agent;
- *  - node's undici (fetch, ~15 ms to load) was loaded at start-up because axios probes
- *    `globalThis.FormData` and builds its fetch adapter on import. The runner uses axios's
- *    `http` adapter (node's http/https, with its own agents and transport);
- *  - node's http2 (with readline, fs/promises...) and assert were loaded at start-up for code
- *    paths the runner does not take (~9 ms of CPU); they now load on first use.
+ *  - form-data and its MIME database (multipart bodies; the runner sends JSON only) and the
+ *    `debug` package behind https-proxy-agent: most of the bundle's size;
+ *  - the fetch adapter, whose import probes `globalThis.FormData` and so loads node's undici at
+ *    start-up (the runner uses axios's `http` adapter, with its own agents and transport);
+ *  - node's http2 and assert, imported at the top of axios files for paths the runner does not
+ *    take: they load on first use instead.
  *
- * Together: 314 KB -> 128 KB, and ~115 -> ~80 ms of CPU per start (`node -e 0`: ~64 ms).
- * So those modules are replaced by stubs below. Every replacement must apply: if an axios
- * upgrade moves the code, the build fails here instead of silently bundling it again.
+ * Every replacement must apply: if an axios upgrade moves the code, the build fails here instead
+ * of silently bundling it again.
  */
 import * as esbuild from 'esbuild';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -56,7 +54,7 @@ const STUB_AXIOS_MODULES = [
 const AXIOS_EDITS = [
   {
     file: /axios[\\/]lib[\\/]utils\.js$/,
-    // Reading globalThis.FormData loads undici (~15 ms); the runner never passes a FormData.
+    // Reading globalThis.FormData loads undici at start-up; the runner never passes a FormData.
     from: "const FormDataCtor = typeof G.FormData !== 'undefined' ? G.FormData : undefined;",
     to: 'const FormDataCtor = undefined;',
   },

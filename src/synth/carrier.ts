@@ -64,7 +64,7 @@ export class KeyfactorDefaults extends Construct {
   /** The defaults in force at `scope`: the nearest KeyfactorDefaults among its ancestors' children. */
   public static of(scope: Construct): KeyfactorDefaultsProps {
     // A lookup per ancestor, not a scan of its children: constructs call this several times
-    // each, and a stack with 1,000 of them has 1,000 children (quadratic synth time, see bench/).
+    // each, so a scan would make synth time quadratic in the number of constructs.
     for (let s: Construct | undefined = scope; s; s = s.node.scope) {
       const found = DEFAULTS_BY_SCOPE.get(s);
       if (found) return found.props;

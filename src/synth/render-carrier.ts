@@ -38,8 +38,8 @@ export function renderCarrier(scope: Construct, options: CarrierOptions): Terraf
   const toValue = (spec: SpecBase) => ({ spec: canonicalJson(spec), hash: specHash(spec) });
 
   // for_each is written as a plain map and its values as plain `each.value` expressions, not
-  // with a TerraformIterator: the iterator's tokens each capture a full stack trace (18 per
-  // carrier, the bulk of synth time for large stacks, see bench/). Same JSON either way.
+  // with a TerraformIterator, whose tokens each capture a stack trace and make large stacks slow
+  // to synthesize. Same JSON either way.
   let forEach: Record<string, { spec: string; hash: string }> | undefined;
   let value: { spec: string; hash: string };
   if (single) {
@@ -121,12 +121,12 @@ function ensureNullProvider(scope: Construct, mod: typeof import('@cdktf/provide
 const VERSION_CHECKED = new WeakSet<TerraformStack>();
 
 /**
- * cdktf's DataResource gives every instance a validation that runs `terraform version` (a
- * process spawn, about 50 ms) when the app synthesizes: 1,000 carriers spent 50 s of synth
- * there (see bench/). The answer is the same for every carrier of a stack, so the check is moved
- * from each carrier to its stack: one `terraform version` per stack, same message
- * ("... only supported for Terraform >=1.4 ...") when it fails. Validations have no public
- * removal API; if constructs ever stores them differently, cdktf's per-resource checks stay.
+ * cdktf's DataResource gives every instance a validation that spawns `terraform version` when
+ * the app synthesizes, which makes synth time grow with the number of carriers. The answer is
+ * the same for every carrier of a stack, so the check moves to the stack: one `terraform version`
+ * per stack, same message ("... only supported for Terraform >=1.4 ...") when it fails.
+ * Validations have no public removal API; if constructs ever stores them differently, cdktf's
+ * per-resource checks stay.
  */
 function checkTerraformVersionOncePerStack(resource: DataResource): void {
   const validations = (resource.node as unknown as { _validations?: unknown })._validations;
