@@ -35,9 +35,6 @@ export class LedgerWriter {
       throw new RunnerError(`cannot create the ledger directory ${this.directory} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): ` +
         `point ${LEDGER_ENV} (or KeyfactorDefaults ledgerDirectory) at a writable directory.`);
     }
-    if (!fs.statSync(this.directory).isDirectory()) {
-      throw new RunnerError(`the ledger location ${this.directory} is not a directory: point ${LEDGER_ENV} at a directory.`);
-    }
     const startedAt = new Date().toISOString();
     const recordId = `${startedAt.replace(/[-:.]/g, '')}-${process.pid}-${randomBytes(4).toString('hex')}`;
     const entry: LedgerEntry = { request: {}, ...base, recordId, startedAt, jobIds: [], outcome: 'in-flight' };

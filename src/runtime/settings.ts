@@ -59,9 +59,10 @@ export interface RetryPolicy {
   readonly baseMs: number;
   /** Longest backoff (a longer Retry-After is still honoured, within the budget). */
   readonly capMs: number;
-  /** For tests. */
+  /** For tests: how to pause, draw jitter and read the clock. */
   readonly sleep?: (ms: number) => Promise<void>;
   readonly random?: () => number;
+  readonly now?: () => number;
 }
 
 export type AuthSettings =

@@ -1,6 +1,7 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { RunnerError } from '../../src/runtime/errors';
 import { LedgerHandle, LedgerWriter, readLedgerDir } from '../../src/runtime/ledger';
 import { tempDir } from '../support/runtime';
 
@@ -58,12 +59,44 @@ describe('LedgerWriter', () => {
     expect(readLedgerDir(dir)[0]).toMatchObject({ outcome: 'succeeded', jobIds: big.jobIds });
   });
 
+  test('the ledger directory vanishing between writes (an unmounted volume) is a clear error, with no temp file', () => {
+    const dir = tempDir('kf-ledger-');
+    const handle = new LedgerWriter(path.join(dir, 'ledger')).begin(base);
+    fs.rmSync(path.join(dir, 'ledger'), { recursive: true });
+    const file = path.join(dir, 'ledger', `${handle.current.recordId}.record.json`);
+    expect(() => handle.finish('succeeded')).toThrow(new RunnerError(`cannot write ledger record ${file} (ENOENT).`));
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+
+  test('a record is named by its id (start time, process, random) and written as indented JSON with a final newline', () => {
+    const dir = tempDir('kf-ledger-');
+    const handle = new LedgerWriter(dir).begin(base);
+    expect(handle.current.recordId).toMatch(new RegExp(`^\\d{8}T\\d{9}Z-${process.pid}-[0-9a-f]{8}$`));
+    expect(handle.current.recordId.startsWith(handle.current.startedAt.replace(/[-:.]/g, ''))).toBe(true);
+    const text = fs.readFileSync(path.join(dir, `${handle.current.recordId}.record.json`), 'utf8');
+    expect(text).toBe(JSON.stringify(handle.current, null, 2) + '\n');
+  });
+
   test('a ledger location that is a file, or cannot be created, is a clear error', () => {
     const file = path.join(tempDir('kf-ledger-'), 'plain-file');
     fs.writeFileSync(file, '');
     expect(() => new LedgerWriter(file).begin(base)).toThrow(/^cannot create the ledger directory .*plain-file \((EEXIST|ENOTDIR)\): point CDKTF_KEYFACTOR_LEDGER_DIR/);
     expect(() => new LedgerWriter(path.join(file, 'below')).begin(base)).toThrow(/^cannot create the ledger directory .*below \(ENOTDIR\)/);
     expect(() => readLedgerDir(file)).toThrow(/^the ledger location .*plain-file is not a directory/);
+  });
+
+  test('records are read by start time, then id, whatever their file names', () => {
+    const dir = tempDir('kf-ledger-');
+    // File names in an order unrelated to the start times; two records share a start time.
+    const starts = Array.from({ length: 20 }, (_, i) => `2026-01-01T00:00:${String(19 - i).padStart(2, '0')}.000Z`);
+    starts.push(starts[19]);
+    starts.forEach((startedAt, i) => {
+      const record = { ...base, recordId: `r${String(i).padStart(2, '0')}`, startedAt, jobIds: [], request: {}, outcome: 'succeeded' };
+      fs.writeFileSync(path.join(dir, `${['q', 'a', 'z', 'm'][i % 4]}${i}.record.json`), JSON.stringify(record));
+    });
+    const read = readLedgerDir(dir);
+    expect(read.map((r) => r.startedAt)).toEqual([...starts].sort());
+    expect(read.slice(0, 2).map((r) => r.recordId)).toEqual(['r19', 'r20']);
   });
 
   test('records are read oldest first; a missing directory is an empty ledger', () => {
@@ -83,10 +116,23 @@ describe('LedgerWriter', () => {
     ['JSON but not a record', '{"hello": "world"}', /^ledger record .*x\.record\.json is not a cdktf-keyfactor record: move it aside to continue\.$/],
     ['a record without jobIds', JSON.stringify({ recordId: 'x', operation: 'o', constructPath: 'p', outcome: 'succeeded' }), /is not a cdktf-keyfactor record/],
     ['null', 'null', /is not a cdktf-keyfactor record/],
+    ['a string', '"x.record.json"', /is not a cdktf-keyfactor record/],
+    ['a numeric recordId', JSON.stringify({ recordId: 1, operation: 'o', constructPath: 'p', jobIds: [], outcome: 's' }), /is not a cdktf-keyfactor record/],
+    ['no operation', JSON.stringify({ recordId: 'x', constructPath: 'p', jobIds: [], outcome: 's' }), /is not a cdktf-keyfactor record/],
+    ['no construct path', JSON.stringify({ recordId: 'x', operation: 'o', jobIds: [], outcome: 's' }), /is not a cdktf-keyfactor record/],
+    ['jobIds not a list', JSON.stringify({ recordId: 'x', operation: 'o', constructPath: 'p', jobIds: 'a', outcome: 's' }), /is not a cdktf-keyfactor record/],
+    ['no outcome', JSON.stringify({ recordId: 'x', operation: 'o', constructPath: 'p', jobIds: [] }), /is not a cdktf-keyfactor record/],
   ])('a damaged record (%s) names the file', (_name, text, expected) => {
     const dir = tempDir('kf-ledger-');
     fs.writeFileSync(path.join(dir, 'x.record.json'), text);
     fs.writeFileSync(path.join(dir, 'notes.txt'), 'not ours');
     expect(() => readLedgerDir(dir)).toThrow(expected);
+  });
+
+  test('a complete record is read back as written', () => {
+    const dir = tempDir('kf-ledger-');
+    const record = { recordId: 'x', operation: 'o', constructPath: 'p', jobIds: [], outcome: 's', startedAt: '2026-01-01T00:00:00.000Z' };
+    fs.writeFileSync(path.join(dir, 'x.record.json'), JSON.stringify(record));
+    expect(readLedgerDir(dir)).toEqual([record]);
   });
 });

@@ -1,3 +1,4 @@
+import { RunnerError } from '../../src/runtime/errors';
 import { apiSecret, describeRef, SecretResolver } from '../../src/runtime/secrets';
 
 describe('SecretResolver', () => {
@@ -38,6 +39,11 @@ describe('SecretResolver', () => {
     [{ source: 'pam', provider: 1, parameters: {} }, {}, /^pfxPassword: a PAM provider reference cannot fill a plain-string field\.$/],
   ] as const)('resolve(%j) fails clearly', (ref, env, expected) => {
     expect(() => new SecretResolver(env).resolve(ref as never, 'pfxPassword')).toThrow(expected);
+  });
+
+  test('a reference of an unknown kind (a newer library than runner) is refused, naming its source', () => {
+    expect(() => new SecretResolver({ X: 'v' }).resolve({ source: 'vault', name: 'X' } as never, 'password'))
+      .toThrow(new RunnerError('password: unsupported secret source vault.'));
   });
 
   test('a Terraform variable is read from its provisioner environment variable', () => {

@@ -40,13 +40,14 @@ export async function withRetries<T>(
   what: string, policy: RetryPolicy, log: (line: string) => void, attempt: (n: number) => Promise<Attempt<T>>,
 ): Promise<T> {
   const sleep = policy.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const start = Date.now();
+  const now = policy.now ?? Date.now;
+  const start = now();
   let delays = 0;
   for (let n = 1; ; n++) {
     const result = await attempt(n);
     if ('done' in result) return result.done;
     const wait = result.immediate ? 0 : result.retryAfterMs ?? backoffMs(++delays, policy, policy.random);
-    const elapsed = Date.now() - start;
+    const elapsed = now() - start;
     if (!result.immediate && (policy.budgetMs <= 0 || elapsed + wait > policy.budgetMs)) {
       throw giveUp(result.error, n, elapsed, policy, result.retryAfterMs);
     }
@@ -57,7 +58,8 @@ export async function withRetries<T>(
 
 function giveUp(error: Error, attempts: number, elapsedMs: number, policy: RetryPolicy, retryAfterMs?: number): Error {
   if (policy.budgetMs <= 0) return error;
-  const why = retryAfterMs !== undefined && retryAfterMs > policy.budgetMs - elapsedMs
+  // Given up with a Retry-After only because it reaches past the budget.
+  const why = retryAfterMs !== undefined
     ? `the server asked to wait ${formatSeconds(retryAfterMs)} (Retry-After), more than is left of the retry budget`
     : 'the retry budget is spent';
   const note = ` (gave up after ${attempts} attempt${attempts === 1 ? '' : 's'} in ${formatSeconds(elapsedMs)}: ${why}; ` +

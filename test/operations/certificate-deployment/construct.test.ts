@@ -1,5 +1,5 @@
 import { Testing, TerraformStack } from 'cdktf';
-import { Carrier, CertificateDeployment, CertificateDeploymentProps, DayOfWeek, KeyfactorDefaults, Schedule, Secret } from '../../../src';
+import { Carrier, CertificateDeployment, CertificateDeploymentProps, DayOfWeek, KeyfactorDefaults, Schedule, Secret, WaitPolicy } from '../../../src';
 
 // Letters in both GUIDs, so that case-insensitive handling is really exercised.
 const STORE_A = 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d';
@@ -154,6 +154,52 @@ describe('CertificateDeployment rendering', () => {
     const json = synthJson(s);
     expect(Object.keys(json.resource.null_resource)).toHaveLength(1);
     expect(Object.keys(json.resource.terraform_data)).toHaveLength(1);
+  });
+
+  test('props as another language may pass them: none at all, or a store id that is not a string', () => {
+    expect(() => new CertificateDeployment(stack(), 'web-cert', undefined as any))
+      .toThrow(/^unit\/web-cert: CertificateDeployment has 3 invalid props:\n {2}- certificateId: must be an integer from 1 to 2147483647, got nothing\n {2}- schedule: is required/);
+    expect(() => deploy({ stores: [{ certificateStoreId: 42 as any }] })).toThrow(/^unit\/web-cert: stores\[0\]\.certificateStoreId: must be a GUID .*, got 42 \(in CertificateDeployment\)$/);
+  });
+
+  test('collectionId: 0 or more, rendered as given', () => {
+    expect(() => deploy({ collectionId: -1 })).toThrow(/^unit\/web-cert: collectionId: must be an integer from 0 to 2147483647, got -1/);
+    const s = stack();
+    deploy({ collectionId: 0 }, s);
+    const [carrier] = Object.values<any>(synthJson(s).resource.terraform_data);
+    expect(JSON.parse(carrier.for_each[STORE_A].spec).collectionId).toBe(0);
+  });
+
+  test('entryPassword may come from a PAM provider (a KeyfactorAPISecret); pfxPassword may not (a plain string)', () => {
+    const pam = Secret.fromPamProvider(1, { SecretName: 'entry' });
+    const s = stack();
+    deploy({ stores: [{ certificateStoreId: STORE_A, entryPassword: pam }] }, s);
+    const [carrier] = Object.values<any>(synthJson(s).resource.terraform_data);
+    expect(JSON.parse(carrier.for_each[STORE_A].spec).store.entryPassword).toEqual({ source: 'pam', provider: 1, parameters: { SecretName: 'entry' } });
+    expect(() => deploy({ stores: [{ certificateStoreId: STORE_A, pfxPassword: pam }] }))
+      .toThrow(/^unit\/web-cert: stores\[0\]\.pfxPassword: this API field takes a plain string, so it cannot come from a PAM provider/);
+  });
+
+  test('removeOnDestroy is true unless set false', () => {
+    const s = stack();
+    deploy({}, s);
+    const [carrier] = Object.values<any>(synthJson(s).resource.terraform_data);
+    expect(JSON.parse(carrier.for_each[STORE_A].spec).removeOnDestroy).toBe(true);
+  });
+
+  test('the Wait carrier knows every instance: its spec hash and its Terraform address (for the -replace hint)', () => {
+    const s = stack();
+    const d = deploy({ stores: [{ certificateStoreId: STORE_A }, { certificateStoreId: STORE_B }], wait: WaitPolicy.forCompletion() }, s);
+    const resources = synthJson(s).resource.terraform_data;
+    const carrierName = Object.keys(resources).find((k) => k.startsWith('web-cert_Carrier_'))!;
+    const wait = JSON.parse(resources[Object.keys(resources).find((k) => k.startsWith('web-cert_Wait_'))!].input.spec);
+    expect(wait.addresses).toEqual({
+      [STORE_A]: `terraform_data.${carrierName}["${STORE_A}"]`,
+      [STORE_B]: `terraform_data.${carrierName}["${STORE_B}"]`,
+    });
+    const hashOf = (store: string) => resources[carrierName].for_each[store].hash;
+    expect(wait.instances).toEqual({ [STORE_A]: hashOf(STORE_A), [STORE_B]: hashOf(STORE_B) });
+    expect(d.storeIds).toEqual([STORE_A, STORE_B]);
   });
 
   test('removeOnDestroy=false is recorded in the spec', () => {

@@ -1,11 +1,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { KeyfactorClient } from '../../../src/runtime/api/client';
+import { AmbiguousRequestError, KeyfactorClient } from '../../../src/runtime/api/client';
 import { describeTlsError } from '../../../src/runtime/api/tls';
 import { SecretResolver } from '../../../src/runtime/secrets';
 import { connectionSettings } from '../../../src/runtime/settings';
 import { KeyfactorSimulator } from '../../../src/simulator';
 import { basicEnv, CANARY, captureOutput, clientFor, expectNoCanary, failure, S1, startSim, tempDir } from '../../support/runtime';
+import { ScriptedServer } from '../../support/scripted-server';
 
 const getStore = (c: ReturnType<typeof clientFor>) => c.client.request<{ Id: string }>('GET', `/CertificateStores/${S1}`);
 const authHeaders = (sim: KeyfactorSimulator) => sim.received('GET', `/CertificateStores/${S1}`).map((r) => String(r.headers.authorization));
@@ -218,5 +219,105 @@ describe('unreadable answers', () => {
     expect(e.message).toMatch(new RegExp(`^GET /CertificateStores/${S1}: HTTP 500: an HTML page, not Command's JSON \\(a proxy or IIS error page\\?\\): 500 - Internal server error\\. Server Error 500 - Internal server error\\.`));
     expect(e.message).not.toMatch(/[<>{}]/);
     expect(sim.received('GET', `/CertificateStores/${S1}`)).toHaveLength(1); // a 500 is not retried
+  });
+});
+
+describe('answers the simulator does not give (a scripted server)', () => {
+  let server: ScriptedServer;
+  beforeAll(async () => (server = await ScriptedServer.start(() => ({ status: 200, body: '{}' }))));
+  afterAll(() => server.stop());
+  beforeEach(() => (server.requests.length = 0));
+
+  const client = (extra: Record<string, string> = {}) => clientFor({
+    KEYFACTOR_HOSTNAME: server.url, KEYFACTOR_USERNAME: 'admin', KEYFACTOR_PASSWORD: CANARY.password, CDKTF_KEYFACTOR_RETRY_MAX_SECONDS: '0', ...extra,
+  });
+  const answer = (status: number, body: string, headers: Record<string, string> = {}) => (server.script = () => ({ status, body, headers }));
+  const get = async () => (await failure(client().client.request('GET', '/x'))).message;
+
+  test('every request carries the headers Command requires, and JSON', async () => {
+    answer(200, '{"a":1}');
+    const res = await client().client.request('POST', '/x', { body: { b: 2 }, query: { q: 'v w', absent: undefined } });
+    expect(res).toEqual({ status: 200, data: { a: 1 }, headers: expect.objectContaining({ 'content-type': 'application/json' }) });
+    const [req] = server.requests;
+    expect(req).toMatchObject({ method: 'POST', path: '/KeyfactorAPI/x?q=v+w', body: '{"b":2}' });
+    expect(req.headers).toMatchObject({
+      'x-keyfactor-requested-with': 'APIClient',
+      'x-keyfactor-api-version': '1',
+      'content-type': 'application/json',
+      'accept': 'application/json',
+      'authorization': `Basic ${Buffer.from(`admin:${CANARY.password}`).toString('base64')}`,
+    });
+  });
+
+  test('KEYFACTOR_API_PATH: slashes around it do not matter', async () => {
+    answer(200, '{}');
+    await client({ KEYFACTOR_API_PATH: '//Custom/Api//' }).client.request('GET', '/x');
+    await client({ KEYFACTOR_API_PATH: 'Custom/Api' }).client.request('GET', '/x');
+    expect(server.requests.map((r) => r.path)).toEqual(['/Custom/Api/x', '/Custom/Api/x']);
+  });
+
+  test.each([
+    [400, '{"ErrorCode":"0xA0","Message":"Store not found."}', 'GET /x: HTTP 400: Keyfactor error 0xA0: Store not found.'],
+    [400, '{"ErrorCode":null,"Message":"No code."}', 'GET /x: HTTP 400: Keyfactor error (no code): No code.'],
+    [400, '{"Message":"Message only."}', 'GET /x: HTTP 400: Keyfactor error (no code): Message only.'],
+    [400, '{"ErrorCode":7}', 'GET /x: HTTP 400: Keyfactor error 7: '],
+    [400, '{"Other":"shape"}', 'GET /x: HTTP 400: {"Other":"shape"}'],
+    [403, '{"ErrorCode":"0x1","Message":"No."}', 'GET /x: HTTP 403 (the account lacks the Command permission this call needs): Keyfactor error 0x1: No.'],
+    [500, '', 'GET /x: HTTP 500: empty body'],
+    [500, '  \n ', 'GET /x: HTTP 500: empty body'],
+    [500, 'plain \n\n  text', 'GET /x: HTTP 500: plain text'],
+    [500, '<html><head><style>p{x:y}</style><script>var a = 1;</script></head><body><h1>Bad</h1> <p>gateway</p></body></html>',
+      "GET /x: HTTP 500: an HTML page, not Command's JSON (a proxy or IIS error page?): Bad gateway"],
+    [302, '', 'GET /x: HTTP 302: empty body'],
+  ])('HTTP %i %j', async (status, body, message) => {
+    answer(status, body, status === 302 ? { location: 'http://elsewhere.invalid/' } : {});
+    expect(await get()).toBe(message);
+    expect(server.requests).toHaveLength(1); // a redirect is not followed
+  });
+
+  test('a long body is cut at 300 characters; exactly 300 is kept whole', async () => {
+    answer(500, 'x'.repeat(301));
+    expect(await get()).toBe(`GET /x: HTTP 500: ${'x'.repeat(300)}…`);
+    answer(500, 'y'.repeat(300));
+    expect(await get()).toBe(`GET /x: HTTP 500: ${'y'.repeat(300)}`);
+  });
+
+  test('a 2xx with an empty or blank body has no data; a GET with a body that is not JSON is an error, a POST an ambiguous one', async () => {
+    answer(204, '');
+    expect((await client().client.request('GET', '/x')).data).toBeUndefined();
+    answer(200, ' \n');
+    expect((await client().client.request('GET', '/x')).data).toBeUndefined();
+    answer(200, '{"trunc');
+    const getError = await failure(client().client.request('GET', '/x'));
+    expect(getError).not.toBeInstanceOf(AmbiguousRequestError);
+    expect(getError.message).toBe('GET /x: HTTP 200 but the body is not JSON: {"trunc');
+    const postError = await failure(client().client.request('POST', '/x'));
+    expect(postError).toBeInstanceOf(AmbiguousRequestError);
+    expect(postError.name).toBe('AmbiguousRequestError');
+    expect(postError.message).toMatch(/^POST \/x: HTTP 200 but the body is not JSON: \{"trunc \(Command accepted the request, but its answer cannot be read\), after the request was sent at /);
+  });
+
+  test('an access token refused twice is fetched again only once', async () => {
+    server.script = (req) => (req.path === '/token' ? { status: 200, body: JSON.stringify({ access_token: `t${server.requests.length}`, expires_in: 3600 }) } : { status: 401, body: '' });
+    const c = clientFor({
+      KEYFACTOR_HOSTNAME: server.url, KEYFACTOR_AUTH_CLIENT_ID: 'id', KEYFACTOR_AUTH_CLIENT_SECRET: CANARY.clientSecret, KEYFACTOR_AUTH_TOKEN_URL: `${server.url}/token`,
+    });
+    const e = await failure(c.client.request('GET', '/x'));
+    expect(server.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /token', 'GET /KeyfactorAPI/x', 'POST /token', 'GET /KeyfactorAPI/x']);
+    expect(e.message).toBe('GET /x: HTTP 401 (a new access token from KEYFACTOR_AUTH_TOKEN_URL was refused too: check that Command accepts tokens ' +
+      'from that identity provider, and KEYFACTOR_AUTH_SCOPES / KEYFACTOR_AUTH_AUDIENCE): empty body');
+  });
+
+  test('a host name that does not resolve says so, and is not retried', async () => {
+    const e = await failure(client({ KEYFACTOR_HOSTNAME: 'kf.example.invalid', CDKTF_KEYFACTOR_RETRY_MAX_SECONDS: '10' }).client.request('GET', '/x'));
+    expect(e.message).toBe('GET /x failed: host name kf.example.invalid not found (ENOTFOUND): check KEYFACTOR_HOSTNAME.');
+  });
+
+  test('a connection dropped without an answer: a GET gives up naming the code; a POST is ambiguous', async () => {
+    server.script = () => 'destroy';
+    expect(await get()).toBe(`GET /x to ${server.url}/KeyfactorAPI failed: ECONNRESET: socket hang up`);
+    const post = await failure(client().client.request('POST', '/x'));
+    expect(post).toBeInstanceOf(AmbiguousRequestError);
+    expect((post as AmbiguousRequestError).reason).toBe('ECONNRESET: socket hang up');
   });
 });

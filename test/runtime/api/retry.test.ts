@@ -1,5 +1,5 @@
 import { AmbiguousRequestError } from '../../../src/runtime/api/client';
-import { backoffMs, parseRetryAfter } from '../../../src/runtime/api/retry';
+import { backoffMs, formatSeconds, parseRetryAfter, withRetries } from '../../../src/runtime/api/retry';
 import { RETRY_BASE_MS, RETRY_CAP_MS } from '../../../src/runtime/settings';
 import { KeyfactorSimulator } from '../../../src/simulator';
 import { basicEnv, CANARY, clientFor, expectNoCanary, failure, S1, startSim } from '../../support/runtime';
@@ -139,5 +139,93 @@ describe('backoff arithmetic', () => {
     expect(parseRetryAfter(new Date(Date.now() + 5000).toUTCString(), Date.now())).toBeGreaterThan(3900);
     expect(parseRetryAfter('soon')).toBeUndefined();
     expect(parseRetryAfter(undefined)).toBeUndefined();
+  });
+});
+
+describe('Retry-After', () => {
+  const now = Date.parse('2026-06-01T12:00:00Z');
+  test.each([
+    ['3', 3000],
+    [' 12 ', 12_000],
+    ['0', 0],
+    ['Mon, 01 Jun 2026 12:00:10 GMT', 10_000],
+    ['Mon, 01 Jun 2026 11:59:00 GMT', 0],
+    ['', undefined],
+    ['   ', undefined],
+    ['5s', undefined],
+    ['x5', undefined],
+    ['soon', undefined],
+  ])('%j is %j ms', (value, ms) => {
+    expect(parseRetryAfter(value, now)).toBe(ms);
+  });
+});
+
+describe('withRetries (fake clock)', () => {
+  /** A policy whose clock only moves when it sleeps, and whose sleeps are recorded. */
+  function fakePolicy(budgetMs: number) {
+    let clock = 0;
+    const sleeps: number[] = [];
+    const policy = {
+      budgetMs,
+      baseMs: RETRY_BASE_MS,
+      capMs: RETRY_CAP_MS,
+      random: () => 1,
+      now: () => clock,
+      sleep: async (ms: number) => { sleeps.push(ms); clock += ms; },
+    };
+    return { policy, sleeps, advance: (ms: number) => (clock += ms) };
+  }
+  const failing = (attempt: Partial<{ retryAfterMs: number; immediate: boolean }> = {}) =>
+    async () => ({ retry: 'HTTP 503', error: new Error('boom'), ...attempt });
+
+  test('backoff doubles from the base for each retry, up to the budget', async () => {
+    const { policy, sleeps } = fakePolicy(10_000);
+    const lines: string[] = [];
+    const e = await failure(withRetries('GET /x', policy, (l) => lines.push(l), failing()));
+    expect(sleeps).toEqual([250, 500, 1000, 2000, 4000]);
+    expect(lines[0]).toBe('retrying GET /x after HTTP 503 (attempt 2, waiting 0.25s)');
+    expect(e.message).toBe('boom (gave up after 6 attempts in 7.75s: the retry budget is spent; CDKTF_KEYFACTOR_RETRY_MAX_SECONDS=10 sets it)');
+  });
+
+  test('a Retry-After that reaches exactly the end of the budget is still waited for; one past it is not', async () => {
+    const a = fakePolicy(1000);
+    let calls = 0;
+    const result = await withRetries('GET /x', a.policy, () => undefined, async () => (++calls === 1 ? { retry: 'HTTP 429', error: new Error('429'), retryAfterMs: 1000 } : { done: 'ok' }));
+    expect(result).toBe('ok');
+    expect(a.sleeps).toEqual([1000]);
+
+    const b = fakePolicy(1000);
+    const e = await failure(withRetries('GET /x', b.policy, () => undefined, failing({ retryAfterMs: 1001 })));
+    expect(b.sleeps).toEqual([]);
+    expect(e.message).toBe('boom (gave up after 1 attempt in 0s: the server asked to wait 1s (Retry-After), more than is left of the retry budget; CDKTF_KEYFACTOR_RETRY_MAX_SECONDS=1 sets it)');
+  });
+
+  test('a budget of 0 turns retries off, even for a zero Retry-After, and leaves the error as it was', async () => {
+    const { policy, sleeps } = fakePolicy(0);
+    let calls = 0;
+    const e = await failure(withRetries('GET /x', policy, () => undefined, async () => (++calls, { retry: 'HTTP 503', error: new Error('boom'), retryAfterMs: 0 })));
+    expect(calls).toBe(1);
+    expect(sleeps).toEqual([]);
+    expect(e.message).toBe('boom');
+  });
+
+  test('an immediate retry (a new access token) neither sleeps nor counts against the budget', async () => {
+    const { policy, sleeps, advance } = fakePolicy(1000);
+    advance(5000);
+    let calls = 0;
+    const result = await withRetries('GET /x', policy, () => undefined, async () => (++calls === 1 ? { retry: 'HTTP 401', error: new Error('401'), immediate: true } : { done: calls }));
+    expect(result).toBe(2);
+    expect(sleeps).toEqual([]);
+  });
+
+  test('a zero Retry-After retries at once, without sleeping', async () => {
+    const { policy, sleeps } = fakePolicy(1000);
+    let calls = 0;
+    expect(await withRetries('GET /x', policy, () => undefined, async () => (++calls === 1 ? { retry: 'HTTP 429', error: new Error('429'), retryAfterMs: 0 } : { done: 'ok' }))).toBe('ok');
+    expect(sleeps).toEqual([]);
+  });
+
+  test('durations: two decimals below 10 s, whole seconds from there', () => {
+    expect([0, 250, 1234, 9994, 9996, 10_000, 12_345, 60_000].map(formatSeconds)).toEqual(['0s', '0.25s', '1.23s', '9.99s', '10s', '10s', '12s', '60s']);
   });
 });

@@ -1,7 +1,8 @@
 import { RunnerError } from '../../../src/runtime/errors';
-import { fetchJobStatuses, jobIdQueries, notDueReason, stateOf, waitForJobs } from '../../../src/runtime/jobs/completion';
+import { fetchJobStatuses, jobIdQueries, notDueReason, stateOf, waitForJobs, waitIfAsked } from '../../../src/runtime/jobs/completion';
 import { DEFAULT_SEED, KeyfactorSimulator } from '../../../src/simulator';
-import { basicEnv, clientFor, failure, S1, S2, startSim } from '../../support/runtime';
+import { basicEnv, captureOutput, clientFor, contextFor, failure, S1, S2, startSim } from '../../support/runtime';
+import { ScriptedServer } from '../../support/scripted-server';
 
 const FAILING = DEFAULT_SEED.stores.find((s) => s.failJobs)!.Id;
 const ADD = '/CertificateStores/Certificates/Add';
@@ -26,6 +27,18 @@ describe('JobHistory query building', () => {
   });
 });
 
+describe('JobHistory query limits', () => {
+  test('a query exactly at the limit stays whole; one character over splits it', () => {
+    const ids = [guid(1), guid(2)];
+    const exact = encodeURIComponent(ids.map((id) => `JobId -eq "${id}"`).join(' OR ')).length;
+    expect(jobIdQueries(ids, exact)).toHaveLength(1);
+    expect(jobIdQueries(ids, exact - 1)).toEqual([`JobId -eq "${guid(1)}"`, `JobId -eq "${guid(2)}"`]);
+    // A single GUID longer than the limit is still asked for, alone.
+    expect(jobIdQueries([guid(1)], 10)).toEqual([`JobId -eq "${guid(1)}"`]);
+    expect(jobIdQueries([], 2000)).toEqual([]);
+  });
+});
+
 describe('job states', () => {
   test.each([
     [undefined, 'pending'],
@@ -47,6 +60,95 @@ describe('job states', () => {
     expect(notDueReason({ ExactlyOnce: { Time: '2026-11-23T11:00:00Z' } }, now)).toBeUndefined();
     expect(notDueReason({ ExactlyOnce: { Time: '2026-11-24T00:00:00Z' } }, now)).toMatch(/scheduled for 2026-11-24T00:00:00Z: not waiting/);
     expect(notDueReason({ Daily: { Time: '2026-11-23T02:00:00Z' } }, now)).toMatch(/recurring schedule \(Daily\)/);
+  });
+});
+
+describe('when jobs are due', () => {
+  const now = Date.parse('2026-11-23T12:00:00Z');
+  const at = (ms: number) => ({ ExactlyOnce: { Time: new Date(now + ms).toISOString() } });
+  test('a one-off job up to a minute ahead is waited on; later than that, not', () => {
+    expect(notDueReason(at(30_000), now)).toBeUndefined();
+    expect(notDueReason(at(60_000), now)).toBeUndefined();
+    expect(notDueReason(at(61_000), now)).toBe(`the jobs are scheduled for ${new Date(now + 61_000).toISOString()}: not waiting for them`);
+    expect(notDueReason(undefined, now)).toBeUndefined();
+    expect(notDueReason({ Interval: { Minutes: 5 } }, now)).toBe('the jobs run on a recurring schedule (Interval): not waiting for them');
+  });
+});
+
+describe('waitForJobs against a scripted JobHistory', () => {
+  let server: ScriptedServer;
+  let rows: Array<Record<string, unknown>>;
+  beforeAll(async () => {
+    server = await ScriptedServer.start(() => ({ status: 200, body: JSON.stringify(rows) }));
+  });
+  afterAll(() => server.stop());
+  beforeEach(() => (server.requests.length = 0));
+  const client = () => clientFor({ KEYFACTOR_HOSTNAME: server.url, KEYFACTOR_USERNAME: 'u', KEYFACTOR_PASSWORD: 'p' }).client;
+
+  test('a Warning result, or none, is final: reported in the log and returned, not failed', async () => {
+    rows = [
+      { JobHistoryId: 1, JobId: guid(1), Status: 3, Result: 3, Message: 'Certificate added with warnings.' },
+      { JobHistoryId: 2, JobId: guid(2), Status: 4, Result: 0 },
+      { JobHistoryId: 3, JobId: guid(3), Status: 3, Result: 2 },
+    ];
+    const lines: string[] = [];
+    const { statuses, warnings } = await waitForJobs(client(), [1, 2, 3].map((i) => ({ jobId: guid(i), subject: `store ${i}` })), policy(5), (l) => lines.push(l), 2000);
+    expect(statuses.map((x) => x.state)).toEqual(['warning', 'unknown', 'success']);
+    expect(warnings).toEqual([
+      `job ${guid(1)} (store 1) finished with Warning: Certificate added with warnings.`,
+      `job ${guid(2)} (store 2) finished with no result:`,
+    ]);
+    expect(lines).toEqual([
+      expect.stringMatching(/^waiting for jobs: 3\/3 done, 0\.\ds elapsed$/),
+      `WARNING: job ${guid(1)} (store 1) finished with Warning: Certificate added with warnings.`,
+      `WARNING: job ${guid(2)} (store 2) finished with no result:`,
+    ]);
+  });
+
+  test('a failure without a message says so', async () => {
+    rows = [{ JobHistoryId: 1, JobId: guid(1), Status: 3, Result: 4 }];
+    const e = await failure(waitForJobs(client(), [{ jobId: guid(1), subject: 'store 1' }], policy(5), () => undefined, 2000));
+    expect(e.message).toBe(`1 of 1 jobs failed:\n  - job ${guid(1)} (store 1): no message`);
+  });
+
+  test('polls at the interval until the deadline, then once more at it', async () => {
+    rows = [{ JobHistoryId: 1, JobId: guid(1), Status: 2, Result: 1 }];
+    const lines: string[] = [];
+    const started = Date.now();
+    await failure(waitForJobs(client(), [{ jobId: guid(1), subject: 's' }], policy(0.5, 0.2), (l) => lines.push(l), 2000));
+    const took = Date.now() - started;
+    // Polls at 0, 0.2, 0.4 and at the deadline (0.5): a few requests (fewer when the machine is
+    // slow), never a busy loop and never a single one.
+    expect(server.requests.length).toBeGreaterThanOrEqual(2);
+    expect(server.requests.length).toBeLessThanOrEqual(4);
+    expect(took).toBeGreaterThanOrEqual(500);
+    // The log's elapsed time is in seconds since the wait began.
+    const elapsed = lines.map((l) => Number(/, ([\d.]+)s elapsed/.exec(l)![1]));
+    expect(elapsed[0]).toBeLessThan(elapsed[elapsed.length - 1]);
+    expect(elapsed[elapsed.length - 1]).toBeGreaterThanOrEqual(0.3);
+    expect(elapsed[elapsed.length - 1]).toBeLessThan(took / 1000 + 0.1);
+  });
+
+  test('pages of 100 rows, newest first, until a short page; the newest row of each job counts', async () => {
+    const ids = Array.from({ length: 150 }, (_, i) => guid(i));
+    server.script = (req) => {
+      const page = Number(new URL(req.path, server.url).searchParams.get('PageReturned'));
+      const all = ids.map((id, i) => ({ JobHistoryId: 1000 - i, JobId: id, Status: 3, Result: 2 }));
+      // One job also has an older row that still says it will retry.
+      all.push({ JobHistoryId: 1, JobId: ids[0], Status: 5, Result: 4 });
+      return { status: 200, body: JSON.stringify(all.slice((page - 1) * 100, page * 100)) };
+    };
+    const statuses = await fetchJobStatuses(client(), ids, 100_000);
+    expect(statuses.every((x) => x.state === 'success')).toBe(true);
+    const queries = server.requests.map((r) => Object.fromEntries(new URL(r.path, server.url).searchParams));
+    expect(queries.map((q) => q.PageReturned)).toEqual(['1', '2']);
+    expect(queries[0]).toMatchObject({ ReturnLimit: '100', SortField: 'JobHistoryId', SortAscending: '1' });
+  });
+
+  test('the x-total-count header ends paging when the last page is full', async () => {
+    server.script = () => ({ status: 200, headers: { 'x-total-count': '100' }, body: JSON.stringify(Array.from({ length: 100 }, (_, i) => ({ JobHistoryId: i + 1, JobId: guid(i), Status: 3, Result: 2 }))) });
+    await fetchJobStatuses(client(), [guid(1)], 2000);
+    expect(server.requests).toHaveLength(1);
   });
 });
 
@@ -107,6 +209,32 @@ describe('waitForJobs against the simulator', () => {
     const unknown = 'abcdef01-2345-4678-9abc-def012345678';
     const e = await failure(waitForJobs(c.client, [{ jobId: unknown, subject: 'nowhere' }], policy(0.2, 0.1), () => undefined, 2000));
     expect(e.message).toContain(`  - job ${unknown} (nowhere): pending (no history yet)`);
+  });
+
+  test('waitIfAsked: waits only under a completion policy, for due jobs, and says what it does', async () => {
+    const jobId = await add(S1);
+    const jobs = [{ jobId, subject: `store ${S1}` }];
+    const history = () => sim.received('GET', '/OrchestratorJobs/JobHistory').length;
+    const out = captureOutput();
+    try {
+      const ctx = contextFor(basicEnv(sim));
+      expect(await waitIfAsked(ctx, undefined, jobs)).toEqual([]);
+      expect(await waitIfAsked(ctx, { mode: 'none' }, jobs)).toEqual([]);
+      expect(await waitIfAsked(ctx, policy(5), [])).toEqual([]);
+      expect(await waitIfAsked(ctx, policy(5), jobs, { Daily: { Time: '2026-01-01T02:00:00Z' } })).toEqual([]);
+      expect(history()).toBe(0);
+      expect(await waitIfAsked(ctx, policy(5), jobs, { Immediate: true })).toEqual([]);
+      expect(history()).toBeGreaterThan(0);
+    } finally {
+      out.restore();
+    }
+    expect(out.text().split('\n').filter(Boolean).map((l) => l.replace(/\d+\.\ds elapsed/, 'Ns elapsed'))).toEqual([
+      'cdktf-keyfactor: test: the jobs run on a recurring schedule (Daily): not waiting for them',
+      'cdktf-keyfactor: test: waiting up to 5s for 1 job(s), polling every 0.05s',
+      ...Array(history() - 1).fill('cdktf-keyfactor: test: waiting for jobs: 0/1 done, Ns elapsed'),
+      'cdktf-keyfactor: test: waiting for jobs: 1/1 done, Ns elapsed',
+      'cdktf-keyfactor: test: all 1 job(s) completed',
+    ]);
   });
 
   test('fetchJobStatuses: the newest history row of each job counts, whatever the case of the GUID asked for', async () => {

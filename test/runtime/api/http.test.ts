@@ -1,0 +1,67 @@
+import * as http from 'http';
+import * as https from 'https';
+import { exchange } from '../../../src/runtime/api/http';
+import { KeyfactorSimulator } from '../../../src/simulator';
+import { ScriptedServer } from '../../support/scripted-server';
+
+/**
+ * One exchange, no retries: whether a request may have reached the server is what keeps a
+ * job-creating POST from being sent twice, so "sent" must be exact.
+ */
+describe('exchange', () => {
+  const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+  const req = (url: string, agent: http.Agent, timeoutMs = 60_000) =>
+    exchange({ method: 'POST', url, headers: { 'Content-Type': 'application/json' }, data: { a: 1 }, timeoutMs, agent });
+
+  test('an answer of any status is a response; the time limit is cleared with it', async () => {
+    const server = await ScriptedServer.start(() => ({ status: 418, body: 'teapot', headers: { 'X-Custom': 'Yes' } }));
+    try {
+      const before = timers();
+      const r = await req(`${server.url}/x`, new http.Agent({ keepAlive: false }));
+      expect(r).toEqual({ response: { status: 418, text: 'teapot', headers: expect.objectContaining({ 'x-custom': 'Yes' }) } });
+      // A forgotten timer would keep the runner process alive for the whole time limit.
+      expect(timers()).toBe(before);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test('a connection refused was never sent; a connection dropped after the request was', async () => {
+    const server = await ScriptedServer.start(() => 'destroy');
+    const url = `${server.url}/x`;
+    try {
+      expect(await req(url, new http.Agent({ keepAlive: false }))).toMatchObject({ sent: true, timedOut: false, error: { code: 'ECONNRESET' } });
+    } finally {
+      await server.stop();
+    }
+    expect(await req(url, new http.Agent({ keepAlive: false }))).toMatchObject({ sent: false, timedOut: false, error: { code: 'ECONNREFUSED' } });
+  });
+
+  test('on a reused (keep-alive) connection the request counts as sent at once', async () => {
+    const server = await ScriptedServer.start((_r, n) => (n === 1 ? { status: 200, body: '{}' } : 'destroy'));
+    try {
+      const agent = new http.Agent({ keepAlive: true });
+      expect(await req(`${server.url}/x`, agent)).toMatchObject({ response: { status: 200 } });
+      expect(await req(`${server.url}/x`, agent)).toMatchObject({ sent: true, error: { code: 'ECONNRESET' } });
+      agent.destroy();
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test('over TLS, sent means after the handshake; a timeout says so', async () => {
+    const sim = await KeyfactorSimulator.start({ tls: true });
+    try {
+      const agent = new https.Agent({ keepAlive: false, ca: sim.caCertPem });
+      sim.injectFaults({ kind: 'resetAfterProcessing', count: 1 });
+      expect(await req(`${sim.url}/KeyfactorAPI/Status/Endpoints`, agent)).toMatchObject({ sent: true, timedOut: false });
+      sim.injectFaults({ kind: 'latency', latencyMs: 1000, count: 1 });
+      expect(await req(`${sim.url}/KeyfactorAPI/Status/Endpoints`, agent, 200)).toMatchObject({ sent: true, timedOut: true });
+      // A certificate the client does not trust: the handshake fails, nothing was sent.
+      const untrusting = new https.Agent({ keepAlive: false });
+      expect(await req(`${sim.url}/KeyfactorAPI/Status/Endpoints`, untrusting)).toMatchObject({ sent: false, error: { code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' } });
+    } finally {
+      await sim.stop();
+    }
+  });
+});
