@@ -9,19 +9,23 @@ import { ScriptedServer } from '../../support/scripted-server';
  * job-creating POST from being sent twice, so "sent" must be exact.
  */
 describe('exchange', () => {
-  const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
   const req = (url: string, agent: http.Agent, timeoutMs = 60_000) =>
     exchange({ method: 'POST', url, headers: { 'Content-Type': 'application/json' }, data: { a: 1 }, timeoutMs, agent });
 
   test('an answer of any status is a response; the time limit is cleared with it', async () => {
     const server = await ScriptedServer.start(() => ({ status: 418, body: 'teapot', headers: { 'X-Custom': 'Yes' } }));
+    const set = jest.spyOn(global, 'setTimeout');
+    const clear = jest.spyOn(global, 'clearTimeout');
     try {
-      const before = timers();
-      const r = await req(`${server.url}/x`, new http.Agent({ keepAlive: false }));
+      const r = await req(`${server.url}/x`, new http.Agent({ keepAlive: false }), 61_234);
       expect(r).toEqual({ response: { status: 418, text: 'teapot', headers: expect.objectContaining({ 'x-custom': 'Yes' }) } });
-      // A forgotten timer would keep the runner process alive for the whole time limit.
-      expect(timers()).toBe(before);
+      // A timer left running would keep the runner process alive for the whole time limit.
+      const limit = set.mock.calls.findIndex(([, ms]) => ms === 61_234);
+      expect(limit).toBeGreaterThanOrEqual(0);
+      expect(clear).toHaveBeenCalledWith(set.mock.results[limit].value);
     } finally {
+      set.mockRestore();
+      clear.mockRestore();
       await server.stop();
     }
   });
