@@ -61,6 +61,12 @@ describe('exchange', () => {
       expect(await req(`${sim.url}/KeyfactorAPI/Status/Endpoints`, agent)).toMatchObject({ sent: true, timedOut: false });
       sim.injectFaults({ kind: 'latency', latencyMs: 1000, count: 1 });
       expect(await req(`${sim.url}/KeyfactorAPI/Status/Endpoints`, agent, 200)).toMatchObject({ sent: true, timedOut: true });
+      // A reused TLS connection counts as sent at once, like a plain one.
+      const keepAlive = new https.Agent({ keepAlive: true, ca: sim.caCertPem });
+      expect(await req(`${sim.url}/KeyfactorAPI/Status/Endpoints`, keepAlive)).toMatchObject({ response: { status: 401 } }); // no credentials: any answer will do
+      sim.injectFaults({ kind: 'resetAfterProcessing', count: 1 });
+      expect(await req(`${sim.url}/KeyfactorAPI/Status/Endpoints`, keepAlive)).toMatchObject({ sent: true, error: { code: 'ECONNRESET' } });
+      keepAlive.destroy();
       // A certificate the client does not trust: the handshake fails, nothing was sent.
       const untrusting = new https.Agent({ keepAlive: false });
       expect(await req(`${sim.url}/KeyfactorAPI/Status/Endpoints`, untrusting)).toMatchObject({ sent: false, error: { code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' } });
