@@ -97,7 +97,7 @@ export function readLedgerDir(directory: string): LedgerEntry[] {
 
 function isEntry(x: unknown): x is LedgerEntry {
   const r = x as LedgerEntry;
-  return !!r && typeof r === 'object' && typeof r.recordId === 'string' && typeof r.operation === 'string' &&
+  return !!r && typeof r.recordId === 'string' && typeof r.operation === 'string' &&
     typeof r.constructPath === 'string' && Array.isArray(r.jobIds) && typeof r.outcome === 'string';
 }
 

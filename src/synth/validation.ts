@@ -13,21 +13,22 @@ import { GUID } from '../contract/guid';
 export class KeyfactorValidationError extends Error {
   constructor(
     public readonly constructPath: string,
+    /** The first invalid field. */
     public readonly field: string,
-    detail: string,
+    message: string,
   ) {
-    super(`${constructPath}: ${field}: ${detail}`);
+    super(message);
     this.name = 'KeyfactorValidationError';
   }
 }
 
 /** Collects the validation errors of one construct and throws them together. */
 export class Validator {
-  private readonly errors: string[] = [];
+  private readonly errors: { field: string; detail: string }[] = [];
   constructor(private readonly scope: Construct, private readonly kind: string) {}
 
   fail(field: string, detail: string): void {
-    this.errors.push(`${field}: ${detail}`);
+    this.errors.push({ field, detail });
   }
 
   guid(field: string, value: unknown): boolean {
@@ -72,13 +73,10 @@ export class Validator {
   throwIfAny(): void {
     if (this.errors.length === 0) return;
     const path = this.scope.node.path;
-    if (this.errors.length === 1) {
-      const [field, ...rest] = this.errors[0].split(': ');
-      throw new KeyfactorValidationError(path, field, `${rest.join(': ')} (in ${this.kind})`);
-    }
-    const err = new KeyfactorValidationError(path, this.errors[0].split(': ')[0], '');
-    err.message = `${path}: ${this.kind} has ${this.errors.length} invalid props:\n  - ${this.errors.join('\n  - ')}`;
-    throw err;
+    const [first, ...more] = this.errors;
+    if (more.length === 0) throw new KeyfactorValidationError(path, first.field, `${path}: ${first.field}: ${first.detail} (in ${this.kind})`);
+    const list = this.errors.map((e) => `\n  - ${e.field}: ${e.detail}`).join('');
+    throw new KeyfactorValidationError(path, first.field, `${path}: ${this.kind} has ${this.errors.length} invalid props:${list}`);
   }
 }
 
@@ -92,17 +90,15 @@ export function utcTimeProblem(value: unknown): string | undefined {
   }
   const m = ISO_UTC.exec(value);
   if (!m) return `must be an ISO 8601 UTC time like 2026-11-25T23:30:00Z, got ${show(value)}`;
-  const [, y, mo, d, h, mi, s] = m.map(Number);
-  const date = new Date(Date.UTC(y, mo - 1, d, h, mi, s || 0));
-  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d || h > 23 || mi > 59 || (s || 0) > 59) {
-    return `is not a real date-time: ${show(value)}`;
-  }
-  return undefined;
+  const [, y, mo, d, h, mi, s = '00'] = m;
+  // Date.UTC rolls over (Feb 30 is Mar 2, 24:00 the next day) and reads years 0-99 as 19xx:
+  // only a real date-time comes back unchanged.
+  const date = new Date(Date.UTC(+y, +mo - 1, +d, +h, +mi, +s));
+  return date.toISOString().startsWith(`${y}-${mo}-${d}T${h}:${mi}:${s}`) ? undefined : `is not a real date-time: ${show(value)}`;
 }
 
 export function show(value: unknown): string {
   if (value === undefined) return 'nothing';
-  if (typeof value === 'string') return JSON.stringify(value);
   try {
     return JSON.stringify(value) ?? String(value);
   } catch {

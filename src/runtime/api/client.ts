@@ -114,7 +114,8 @@ export class KeyfactorClient {
         }
         throw new AmbiguousRequestError(method, path, sentAt, `HTTP ${res.status} from a gateway (${this.describeBody(res.text)})`, res.status);
       }
-      if (res.status < 200 || res.status >= 300) throw this.httpError(what, res);
+      // Node hands interim 1xx answers to events, never as the response: below 300 is success.
+      if (res.status >= 300) throw this.httpError(what, res);
       let data: unknown = undefined;
       if (res.text.trim() !== '') {
         try {
@@ -134,11 +135,11 @@ export class KeyfactorClient {
     try {
       body = JSON.parse(res.text);
     } catch {
-      body = undefined;
+      // not JSON: described below
     }
     const hint = res.status === 401 ? ` (${this.auth.hint401()})` :
       res.status === 403 ? ' (the account lacks the Command permission this call needs)' : '';
-    if (body && typeof body === 'object' && (body.Message !== undefined || body.ErrorCode !== undefined)) {
+    if (body && (body.Message !== undefined || body.ErrorCode !== undefined)) {
       const code = body.ErrorCode !== undefined && body.ErrorCode !== null ? String(body.ErrorCode) : undefined;
       return new KeyfactorApiError(
         this.secrets.redact(`${what}: HTTP ${res.status}${hint}: Keyfactor error ${code ?? '(no code)'}: ${String(body.Message ?? '')}`),

@@ -54,7 +54,7 @@ export async function exchange(req: HttpRequest): Promise<HttpResult> {
       httpsAgent: isHttps ? req.agent : undefined,
       transport: trackingTransport(isHttps, () => (sent = true)),
     } as Parameters<typeof axios.request>[0]);
-    return { response: { status: res.status, text: (res.data as string | undefined) ?? '', headers: flatHeaders(res.headers) } };
+    return { response: { status: res.status, text: res.data as string, headers: flatHeaders(res.headers) } };
   } catch (e) {
     const err = e as { code?: string; message?: string; cause?: { code?: string; message?: string } };
     // axios wraps node's error; the node error holds the precise code (e.g. a TLS verification code).

@@ -36,15 +36,15 @@ export function stateOf(row: JobHistoryRow | undefined): JobState {
 export function jobIdQueries(jobIds: string[], limit: number): string[] {
   const queries: string[] = [];
   let current: string[] = [];
-  const encodedLength = (ids: string[]) => encodeURIComponent(ids.map((id) => `JobId -eq "${id}"`).join(' OR ')).length;
+  const query = (ids: string[]) => ids.map((id) => `JobId -eq "${id}"`).join(' OR ');
   for (const id of jobIds) {
-    if (current.length > 0 && encodedLength([...current, id]) > limit) {
-      queries.push(current.map((x) => `JobId -eq "${x}"`).join(' OR '));
+    if (current.length > 0 && encodeURIComponent(query([...current, id])).length > limit) {
+      queries.push(query(current));
       current = [];
     }
     current.push(id);
   }
-  if (current.length) queries.push(current.map((x) => `JobId -eq "${x}"`).join(' OR '));
+  if (current.length) queries.push(query(current));
   return queries;
 }
 

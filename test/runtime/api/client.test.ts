@@ -262,12 +262,18 @@ describe('answers the simulator does not give (a scripted server)', () => {
     [400, '{"Message":"Message only."}', 'GET /x: HTTP 400: Keyfactor error (no code): Message only.'],
     [400, '{"ErrorCode":7}', 'GET /x: HTTP 400: Keyfactor error 7: '],
     [400, '{"Other":"shape"}', 'GET /x: HTTP 400: {"Other":"shape"}'],
+    [400, 'null', 'GET /x: HTTP 400: null'],
+    [400, '"quoted"', 'GET /x: HTTP 400: "quoted"'],
     [403, '{"ErrorCode":"0x1","Message":"No."}', 'GET /x: HTTP 403 (the account lacks the Command permission this call needs): Keyfactor error 0x1: No.'],
     [500, '', 'GET /x: HTTP 500: empty body'],
     [500, '  \n ', 'GET /x: HTTP 500: empty body'],
     [500, 'plain \n\n  text', 'GET /x: HTTP 500: plain text'],
     [500, '<html><head><style>p{x:y}</style><script>var a = 1;</script></head><body><h1>Bad</h1> <p>gateway</p></body></html>',
       "GET /x: HTTP 500: an HTML page, not Command's JSON (a proxy or IIS error page?): Bad gateway"],
+    // Markup between two words still separates them.
+    [503, '<html><body>Service<style>p{}</style>Unavailable<br>try later</body></html>',
+      "GET /x: HTTP 503: an HTML page, not Command's JSON (a proxy or IIS error page?): Service Unavailable try later"],
+    [300, '', 'GET /x: HTTP 300: empty body'],
     [302, '', 'GET /x: HTTP 302: empty body'],
   ])('HTTP %i %j', async (status, body, message) => {
     answer(status, body, status === 302 ? { location: 'http://elsewhere.invalid/' } : {});

@@ -105,6 +105,15 @@ describe('waitForJobs against a scripted JobHistory', () => {
     ]);
   });
 
+  test('several failures: one line each', async () => {
+    rows = [
+      { JobHistoryId: 1, JobId: guid(1), Status: 3, Result: 4, Message: 'Store unreachable.' },
+      { JobHistoryId: 2, JobId: guid(2), Status: 3, Result: 4, Message: 'Access denied.' },
+    ];
+    const e = await failure(waitForJobs(client(), [1, 2].map((i) => ({ jobId: guid(i), subject: `store ${i}` })), policy(5), () => undefined, 2000));
+    expect(e.message).toBe(`2 of 2 jobs failed:\n  - job ${guid(1)} (store 1): Store unreachable.\n  - job ${guid(2)} (store 2): Access denied.`);
+  });
+
   test('a failure without a message says so', async () => {
     rows = [{ JobHistoryId: 1, JobId: guid(1), Status: 3, Result: 4 }];
     const e = await failure(waitForJobs(client(), [{ jobId: guid(1), subject: 'store 1' }], policy(5), () => undefined, 2000));
@@ -127,6 +136,29 @@ describe('waitForJobs against a scripted JobHistory', () => {
     expect(elapsed[0]).toBeLessThan(elapsed[elapsed.length - 1]);
     expect(elapsed[elapsed.length - 1]).toBeGreaterThanOrEqual(0.3);
     expect(elapsed[elapsed.length - 1]).toBeLessThan(took / 1000 + 0.1);
+  });
+
+  test('a poll interval longer than the time left: the next poll is at the deadline, and a job done by then counts', async () => {
+    // In process on the first poll, completed on any later one.
+    const inProcess = { JobHistoryId: 1, JobId: guid(1), Status: 2, Result: 1 };
+    const completed = { JobHistoryId: 1, JobId: guid(1), Status: 3, Result: 2 };
+    server.script = (_req, n) => ({ status: 200, body: JSON.stringify([n === 1 ? inProcess : completed]) });
+    const { statuses } = await waitForJobs(client(), [{ jobId: guid(1), subject: 's' }], policy(0.3, 600), () => undefined, 2000);
+    expect(statuses.map((x) => x.state)).toEqual(['success']);
+    expect(server.requests).toHaveLength(2);
+  }, 10_000); // sleeping the whole interval instead would take 600 s
+
+  test('rows in any order: the one with the highest JobHistoryId counts', async () => {
+    server.script = () => ({
+      status: 200,
+      body: JSON.stringify([
+        { JobHistoryId: 7, JobId: guid(1), Status: 5, Result: 4 },
+        { JobHistoryId: 9, JobId: guid(1), Status: 3, Result: 2 },
+        { JobHistoryId: 8, JobId: guid(1), Status: 3, Result: 4 },
+      ]),
+    });
+    const [status] = await fetchJobStatuses(client(), [guid(1)], 2000);
+    expect(status).toMatchObject({ state: 'success', row: { JobHistoryId: 9 } });
   });
 
   test('pages of 100 rows, newest first, until a short page; the newest row of each job counts', async () => {
