@@ -3,7 +3,7 @@
  * are fetched, cached and renewed. Which mode applies is decided in settings.ts.
  */
 import type * as http from 'http';
-import { exchange, HttpResponse } from './http';
+import { exchange, HttpResponse, noAnswer } from './http';
 import { Attempt, parseRetryAfter, withRetries } from './retry';
 import { describeTlsError } from './tls';
 import { RunnerError } from '../errors';
@@ -126,10 +126,10 @@ export class Authenticator {
       }
       const host = new URL(s.tokenUrl).host;
       const tls = describeTlsError(r.error, host, `${ENV.authCaCert} (or ${ENV.caCert})`);
-      const reason = r.timedOut ? `no answer within ${net.timeoutMs / 1000}s (${ENV.clientTimeout})` : [r.error.code, r.error.message].filter(Boolean).join(': ');
+      const { reason, retry } = noAnswer(r, net.timeoutMs);
       const error = new RunnerError(this.secrets.redact(`OAuth token request to ${s.tokenUrl} failed: ${tls ?? reason}`));
       if (tls || r.error.code === 'ENOTFOUND') throw error;
-      return { retry: r.timedOut ? 'a timeout' : r.error.code ?? 'a network error', error };
+      return { retry, error };
     });
   }
 }

@@ -1,6 +1,6 @@
 import type * as http from 'http';
 import { Authenticator } from './auth';
-import { exchange, HttpResponse } from './http';
+import { exchange, HttpResponse, noAnswer } from './http';
 import { Attempt, parseRetryAfter, withRetries } from './retry';
 import { describeTlsError, httpAgent, httpsAgent, skipVerifyWarning } from './tls';
 import { KeyfactorApiError } from '../errors';
@@ -93,12 +93,10 @@ export class KeyfactorClient {
         const tls = describeTlsError(r.error, host);
         if (tls) throw new KeyfactorApiError(this.secrets.redact(`${what} failed: ${tls}`));
         if (r.error.code === 'ENOTFOUND') throw new KeyfactorApiError(`${what} failed: host name ${host} not found (ENOTFOUND): check ${ENV.hostname}.`);
-        const reason = r.timedOut
-          ? `no answer within ${this.settings.timeoutMs / 1000}s (${ENV.clientTimeout})`
-          : [r.error.code, r.error.message].filter(Boolean).join(': ') || 'unknown network error';
+        const { reason, retry } = noAnswer(r, this.settings.timeoutMs);
         // Not connected: Command never saw it, so even a POST may go again.
         if (!r.sent || idempotent) {
-          return { retry: r.timedOut ? 'a timeout' : r.error.code ?? 'a network error', error: new KeyfactorApiError(this.secrets.redact(`${what} to ${this.settings.baseUrl} failed: ${reason}`)) };
+          return { retry, error: new KeyfactorApiError(this.secrets.redact(`${what} to ${this.settings.baseUrl} failed: ${reason}`)) };
         }
         throw new AmbiguousRequestError(method, path, sentAt, this.secrets.redact(reason));
       }

@@ -6,6 +6,7 @@ import * as http from 'http';
 import * as https from 'https';
 import type { Socket } from 'net';
 import axios from 'axios';
+import { ENV } from '../settings';
 
 export interface HttpRequest {
   readonly method: string;
@@ -24,9 +25,21 @@ export interface HttpResponse {
   readonly headers: Record<string, string>;
 }
 
-export type HttpResult =
-  | { readonly response: HttpResponse }
-  | { readonly error: { code?: string; message?: string }; readonly sent: boolean; readonly timedOut: boolean };
+/** An exchange that got no answer. */
+export interface HttpFailure {
+  readonly error: { code?: string; message?: string };
+  readonly sent: boolean;
+  readonly timedOut: boolean;
+}
+
+export type HttpResult = { readonly response: HttpResponse } | HttpFailure;
+
+/** Why there was no answer: `reason` for the error message, `retry` for the retry log line. */
+export function noAnswer(r: HttpFailure, timeoutMs: number): { reason: string; retry: string } {
+  if (r.timedOut) return { reason: `no answer within ${timeoutMs / 1000}s (${ENV.clientTimeout})`, retry: 'a timeout' };
+  // Node's network errors carry a code and a message; the fallbacks keep a message readable if one does not.
+  return { reason: [r.error.code, r.error.message].filter(Boolean).join(': ') || 'unknown network error', retry: r.error.code ?? 'a network error' };
+}
 
 export async function exchange(req: HttpRequest): Promise<HttpResult> {
   let sent = false;

@@ -1,6 +1,6 @@
 import * as http from 'http';
 import * as https from 'https';
-import { exchange } from '../../../src/runtime/api/http';
+import { exchange, noAnswer } from '../../../src/runtime/api/http';
 import { KeyfactorSimulator } from '../../../src/simulator';
 import { ScriptedServer } from '../../support/scripted-server';
 
@@ -73,5 +73,20 @@ describe('exchange', () => {
     } finally {
       await sim.stop();
     }
+  });
+});
+
+describe('noAnswer (how a missing answer is described)', () => {
+  const failed = (error: { code?: string; message?: string }, timedOut = false) => ({ error, sent: true, timedOut });
+
+  test('a timeout names the limit and the variable that sets it', () => {
+    expect(noAnswer(failed({ code: 'ERR_CANCELED', message: 'canceled' }, true), 2500))
+      .toEqual({ reason: 'no answer within 2.5s (KEYFACTOR_CLIENT_TIMEOUT)', retry: 'a timeout' });
+  });
+
+  test('a network error: its code and message, and the code in the retry line', () => {
+    expect(noAnswer(failed({ code: 'ECONNRESET', message: 'socket hang up' }), 1000)).toEqual({ reason: 'ECONNRESET: socket hang up', retry: 'ECONNRESET' });
+    expect(noAnswer(failed({ message: 'socket hang up' }), 1000)).toEqual({ reason: 'socket hang up', retry: 'a network error' });
+    expect(noAnswer(failed({}), 1000)).toEqual({ reason: 'unknown network error', retry: 'a network error' });
   });
 });
