@@ -94,7 +94,7 @@ export function utcTimeProblem(value: unknown): string | undefined {
   // Date.UTC rolls over (Feb 30 is Mar 2, 24:00 the next day) and reads years 0-99 as 19xx:
   // only a real date-time comes back unchanged.
   const date = new Date(Date.UTC(+y, +mo - 1, +d, +h, +mi, +s));
-  return date.toISOString().startsWith(`${y}-${mo}-${d}T${h}:${mi}:${s}`) ? undefined : `is not a real date-time: ${show(value)}`;
+  return date.toISOString().slice(0, 19) === `${y}-${mo}-${d}T${h}:${mi}:${s}` ? undefined : `is not a real date-time: ${show(value)}`;
 }
 
 export function show(value: unknown): string {

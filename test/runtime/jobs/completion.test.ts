@@ -114,6 +114,15 @@ describe('waitForJobs against a scripted JobHistory', () => {
     expect(e.message).toBe(`2 of 2 jobs failed:\n  - job ${guid(1)} (store 1): Store unreachable.\n  - job ${guid(2)} (store 2): Access denied.`);
   });
 
+  test('a timeout lists each pending job on its own line', async () => {
+    rows = [
+      { JobHistoryId: 1, JobId: guid(1), Status: 2, Result: 1 },
+      { JobHistoryId: 2, JobId: guid(2), Status: 1, Result: 1 },
+    ];
+    const e = await failure(waitForJobs(client(), [1, 2].map((i) => ({ jobId: guid(i), subject: `store ${i}` })), policy(0.1), () => undefined, 2000));
+    expect(e.message.split('\n').slice(1)).toEqual([`  - job ${guid(1)} (store 1): pending (Status 2)`, `  - job ${guid(2)} (store 2): pending (Status 1)`]);
+  });
+
   test('a failure without a message says so', async () => {
     rows = [{ JobHistoryId: 1, JobId: guid(1), Status: 3, Result: 4 }];
     const e = await failure(waitForJobs(client(), [{ jobId: guid(1), subject: 'store 1' }], policy(5), () => undefined, 2000));
