@@ -108,7 +108,10 @@ export class CertificateDeployment extends Construct implements ITerraformDepend
    * Terraform address that dependents wait for: the wait carrier when the wait policy waits (so
    * they run after the add jobs completed), else the carrier.
    */
-  public readonly fqn: string;
+  public get fqn(): string {
+    // Read on demand: cdktf makes a new token (and captures a stack trace) on every read.
+    return (this.waitResource ?? this.carrierResource).fqn;
+  }
 
   constructor(scope: Construct, id: string, props: CertificateDeploymentProps) {
     super(scope, id);
@@ -121,7 +124,6 @@ export class CertificateDeployment extends Construct implements ITerraformDepend
     if (wait?.mode === 'completion') {
       this.waitResource = renderJobWait(this, { of: this.carrierResource, specs, wait, carrier: props.carrier });
     }
-    this.fqn = (this.waitResource ?? this.carrierResource).fqn;
   }
 }
 

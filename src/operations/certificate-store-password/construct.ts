@@ -50,7 +50,10 @@ export class CertificateStorePassword extends Construct implements ITerraformDep
   /** The carrier resource. */
   public readonly carrierResource: TerraformResource;
   /** Terraform address of the carrier: dependents run after the operation. */
-  public readonly fqn: string;
+  public get fqn(): string {
+    // Read on demand: cdktf makes a new token (and captures a stack trace) on every read.
+    return this.carrierResource.fqn;
+  }
   /** The store's GUID (lower case). */
   public readonly certStoreId: string;
 
@@ -74,6 +77,5 @@ export class CertificateStorePassword extends Construct implements ITerraformDep
       rotationKey: p.rotationKey,
     };
     this.carrierResource = renderCarrier(this, { instances: spec, undo: false, carrier: p.carrier, dependsOn: p.dependsOn });
-    this.fqn = this.carrierResource.fqn;
   }
 }

@@ -109,7 +109,10 @@ export class CertificateStoreReenrollment extends Construct implements ITerrafor
   /** The carrier resource. */
   public readonly carrierResource: TerraformResource;
   /** Terraform address of the carrier: dependents run after the operation. */
-  public readonly fqn: string;
+  public get fqn(): string {
+    // Read on demand: cdktf makes a new token (and captures a stack trace) on every read.
+    return this.carrierResource.fqn;
+  }
 
   constructor(scope: Construct, id: string, props: CertificateStoreReenrollmentProps) {
     super(scope, id);
@@ -124,7 +127,6 @@ export class CertificateStoreReenrollment extends Construct implements ITerrafor
       );
     }
     this.carrierResource = renderCarrier(this, { instances: spec, undo: false, carrier: props.carrier, dependsOn: props.dependsOn });
-    this.fqn = this.carrierResource.fqn;
   }
 }
 

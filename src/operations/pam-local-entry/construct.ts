@@ -83,7 +83,10 @@ export class PamLocalEntry extends Construct implements ITerraformDependable {
    */
   public readonly contentCarrier: TerraformResource;
   /** Terraform address of the content carrier: depending on this construct waits for the secret's current content. */
-  public readonly fqn: string;
+  public get fqn(): string {
+    // Read on demand: cdktf makes a new token (and captures a stack trace) on every read.
+    return this.contentCarrier.fqn;
+  }
   /** The provider id. */
   public readonly providerId: number;
   /** The secret's name. */
@@ -154,6 +157,5 @@ export class PamLocalEntry extends Construct implements ITerraformDependable {
       dependsOn: [this.entryCarrier],
     });
     this.contentCarrier.lifecycle = { createBeforeDestroy: true };
-    this.fqn = this.contentCarrier.fqn;
   }
 }

@@ -75,7 +75,10 @@ export class PfxReplacement extends Construct implements ITerraformDependable {
   /** The carrier resource. */
   public readonly carrierResource: TerraformResource;
   /** Terraform address of the carrier: dependents run after the operation. */
-  public readonly fqn: string;
+  public get fqn(): string {
+    // Read on demand: cdktf makes a new token (and captures a stack trace) on every read.
+    return this.carrierResource.fqn;
+  }
 
   constructor(scope: Construct, id: string, props: PfxReplacementProps) {
     super(scope, id);
@@ -84,7 +87,6 @@ export class PfxReplacement extends Construct implements ITerraformDependable {
     const spec = validate(v, props ?? ({} as PfxReplacementProps), { ...specIdentity(this), wait });
     v.throwIfAny();
     this.carrierResource = renderCarrier(this, { instances: spec, undo: false, carrier: props.carrier, dependsOn: props.dependsOn });
-    this.fqn = this.carrierResource.fqn;
   }
 }
 
