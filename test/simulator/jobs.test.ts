@@ -25,6 +25,8 @@ async function history(params: Record<string, string | number>) {
 
 describe('POST /CertificateStores/Certificates/Add', () => {
   test('returns one job id per entry, in order, and the job progresses to Success', async () => {
+    // Phases long enough that a loaded machine still reads the job while Waiting, then InProcess.
+    for (const i of [1, 2]) sim.setStoreBehaviour(store(i), { jobDurationMs: { waitingMs: 1000, inProcessMs: 1000 } });
     const res = await add(3, [{ CertificateStoreId: store(1), Alias: 'api' }, { CertificateStoreId: store(2), Alias: 'api' }]);
     expect(res.status).toBe(200);
     expect(res.data).toHaveLength(2);
