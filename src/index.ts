@@ -5,7 +5,7 @@ export { Secret } from './synth/secret';
 export { KeyfactorValidationError } from './synth/validation';
 export * from './synth/wait-policy';
 // The ledger the runner writes, and its reader.
-export type { LedgerRecord } from './contract/ledger-record';
+export type { LedgerOrigin, LedgerRecord } from './contract/ledger-record';
 export { Ledger } from './runtime/ledger';
 // One construct per operation.
 export * from './operations/certificate-deployment/construct';

@@ -11,6 +11,8 @@ export const DEFAULT_LEDGER_ENV = 'CDKTF_KEYFACTOR_DEFAULT_LEDGER_DIR';
 export const DEFAULT_LEDGER_DIRECTORY = '.keyfactor-ledger';
 /** Set by a user at apply time to put the ledger elsewhere (an absolute path; wins over synth). */
 export const LEDGER_ENV = 'CDKTF_KEYFACTOR_LEDGER_DIR';
+/** The Terraform workspace, set by the carrier from `terraform.workspace`. */
+export const WORKSPACE_ENV = 'CDKTF_KEYFACTOR_WORKSPACE';
 /** Prefix of the variables that carry sensitive Terraform variables to the create step. */
 export const VARIABLE_ENV_PREFIX = 'CDKTF_KEYFACTOR_VAR_';
 

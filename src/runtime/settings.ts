@@ -11,7 +11,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { RunnerError } from './errors';
 import type { SecretResolver } from './secrets';
-import { DEFAULT_LEDGER_DIRECTORY, DEFAULT_LEDGER_ENV, LEDGER_ENV, SPEC_ENV } from '../contract/environment';
+import { DEFAULT_LEDGER_DIRECTORY, DEFAULT_LEDGER_ENV, LEDGER_ENV, SPEC_ENV, WORKSPACE_ENV } from '../contract/environment';
+import type { LedgerOrigin } from '../contract/ledger-record';
 
 export const ENV = {
   // Keyfactor's names (terraform-provider-keyfactor, keyfactor-auth-client-go).
@@ -36,9 +37,14 @@ export const ENV = {
   maxQueryLength: 'CDKTF_KEYFACTOR_MAX_QUERY_LENGTH',
   jobLookupSeconds: 'CDKTF_KEYFACTOR_JOB_LOOKUP_SECONDS',
   jobLookupIntervalSeconds: 'CDKTF_KEYFACTOR_JOB_LOOKUP_INTERVAL_SECONDS',
+  // The usual proxy variables (curl's meaning); the lower-case spelling wins when both are set.
+  httpsProxy: 'HTTPS_PROXY',
+  httpProxy: 'HTTP_PROXY',
+  noProxy: 'NO_PROXY',
   // Set by the carrier, not by users.
   spec: SPEC_ENV,
   defaultLedgerDir: DEFAULT_LEDGER_ENV,
+  workspace: WORKSPACE_ENV,
 } as const;
 
 /** Names the project used before it settled on one prefix: refused, so they are never silently ignored. */
@@ -85,6 +91,24 @@ export interface TlsSettings {
   readonly skipVerify: boolean;
 }
 
+/** A proxy from HTTPS_PROXY or HTTP_PROXY. */
+export interface ProxyServer {
+  /** http://host:port (or https://); may hold user:password@, which is never printed. */
+  readonly url: URL;
+  /** The variable it came from, as spelled in the environment (e.g. `https_proxy`). */
+  readonly variable: string;
+}
+
+/** Which proxy to use for which target (decided per target in api/tls.ts). */
+export interface ProxySettings {
+  /** For https:// targets. */
+  readonly https?: ProxyServer;
+  /** For http:// targets (which are loopback only, and loopback is never proxied). */
+  readonly http?: ProxyServer;
+  /** NO_PROXY entries, lower case: `*`, host names or domains (`.example.com`, `example.com`), IP addresses, each with an optional `:port`. */
+  readonly noProxy: readonly string[];
+}
+
 /** How to reach and authenticate to Keyfactor Command. */
 export interface ConnectionSettings {
   /** e.g. https://kf.example.com/KeyfactorAPI */
@@ -94,6 +118,7 @@ export interface ConnectionSettings {
   readonly timeoutMs: number;
   readonly tls: TlsSettings;
   readonly retry: RetryPolicy;
+  readonly proxy: ProxySettings;
 }
 
 /** How long, and how often, to look in JobHistory for the jobs a request created. */
@@ -107,6 +132,8 @@ export interface RunnerSettings {
   /** Where secret references (`Secret.fromEnv`, Terraform variables) are read from. */
   readonly env: NodeJS.ProcessEnv;
   readonly ledgerDirectory: string;
+  /** The Command and workspace this run's ledger records belong to. */
+  readonly origin: LedgerOrigin;
   readonly jobLookup: JobLookupTiming;
   readonly maxQueryLength: number;
   /**
@@ -125,6 +152,7 @@ export function readSettings(env: NodeJS.ProcessEnv): RunnerSettings {
   return {
     env,
     ledgerDirectory: ledgerDirectory(env),
+    origin: origin(env),
     jobLookup: jobLookupTiming(env),
     maxQueryLength: maxQueryLength(env),
     connection: (secrets) => connectionSettings(env, secrets),
@@ -164,6 +192,25 @@ export function ledgerDirectory(env: NodeJS.ProcessEnv): string {
   return path.resolve(raw(env, ENV.defaultLedgerDir) ?? DEFAULT_LEDGER_DIRECTORY);
 }
 
+/**
+ * The origin of this run's records: Command's host and API path as the connection will use them,
+ * and the Terraform workspace (from the carrier, else TF_WORKSPACE, else `default`).
+ */
+export function origin(env: NodeJS.ProcessEnv): LedgerOrigin {
+  const hostname = raw(env, ENV.hostname)?.trim() ?? '';
+  let host = hostname.toLowerCase();
+  try {
+    host = serverUrl(hostname, ENV.hostname).host;
+  } catch {
+    // A bad host name fails the first request with its own message; the record keeps the text.
+  }
+  return { host, apiPath: apiPath(env), workspace: raw(env, ENV.workspace)?.trim() ?? raw(env, 'TF_WORKSPACE')?.trim() ?? 'default' };
+}
+
+function apiPath(env: NodeJS.ProcessEnv): string {
+  return (raw(env, ENV.apiPath) ?? 'KeyfactorAPI').replace(/^\/+|\/+$/g, '');
+}
+
 /** The retry budget, CDKTF_KEYFACTOR_RETRY_MAX_SECONDS (default 60; 0 disables retries). */
 export function retryPolicy(env: NodeJS.ProcessEnv): RetryPolicy {
   const budget = numberSetting(env, ENV.retryMaxSeconds, DEFAULT_RETRY_BUDGET_SECONDS, (n) => n >= 0, 'a number of seconds >= 0 (0 disables retries)');
@@ -197,14 +244,52 @@ export function connectionSettings(env: NodeJS.ProcessEnv, secrets: SecretResolv
     'problem' in credentials && credentials.problem,
   ].filter(Boolean);
   if (problems.length) throw new RunnerError(`Keyfactor connection settings incomplete: ${problems.join('; ')}`);
-  const apiPath = (raw(env, ENV.apiPath) ?? 'KeyfactorAPI').replace(/^\/+|\/+$/g, '');
   return {
-    baseUrl: `${serverUrl(hostname!, ENV.hostname).origin}/${apiPath}`,
+    baseUrl: `${serverUrl(hostname!, ENV.hostname).origin}/${apiPath(env)}`,
     auth: (credentials as { auth: AuthSettings }).auth,
     timeoutMs: requestTimeoutMs(env),
     tls: tlsSettings(env),
     retry: retryPolicy(env),
+    proxy: proxySettings(env, secrets),
   };
+}
+
+/**
+ * HTTPS_PROXY, HTTP_PROXY and NO_PROXY, each also lower case (which wins, as in curl). A proxy
+ * without a scheme is http://; its password is registered with `secrets`, so it is redacted.
+ */
+export function proxySettings(env: NodeJS.ProcessEnv, secrets: SecretResolver): ProxySettings {
+  const pick = (name: string) => [name.toLowerCase(), name].find((n) => raw(env, n) !== undefined);
+  const server = (name: string): ProxyServer | undefined => {
+    const variable = pick(name);
+    return variable === undefined ? undefined : { url: proxyUrl(raw(env, variable)!.trim(), variable, secrets), variable };
+  };
+  const noProxy = pick(ENV.noProxy);
+  return {
+    https: server(ENV.httpsProxy),
+    http: server(ENV.httpProxy),
+    noProxy: noProxy === undefined ? [] : env[noProxy]!.toLowerCase().split(/[\s,]+/).filter(Boolean),
+  };
+}
+
+function proxyUrl(text: string, variable: string, secrets: SecretResolver): URL {
+  let url: URL | undefined;
+  try {
+    url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `http://${text}`);
+  } catch {
+    // reported below
+  }
+  if (url?.password) {
+    secrets.protect(url.password);
+    secrets.protect(decodedUserInfo(url.password));
+  }
+  // The value may hold a password: an error shows it without its user information.
+  const shown = JSON.stringify(text.replace(/\/\/[^/@]*@/, '//***@'));
+  if (!url || !url.hostname) throw new RunnerError(`${variable} ${shown} is not a proxy URL (http://host:port, optionally http://user:password@host:port).`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new RunnerError(`${variable} ${shown}: only http:// and https:// proxies are supported (got ${url.protocol}//).`);
+  }
+  return url;
 }
 
 /**
@@ -257,6 +342,15 @@ export function tlsSettings(env: NodeJS.ProcessEnv): TlsSettings {
     authCaPem: readPem(env, ENV.authCaCert),
     skipVerify: skip === 'true' || skip === '1',
   };
+}
+
+/** A URL's percent-encoded user or password as written by the user (as is, if it does not decode). */
+export function decodedUserInfo(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 /** The variable's PEM text, read from the file it names unless it holds PEM itself. */

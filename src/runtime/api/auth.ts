@@ -83,12 +83,12 @@ export class Authenticator {
         this.clientAuth = 'form';
       }
     }
-    if (response.status !== 200) throw new RunnerError(this.secrets.redact(tokenFailure(s.tokenUrl, response)));
+    if (response.status !== 200) throw new RunnerError(this.secrets.redact(tokenFailure(s.tokenUrl, response, this.secrets)));
     let body: { access_token?: unknown; expires_in?: unknown };
     try {
       body = JSON.parse(response.text);
     } catch {
-      throw new RunnerError(this.secrets.redact(`OAuth token request to ${s.tokenUrl}: HTTP 200 but the body is not JSON: ${snippet(response.text)}`));
+      throw new RunnerError(this.secrets.redact(`OAuth token request to ${s.tokenUrl}: HTTP 200 but the body is not JSON: ${snippet(response.text, this.secrets)}`));
     }
     if (typeof body?.access_token !== 'string' || body.access_token === '') {
       throw new RunnerError(`OAuth token request to ${s.tokenUrl}: HTTP 200 but the answer has no access_token.`);
@@ -120,7 +120,7 @@ export class Authenticator {
       if ('response' in r) {
         const status = r.response.status;
         if (status === 429 || status === 502 || status === 503 || status === 504) {
-          return { retry: `HTTP ${status}`, retryAfterMs: parseRetryAfter(r.response.headers['retry-after']), error: new RunnerError(this.secrets.redact(tokenFailure(s.tokenUrl, r.response))) };
+          return { retry: `HTTP ${status}`, retryAfterMs: parseRetryAfter(r.response.headers['retry-after']), error: new RunnerError(this.secrets.redact(tokenFailure(s.tokenUrl, r.response, this.secrets))) };
         }
         return { done: r.response };
       }
@@ -147,17 +147,18 @@ function oauthError(text: string): { error?: string; error_description?: string 
   }
 }
 
-function tokenFailure(tokenUrl: string, res: HttpResponse): string {
+function tokenFailure(tokenUrl: string, res: HttpResponse, secrets: SecretResolver): string {
   const { error, error_description: description } = oauthError(res.text);
   const fix = error === 'invalid_client' || res.status === 401 ? `check ${ENV.clientId} and ${ENV.clientSecret}`
     : error === 'invalid_scope' ? `check ${ENV.scopes}`
       : error === 'invalid_target' ? `check ${ENV.audience}`
         : res.status === 404 ? `check ${ENV.tokenUrl}` : undefined;
-  const said = error ? `${error}${description ? `: ${description}` : ''}` : snippet(res.text) || 'empty body';
+  const said = error ? `${error}${description ? `: ${description}` : ''}` : snippet(res.text, secrets) || 'empty body';
   return `OAuth token request to ${tokenUrl} failed: HTTP ${res.status}: ${said}${fix ? ` (${fix})` : ''}`;
 }
 
-function snippet(text: string): string {
-  const flat = text.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim();
-  return flat.length > 200 ? `${flat.slice(0, 200)}…` : flat;
+/** Redacted whole before tags are stripped and the text is cut, so a cut secret shows no prefix. */
+function snippet(text: string, secrets: SecretResolver): string {
+  const flat = secrets.redact(text).replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim();
+  return secrets.redact(flat.length > 200 ? `${flat.slice(0, 200)}…` : flat);
 }

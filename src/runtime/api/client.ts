@@ -2,7 +2,7 @@ import type * as http from 'http';
 import { Authenticator } from './auth';
 import { exchange, HttpResponse, noAnswer } from './http';
 import { Attempt, parseRetryAfter, withRetries } from './retry';
-import { describeTlsError, httpAgent, httpsAgent, skipVerifyWarning } from './tls';
+import { agentFor, describeTlsError, skipVerifyWarning } from './tls';
 import { KeyfactorApiError } from '../errors';
 import type { SecretResolver } from '../secrets';
 import { ConnectionSettings, ENV } from '../settings';
@@ -42,13 +42,24 @@ export class AmbiguousRequestError extends KeyfactorApiError {
 const TRANSIENT = new Set([429, 502, 503, 504]);
 
 /**
+ * Whether a 429/503 is a refusal, sent before the application saw the request, so that even a
+ * POST may go again: 429 (rate limiting happens in front of the work), and 503 from http.sys
+ * (the application pool is down) or with Retry-After (a server shedding load). Any other 503
+ * may come from a gateway after Command got the request, and is treated like a 502/504.
+ */
+function isRefusal(res: HttpResponse): boolean {
+  if (res.status === 429) return true;
+  return res.status === 503 && (res.headers['retry-after'] !== undefined || /^Microsoft-HTTPAPI\//i.test(res.headers.server ?? ''));
+}
+
+/**
  * Keyfactor Command client. Every request carries the headers Command requires; every failure
  * becomes a KeyfactorApiError whose message holds Keyfactor's `{ErrorCode, Message}` (or a
  * description of what came back) and never a request header, body or credential.
  *
  * Retries: GET, PUT and DELETE on connection errors, timeouts, 429, 502, 503 and 504; POST only
- * when Command cannot have acted (no connection, 429, 503). Other POST failures without an
- * answer throw AmbiguousRequestError.
+ * when Command cannot have acted (no connection, 429, a 503 refusal: see isRefusal). Other POST
+ * failures without a usable answer throw AmbiguousRequestError.
  */
 export class KeyfactorClient {
   private readonly agent: http.Agent;
@@ -58,9 +69,8 @@ export class KeyfactorClient {
   constructor(private readonly settings: ConnectionSettings, private readonly secrets: SecretResolver, options: ClientOptions = {}) {
     const stderr = (line: string) => process.stderr.write(`${secrets.redact(`cdktf-keyfactor: ${line}`)}\n`);
     this.log = options.log ?? stderr;
-    const agentFor = (url: string, extraPem?: string) => (url.startsWith('https:') ? httpsAgent(settings.tls, extraPem) : httpAgent());
-    this.agent = agentFor(settings.baseUrl);
-    const tokenAgent = settings.auth.type === 'oauth' ? agentFor(settings.auth.tokenUrl, settings.tls.authCaPem) : this.agent;
+    this.agent = agentFor(settings.baseUrl, settings);
+    const tokenAgent = settings.auth.type === 'oauth' ? agentFor(settings.auth.tokenUrl, settings, settings.tls.authCaPem) : this.agent;
     const net = { agent: tokenAgent, timeoutMs: settings.timeoutMs, policy: settings.retry, log: this.log };
     this.auth = new Authenticator(settings.auth, secrets, net);
     if (settings.tls.skipVerify) (options.warn ?? stderr)(skipVerifyWarning());
@@ -89,6 +99,19 @@ export class KeyfactorClient {
         agent: this.agent,
       });
       if (!('response' in r)) {
+        if (r.tooLarge) {
+          // Command answered (so a POST was processed); asking again would bring the same flood.
+          const { reason } = noAnswer(r, this.settings.timeoutMs);
+          if (idempotent) throw new KeyfactorApiError(`${what}: ${reason}; not retried.`);
+          throw new AmbiguousRequestError(method, path, sentAt, reason);
+        }
+        if (r.proxyFailed) {
+          // The proxy's failure, not Command's: Command never saw the request, so even a POST may go again.
+          const { reason, retry } = noAnswer(r, this.settings.timeoutMs);
+          const error = new KeyfactorApiError(this.secrets.redact(`${what} failed: ${reason}`));
+          if (r.proxyFailed.final) throw error;
+          return { retry, error };
+        }
         const host = new URL(this.settings.baseUrl).host;
         const tls = describeTlsError(r.error, host);
         if (tls) throw new KeyfactorApiError(this.secrets.redact(`${what} failed: ${tls}`));
@@ -106,8 +129,7 @@ export class KeyfactorClient {
         return { retry: 'HTTP 401 with a new access token', immediate: true, error: this.httpError(what, res) };
       }
       if (TRANSIENT.has(res.status)) {
-        // 429 and 503 are refusals; a gateway's 502/504 may come after Command got the request.
-        if (idempotent || res.status === 429 || res.status === 503) {
+        if (idempotent || isRefusal(res)) {
           return { retry: `HTTP ${res.status}`, retryAfterMs: parseRetryAfter(res.headers['retry-after']), error: this.httpError(what, res) };
         }
         throw new AmbiguousRequestError(method, path, sentAt, `HTTP ${res.status} from a gateway (${this.describeBody(res.text)})`, res.status);
@@ -140,7 +162,7 @@ export class KeyfactorClient {
     if (body && (body.Message !== undefined || body.ErrorCode !== undefined)) {
       const code = body.ErrorCode !== undefined && body.ErrorCode !== null ? String(body.ErrorCode) : undefined;
       return new KeyfactorApiError(
-        this.secrets.redact(`${what}: HTTP ${res.status}${hint}: Keyfactor error ${code ?? '(no code)'}: ${String(body.Message ?? '')}`),
+        this.secrets.redact(`${what}: HTTP ${res.status}${hint}: Keyfactor error ${code ?? '(no code)'}: ${this.snippet(String(body.Message ?? ''))}`),
         res.status,
         code,
       );
@@ -151,12 +173,17 @@ export class KeyfactorClient {
   private describeBody(text: string): string {
     if (text.trim() === '') return 'empty body';
     if (!/<html|<!doctype/i.test(text)) return this.snippet(text);
-    const visible = text.replace(/<(style|script)[\s\S]*?<\/\1>/gi, ' ').replace(/<[^>]+>/g, ' ');
+    // Redacted before the tags go: stripping could split an echoed value in two.
+    const visible = this.secrets.redact(text).replace(/<(style|script)[\s\S]*?<\/\1>/gi, ' ').replace(/<[^>]+>/g, ' ');
     return `an HTML page, not Command's JSON (a proxy or IIS error page?): ${this.snippet(visible)}`;
   }
 
+  /**
+   * Redacts the whole text before collapsing and cutting it, so a secret straddling the cut shows
+   * no prefix; again after, for a value the collapsing itself brought together.
+   */
   private snippet(text: string): string {
-    const flat = text.replace(/\s+/g, ' ').trim();
+    const flat = this.secrets.redact(text).replace(/\s+/g, ' ').trim();
     return this.secrets.redact(flat.length > 300 ? flat.slice(0, 300) + '…' : flat);
   }
 }

@@ -6,7 +6,11 @@ import * as http from 'http';
 import * as https from 'https';
 import type { Socket } from 'net';
 import axios from 'axios';
+import { ProxyError } from './tls';
 import { ENV } from '../settings';
+
+/** The most of one answer the client reads, counted after decompression (a gzip bomb stops here). */
+export const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 
 export interface HttpRequest {
   readonly method: string;
@@ -30,12 +34,19 @@ export interface HttpFailure {
   readonly error: { code?: string; message?: string };
   readonly sent: boolean;
   readonly timedOut: boolean;
+  /** The answer passed MAX_RESPONSE_BYTES and was dropped unread: the request had reached the server. */
+  readonly tooLarge?: boolean;
+  /** The proxy failed (its own CONNECT answer, or unreachable): the request never reached the server. */
+  readonly proxyFailed?: { readonly status?: number; readonly final: boolean };
 }
 
 export type HttpResult = { readonly response: HttpResponse } | HttpFailure;
 
 /** Why there was no answer: `reason` for the error message, `retry` for the retry log line. */
 export function noAnswer(r: HttpFailure, timeoutMs: number): { reason: string; retry: string } {
+  if (r.tooLarge) return { reason: `the answer is larger than ${MAX_RESPONSE_BYTES / 1024 / 1024} MiB (decompressed), the most the client reads`, retry: 'an oversized answer' };
+  // The message names the proxy (without credentials) and says Command was not reached.
+  if (r.proxyFailed) return { reason: r.error.message ?? 'the proxy failed', retry: 'a proxy failure' };
   if (r.timedOut) return { reason: `no answer within ${timeoutMs / 1000}s (${ENV.clientTimeout})`, retry: 'a timeout' };
   // Node's network errors carry a code and a message; the fallbacks keep a message readable if one does not.
   return { reason: [r.error.code, r.error.message].filter(Boolean).join(': ') || 'unknown network error', retry: r.error.code ?? 'a network error' };
@@ -62,6 +73,10 @@ export async function exchange(req: HttpRequest): Promise<HttpResult> {
       transformResponse: (x: unknown) => x,
       validateStatus: () => true, // every status is handled by the caller, so axios never throws with our headers attached
       maxRedirects: 0,
+      // Counted after decompression; axios destroys the stream when it is passed.
+      maxContentLength: MAX_RESPONSE_BYTES,
+      // Never axios's own reading of HTTP(S)_PROXY: agentFor (tls.ts) decides, with CONNECT for https.
+      proxy: false,
       signal: controller.signal,
       httpAgent: isHttps ? undefined : req.agent,
       httpsAgent: isHttps ? req.agent : undefined,
@@ -72,6 +87,13 @@ export async function exchange(req: HttpRequest): Promise<HttpResult> {
     const err = e as { code?: string; message?: string; cause?: { code?: string; message?: string } };
     // axios wraps node's error; the node error holds the precise code (e.g. a TLS verification code).
     const error = err.cause?.code ? err.cause : err;
+    if (error instanceof ProxyError) {
+      const proxyFailed = { status: error.status, final: error.final };
+      return { error: { code: error.code, message: error.message }, sent: false, timedOut, proxyFailed };
+    }
+    if (!timedOut && err.code === 'ERR_BAD_RESPONSE' && /^maxContentLength size of \d+ exceeded$/.test(err.message ?? '')) {
+      return { error: { code: err.code, message: err.message }, sent: true, timedOut, tooLarge: true };
+    }
     return { error: { code: error.code, message: error.message }, sent, timedOut };
   } finally {
     clearTimeout(timer);

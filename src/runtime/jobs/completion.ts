@@ -1,7 +1,8 @@
 /**
  * Waiting for orchestrator jobs to finish: one GET /OrchestratorJobs/JobHistory per poll covers all of a
  * construct's job GUIDs (`JobId -eq "a" OR JobId -eq "b" ...`), split into several requests
- * only when the query string would get too long for the server, and paged.
+ * only when the query string would get too long for the server, and paged (never past `pageCap`,
+ * nor past the wait's deadline after the first page).
  */
 import { JobHistoryRow, queryJobHistory } from './history';
 import type { KeyfactorSchedule, WaitSpec } from '../../contract/spec';
@@ -32,33 +33,47 @@ export function stateOf(row: JobHistoryRow | undefined): JobState {
   }
 }
 
+const jobIdQuery = (ids: string[]) => ids.map((id) => `JobId -eq "${id}"`).join(' OR ');
+
 /** Splits GUIDs into OR-queries whose encoded length stays within `limit`. */
 export function jobIdQueries(jobIds: string[], limit: number): string[] {
-  const queries: string[] = [];
+  return jobIdChunks(jobIds, limit).map(jobIdQuery);
+}
+
+function jobIdChunks(jobIds: string[], limit: number): string[][] {
+  const chunks: string[][] = [];
   let current: string[] = [];
-  const query = (ids: string[]) => ids.map((id) => `JobId -eq "${id}"`).join(' OR ');
   for (const id of jobIds) {
-    if (current.length > 0 && encodeURIComponent(query([...current, id])).length > limit) {
-      queries.push(query(current));
+    if (current.length > 0 && encodeURIComponent(jobIdQuery([...current, id])).length > limit) {
+      chunks.push(current);
       current = [];
     }
     current.push(id);
   }
-  if (current.length) queries.push(query(current));
-  return queries;
+  if (current.length) chunks.push(current);
+  return chunks;
 }
 
 const PAGE_SIZE = 100;
+/** A job has one history row per run (a retry adds one): more than this per job means a server ignoring the query. */
+const MAX_ROWS_PER_JOB = 10;
+
+/** Pages read for one query of `jobs` GUIDs, at most: a server that ignores the query or `PageReturned` cannot keep us paging. */
+export function pageCap(jobs: number): number {
+  return Math.max(1, Math.ceil((jobs * MAX_ROWS_PER_JOB) / PAGE_SIZE));
+}
 
 /**
- * Current status of each job: one request per query chunk (and per page of 100 rows).
- * `maxQueryLength` is the longest URL-encoded QueryString per request (settings.ts).
+ * Current status of each job: one request per query chunk (and per page of 100 rows, up to
+ * `pageCap`, newest first). `maxQueryLength` is the longest URL-encoded QueryString per request
+ * (settings.ts). Past `deadline` (ms since the epoch) only the first page of each chunk is read.
  */
-export async function fetchJobStatuses(client: KeyfactorClient, jobIds: string[], maxQueryLength: number): Promise<JobStatus[]> {
+export async function fetchJobStatuses(client: KeyfactorClient, jobIds: string[], maxQueryLength: number, deadline = Infinity): Promise<JobStatus[]> {
   const newest = new Map<string, JobHistoryRow>();
-  for (const query of jobIdQueries(jobIds, maxQueryLength)) {
-    for (let page = 1; ; page++) {
-      const { rows, totalCount } = await queryJobHistory(client, query, {
+  for (const chunk of jobIdChunks(jobIds, maxQueryLength)) {
+    const pages = pageCap(chunk.length);
+    for (let page = 1; page <= pages && (page === 1 || Date.now() < deadline); page++) {
+      const { rows, totalCount } = await queryJobHistory(client, jobIdQuery(chunk), {
         pageReturned: page, returnLimit: PAGE_SIZE, sortField: 'JobHistoryId', sortAscending: false,
       });
       for (const row of rows) {
@@ -122,7 +137,7 @@ export async function waitForJobs(
   const targetOf = new Map(targets.map((t) => [t.jobId.toLowerCase(), t]));
   const describe = (s: JobStatus) => `job ${s.jobId} (${targetOf.get(s.jobId.toLowerCase())?.subject})`;
   for (;;) {
-    const statuses = await fetchJobStatuses(client, targets.map((t) => t.jobId), maxQueryLength);
+    const statuses = await fetchJobStatuses(client, targets.map((t) => t.jobId), maxQueryLength, deadline);
     const done = statuses.filter((s) => FINAL.includes(s.state));
     const elapsed = ((Date.now() - started) / 1000).toFixed(1);
     const retrying = statuses.filter((s) => s.state === 'retrying').length;

@@ -65,7 +65,10 @@ export async function queryJobHistory(client: KeyfactorClient, queryString: stri
   return { rows: res.data as JobHistoryRow[], totalCount: Number.isFinite(total) ? total : undefined };
 }
 
-/** Every row of a query, newest `OperationStart` first, paging up to `maxRows`. */
+/**
+ * Every row of a query, newest `OperationStart` first, paging up to `maxRows`: at most
+ * ceil(maxRows / pageSize) requests, even from a server that ignores `PageReturned`.
+ */
 export async function queryAllJobHistory(client: KeyfactorClient, queryString: string, maxRows = 1000, pageSize = 100): Promise<JobHistoryRow[]> {
   const rows: JobHistoryRow[] = [];
   for (let page = 1; rows.length < maxRows; page++) {
@@ -131,8 +134,9 @@ export interface FoundJobs {
  * by another target. The store path is compared here rather than in the QueryString because
  * Command documents `StorePath` as a row field but not as a query field.
  *
- * Queries again every `intervalMs` until every target has a job or `timeoutMs` has passed;
- * never throws for "not found" (see `missing`), only for API errors.
+ * Queries again every `intervalMs` until every target has a job or `timeoutMs` has passed (no
+ * round starts after that, and each reads at most queryAllJobHistory's pages per agent); never
+ * throws for "not found" (see `missing`), only for API errors.
  */
 export async function findNewJobs(client: KeyfactorClient, options: FindNewJobsOptions): Promise<FoundJobs> {
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));

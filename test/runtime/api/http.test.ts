@@ -1,6 +1,7 @@
 import * as http from 'http';
 import * as https from 'https';
-import { exchange, noAnswer } from '../../../src/runtime/api/http';
+import * as zlib from 'zlib';
+import { exchange, MAX_RESPONSE_BYTES, noAnswer } from '../../../src/runtime/api/http';
 import { KeyfactorSimulator } from '../../../src/simulator';
 import { ScriptedServer } from '../../support/scripted-server';
 
@@ -53,6 +54,29 @@ describe('exchange', () => {
     }
   });
 
+  test('an answer of up to 16 MiB, counted after decompression, is read; one byte more is tooLarge (and was sent)', async () => {
+    expect(MAX_RESPONSE_BYTES).toBe(16 * 1024 * 1024);
+    const exact = zlib.gzipSync(Buffer.alloc(MAX_RESPONSE_BYTES, 'a'));
+    const over = zlib.gzipSync(Buffer.alloc(MAX_RESPONSE_BYTES + 1, 'a'));
+    const server = await ScriptedServer.start((r) => ({ status: 200, body: r.path === '/exact' ? 'x'.repeat(MAX_RESPONSE_BYTES) : 'x'.repeat(MAX_RESPONSE_BYTES + 1) }));
+    const gzipped = http.createServer((r, res) => res.writeHead(200, { 'content-encoding': 'gzip' }).end(r.url === '/exact' ? exact : over));
+    await new Promise<void>((resolve) => gzipped.listen(0, '127.0.0.1', resolve));
+    const gzipUrl = `http://127.0.0.1:${(gzipped.address() as { port: number }).port}`;
+    try {
+      for (const base of [server.url, gzipUrl]) {
+        const ok = await req(`${base}/exact`, new http.Agent({ keepAlive: false }));
+        expect('response' in ok && ok.response.text.length).toBe(MAX_RESPONSE_BYTES);
+        expect(await req(`${base}/over`, new http.Agent({ keepAlive: false }))).toEqual({
+          error: { code: 'ERR_BAD_RESPONSE', message: `maxContentLength size of ${MAX_RESPONSE_BYTES} exceeded` }, sent: true, timedOut: false, tooLarge: true,
+        });
+      }
+    } finally {
+      await server.stop();
+      gzipped.closeAllConnections();
+      await new Promise((resolve) => gzipped.close(resolve));
+    }
+  });
+
   test('over TLS, sent means after the handshake; a timeout says so', async () => {
     const sim = await KeyfactorSimulator.start({ tls: true });
     try {
@@ -82,6 +106,13 @@ describe('noAnswer (how a missing answer is described)', () => {
   test('a timeout names the limit and the variable that sets it', () => {
     expect(noAnswer(failed({ code: 'ERR_CANCELED', message: 'canceled' }, true), 2500))
       .toEqual({ reason: 'no answer within 2.5s (KEYFACTOR_CLIENT_TIMEOUT)', retry: 'a timeout' });
+  });
+
+  test('an answer over the limit names the limit; a proxy failure gives the proxy\'s own message', () => {
+    expect(noAnswer({ ...failed({ code: 'ERR_BAD_RESPONSE' }), tooLarge: true }, 1000))
+      .toEqual({ reason: 'the answer is larger than 16 MiB (decompressed), the most the client reads', retry: 'an oversized answer' });
+    expect(noAnswer({ error: { code: 'ERR_PROXY', message: 'the proxy http://p:1 (HTTPS_PROXY) answered HTTP 502' }, sent: false, timedOut: false, proxyFailed: { status: 502, final: false } }, 1000))
+      .toEqual({ reason: 'the proxy http://p:1 (HTTPS_PROXY) answered HTTP 502', retry: 'a proxy failure' });
   });
 
   test('a network error: its code and message, and the code in the retry line', () => {

@@ -3,6 +3,7 @@ import { backoffMs, formatSeconds, parseRetryAfter, withRetries } from '../../..
 import { RETRY_BASE_MS, RETRY_CAP_MS } from '../../../src/runtime/settings';
 import { KeyfactorSimulator } from '../../../src/simulator';
 import { basicEnv, CANARY, clientFor, expectNoCanary, failure, S1, startSim } from '../../support/runtime';
+import { ScriptedServer } from '../../support/scripted-server';
 
 const STORE = `/CertificateStores/${S1}`;
 const ADD = '/CertificateStores/Certificates/Add';
@@ -84,6 +85,29 @@ describe('retries', () => {
     expect(sim.received('POST', ADD).map((r) => r.status)).toEqual([kind === 'status503' ? 503 : 429, 200]);
     expect(sim.jobs().map((j) => j.JobId)).toEqual(res.data);
     expect(sim.duplicateJobs()).toEqual([]);
+  });
+
+  test.each([
+    ['a gateway\'s 503 without Retry-After', { server: 'nginx' }, false],
+    ['http.sys\'s 503 (application pool down)', { server: 'Microsoft-HTTPAPI/2.0' }, true],
+    ['a 503 with Retry-After', { 'retry-after': '0' }, true],
+  ] as const)('POST after %s: re-sent only when Command cannot have processed it', async (_name, headers, resent) => {
+    const server = await ScriptedServer.start((_req, n) => (n === 1 ? { status: 503, body: '<html>Service Unavailable</html>', headers: { 'content-type': 'text/html', ...headers } } : { status: 200, body: '["3fa85f64-5717-4562-b3fc-2c963f66afa6"]' }));
+    try {
+      const c = clientFor({ ...basicEnv(sim), KEYFACTOR_HOSTNAME: server.url });
+      const result = c.client.request<string[]>('POST', ADD, { body: addBody });
+      if (resent) {
+        expect((await result).data).toEqual(['3fa85f64-5717-4562-b3fc-2c963f66afa6']);
+        expect(server.requests).toHaveLength(2);
+      } else {
+        const e = await failure(result);
+        expect(e).toBeInstanceOf(AmbiguousRequestError);
+        expect(e.message).toMatch(/^POST \/CertificateStores\/Certificates\/Add: HTTP 503 from a gateway \(an HTML page, not Command's JSON/);
+        expect(server.requests).toHaveLength(1);
+      }
+    } finally {
+      await server.stop();
+    }
   });
 
   test('POST when the connection is refused: sent again once the server is back, one job', async () => {

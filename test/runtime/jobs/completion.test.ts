@@ -1,5 +1,5 @@
 import { RunnerError } from '../../../src/runtime/errors';
-import { fetchJobStatuses, jobIdQueries, notDueReason, stateOf, waitForJobs, waitIfAsked } from '../../../src/runtime/jobs/completion';
+import { fetchJobStatuses, jobIdQueries, notDueReason, pageCap, stateOf, waitForJobs, waitIfAsked } from '../../../src/runtime/jobs/completion';
 import { DEFAULT_SEED, KeyfactorSimulator } from '../../../src/simulator';
 import { basicEnv, captureOutput, clientFor, contextFor, failure, S1, S2, startSim } from '../../support/runtime';
 import { ScriptedServer } from '../../support/scripted-server';
@@ -188,8 +188,58 @@ describe('waitForJobs against a scripted JobHistory', () => {
 
   test('the x-total-count header ends paging when the last page is full', async () => {
     server.script = () => ({ status: 200, headers: { 'x-total-count': '100' }, body: JSON.stringify(Array.from({ length: 100 }, (_, i) => ({ JobHistoryId: i + 1, JobId: guid(i), Status: 3, Result: 2 }))) });
-    await fetchJobStatuses(client(), [guid(1)], 2000);
+    // 20 jobs may have 2 pages of rows: the header, not the page cap, stops at one.
+    await fetchJobStatuses(client(), Array.from({ length: 20 }, (_, i) => guid(i)), 2000);
     expect(server.requests).toHaveLength(1);
+  });
+
+  test('the page cap: up to 10 rows per job asked for, in pages of 100', () => {
+    expect([1, 10, 11, 30, 34, 150].map(pageCap)).toEqual([1, 1, 2, 3, 4, 15]);
+  });
+
+  describe('a server that ignores PageReturned (always a full page: unrelated jobs and ours, Waiting)', () => {
+    const ours = Array.from({ length: 30 }, (_, i) => guid(i));
+    const fullPage = () => ({
+      status: 200,
+      body: JSON.stringify([
+        ...ours.map((id, i) => ({ JobHistoryId: 1000 + i, JobId: id, Status: 1, Result: 1 })),
+        ...Array.from({ length: 70 }, (_, i) => ({ JobHistoryId: i + 1, JobId: guid(500 + i), Status: 3, Result: 2 })),
+      ]),
+    });
+    const pagesAsked = () => server.requests.map((r) => new URL(r.path, server.url).searchParams.get('PageReturned'));
+
+    test('one status fetch reads at most the page cap (3 pages for 30 jobs), not forever', async () => {
+      server.script = fullPage;
+      const statuses = await fetchJobStatuses(client(), ours, 2000);
+      expect(statuses.every((x) => x.state === 'pending')).toBe(true);
+      expect(pagesAsked()).toEqual(['1', '2', '3']);
+    });
+
+    test('past the deadline only the first page of each query is read', async () => {
+      server.script = fullPage;
+      await fetchJobStatuses(client(), ours, 2000, Date.now() - 1);
+      expect(pagesAsked()).toEqual(['1']);
+      server.requests.length = 0;
+      // Two queries (a short length limit): each still gets its first page, so the wait's last poll sees every job.
+      expect(jobIdQueries(ours, 1000)).toHaveLength(2);
+      await fetchJobStatuses(client(), ours, 1000, Date.now() - 1);
+      expect(pagesAsked()).toEqual(['1', '1']);
+    });
+
+    test('the wait ends at its deadline with its timeout error, after a bounded number of requests', async () => {
+      server.script = fullPage;
+      const started = Date.now();
+      const e = await failure(waitForJobs(client(), ours.map((jobId) => ({ jobId, subject: 's' })), policy(2, 0.5), () => undefined, 2000));
+      const took = Date.now() - started;
+      expect(e).toBeInstanceOf(RunnerError);
+      expect(e.message).toMatch(/^timed out after 2s with 30 of 30 jobs not final /);
+      expect(took).toBeGreaterThanOrEqual(2000);
+      expect(took).toBeLessThan(5000);
+      // Polls at 0, 0.5, 1 and 1.5 s and at the deadline: at most ceil(2 / 0.5) + 1 = 5, each at most
+      // pageCap(30) = 3 requests (before the cap, one poll of this server never ended).
+      expect(server.requests.length).toBeGreaterThanOrEqual(3);
+      expect(server.requests.length).toBeLessThanOrEqual(5 * 3);
+    });
   });
 });
 

@@ -1,8 +1,10 @@
 import { KeyfactorClient } from '../../../src/runtime/api/client';
-import { findNewJobs, queryJobHistory } from '../../../src/runtime/jobs/history';
+import { findNewJobs, queryAllJobHistory, queryJobHistory } from '../../../src/runtime/jobs/history';
 import { SecretResolver } from '../../../src/runtime/secrets';
 import { connectionSettings } from '../../../src/runtime/settings';
 import { DEFAULT_SEED, KeyfactorSimulator } from '../../../src/simulator';
+import { clientFor } from '../../support/runtime';
+import { ScriptedServer } from '../../support/scripted-server';
 
 const AGENT = '22222222-2222-4222-8222-000000000001'; // the simulator seed's first orchestrator
 
@@ -87,5 +89,35 @@ describe('JobHistory lookup against the simulator', () => {
     expect(result.queries).toBeLessThanOrEqual(4);
     expect(elapsed).toBeGreaterThanOrEqual(400);
     expect(elapsed).toBeLessThan(3000);
+  });
+});
+
+describe('JobHistory lookup against a server that ignores PageReturned (always 100 rows, none ours)', () => {
+  let server: ScriptedServer;
+  const rows = Array.from({ length: 100 }, (_, i) => ({ JobHistoryId: i + 1, JobId: `cccccccc-0000-4000-8000-${String(i).padStart(12, '0')}`, StorePath: '/other', OperationStart: new Date().toISOString() }));
+  beforeAll(async () => (server = await ScriptedServer.start(() => ({ status: 200, body: JSON.stringify(rows) }))));
+  afterAll(() => server.stop());
+  beforeEach(() => (server.requests.length = 0));
+  const client = () => clientFor({ KEYFACTOR_HOSTNAME: server.url, KEYFACTOR_USERNAME: 'u', KEYFACTOR_PASSWORD: 'a-password' }).client;
+
+  test('queryAllJobHistory stops at maxRows: ceil(maxRows / pageSize) requests', async () => {
+    expect(await queryAllJobHistory(client(), 'q', 250)).toHaveLength(250);
+    expect(server.requests).toHaveLength(3);
+    server.requests.length = 0;
+    expect(await queryAllJobHistory(client(), 'q')).toHaveLength(1000);
+    expect(server.requests).toHaveLength(10);
+  });
+
+  test('findNewJobs stops at its time limit, each round reading at most maxRows', async () => {
+    const started = Date.now();
+    const result = await findNewJobs(client(), {
+      jobType: 'Management', since: new Date(), targets: [{ key: 's', agentId: AGENT, storePath: '/mine' }], timeoutMs: 600, intervalMs: 200,
+    });
+    expect(result.missing.map((t) => t.key)).toEqual(['s']);
+    expect(Date.now() - started).toBeLessThan(3000);
+    // Rounds at 0, 0.2 and 0.4 s (none starts when the next would end past 0.6 s), 10 pages each.
+    expect(result.queries).toBeGreaterThanOrEqual(1);
+    expect(result.queries).toBeLessThanOrEqual(4);
+    expect(server.requests).toHaveLength(result.queries * 10);
   });
 });
