@@ -22,7 +22,7 @@ const RESULT = ['Unknown', 'InProcess', 'Success', 'Warning', 'Failure'];
  */
 export async function runJobs(options: JobsOptions, env: NodeJS.ProcessEnv, write: (text: string) => void): Promise<number> {
   const subjects = new Map<string, string>();
-  for (const r of selectRecords(options)) {
+  for (const r of selectRecords(options, env)) {
     for (const id of r.jobIds) subjects.set(id, `${r.constructPath}${r.instanceKey ? ` [${r.instanceKey}]` : ''} (${r.phase})`);
   }
   if (subjects.size === 0) {

@@ -20,6 +20,7 @@ export function buildProgram(): Command {
     .option('--ledger <dir>', 'ledger directory (default: $CDKTF_KEYFACTOR_LEDGER_DIR or ./.keyfactor-ledger)')
     .option('--stack <name>', 'only records of this stack')
     .option('--path <constructPath>', 'only records of this construct path or below it')
+    .option('--all-origins', 'records of every Command host and workspace (default: with KEYFACTOR_HOSTNAME set, only its own and TF_WORKSPACE\'s)')
     .action((opts) => {
       process.stdout.write(formatOutputs(selectRecords(opts), !!opts.json) + '\n');
     });
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
     .option('--ledger <dir>', 'ledger directory (default: $CDKTF_KEYFACTOR_LEDGER_DIR or ./.keyfactor-ledger)')
     .option('--stack <name>', 'only jobs of this stack')
     .option('--path <constructPath>', 'only jobs of this construct path or below it')
+    .option('--all-origins', 'jobs recorded against every Command host and workspace (default: KEYFACTOR_HOSTNAME\'s, TF_WORKSPACE\'s)')
     .action(async (opts) => {
       process.exitCode = await runJobs(opts, process.env, (t) => process.stdout.write(t + '\n'));
     });

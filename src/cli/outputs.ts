@@ -1,16 +1,25 @@
 import type { LedgerRecord } from '../contract/ledger-record';
-import { Ledger } from '../runtime/ledger';
+import { Ledger, sameOrigin } from '../runtime/ledger';
+import { ENV, origin } from '../runtime/settings';
 
 export interface OutputsOptions {
   readonly ledger?: string;
   readonly json?: boolean;
   readonly stack?: string;
   readonly path?: string;
+  /** Records of every Command and workspace, not only the current one. */
+  readonly allOrigins?: boolean;
 }
 
-/** Records filtered by stack and construct path (a prefix: a scope selects everything below it). */
-export function selectRecords(options: OutputsOptions): LedgerRecord[] {
+/**
+ * Records filtered by stack and construct path (a prefix: a scope selects everything below it),
+ * and by origin: with KEYFACTOR_HOSTNAME set, only records of that Command, API path and
+ * workspace (TF_WORKSPACE), unless `allOrigins`.
+ */
+export function selectRecords(options: OutputsOptions, env: NodeJS.ProcessEnv = process.env): LedgerRecord[] {
+  const current = !options.allOrigins && env[ENV.hostname]?.trim() ? origin(env) : undefined;
   return Ledger.read(options.ledger).filter((r) =>
+    (!current || sameOrigin(r, current)) &&
     (!options.stack || r.stack === options.stack) &&
     (!options.path || r.constructPath === options.path || r.constructPath.startsWith(options.path.replace(/\/$/, '') + '/')),
   );

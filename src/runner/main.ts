@@ -7,13 +7,15 @@
  * Exit code 0 on success; 1 with a one-paragraph message on stderr otherwise, which makes
  * Terraform mark the resource failed (and retry it on the next apply).
  */
+import * as fs from 'fs';
 import { isOperationName, OperationSpec, runOperation } from './operations';
 import { SPEC_ENV } from '../contract/environment';
 import { SPEC_VERSION, specHash, specLabel } from '../contract/spec';
+import { AmbiguousRequestError } from '../runtime/api/client';
 import { RunContext } from '../runtime/context';
-import { RunnerError } from '../runtime/errors';
-import { LedgerHandle, LedgerWriter, readLedgerDir } from '../runtime/ledger';
-import { readSettings } from '../runtime/settings';
+import { MayHaveActedError, RunnerError } from '../runtime/errors';
+import { identityKey, InstanceIdentity, LedgerHandle, LedgerWriter, readLedgerDir, recordFile, warnUnreadable } from '../runtime/ledger';
+import { readSettings, RunnerSettings } from '../runtime/settings';
 
 export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const phase = argv[0];
@@ -28,36 +30,50 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
     const spec = parseSpec(env[SPEC_ENV]);
     label = specLabel(spec);
     const settings = readSettings(env);
-    if (phase === 'report') return report(spec, settings.ledgerDirectory);
+    const identity: InstanceIdentity = {
+      origin: settings.origin, stack: spec.stack, constructPath: spec.path, instanceKey: spec.key, specHash: specHash(spec),
+    };
+    if (phase === 'report') return report(label, identity, settings);
     ctx = new RunContext(settings, label);
-    record = new LedgerWriter(settings.ledgerDirectory).begin({
-      operation: spec.operation,
-      phase,
-      stack: spec.stack,
-      constructPath: spec.path,
-      instanceKey: spec.key,
-      specHash: specHash(spec),
-    });
+    // Read before this run's own record exists: only earlier runs are found.
+    const earlier = unsettledRecords(settings.ledgerDirectory, identity, phase);
+    record = new LedgerWriter(settings.ledgerDirectory).begin({ operation: spec.operation, phase, ...identity });
     ctx.record = record;
-    stopWatching = onInterrupt(record);
+    ctx.earlier = earlier;
+    if (earlier.length) {
+      ctx.log(`an earlier run of this ${phase} (ledger record ${earlier.map((h) => h.current.recordId).join(', ')}) stopped before it knew ` +
+        'whether Keyfactor Command had acted: checking Command before sending anything');
+    }
+    stopWatching = stopWithParentOrSignal(record);
     const running = runOperation(phase, ctx, spec);
     if (!running) {
+      ctx.settleEarlier('there was nothing to undo');
       record.finish('skipped', { message: 'nothing to undo' });
       return 0;
     }
     const result = await running;
-    record.finish(result.outcome ?? 'succeeded', {
-      request: result.request,
-      jobIds: result.jobIds ?? [],
-      response: result.response,
-      message: result.message,
-    });
+    // Operations that create jobs settle earlier runs themselves, before sending; the rest are safe to repeat.
+    ctx.settleEarlier(`this ${spec.operation} ${phase} is safe to repeat and ran again`);
+    try {
+      record.finish(result.outcome ?? 'succeeded', {
+        request: result.request,
+        jobIds: result.jobIds ?? [],
+        response: result.response,
+        message: result.message,
+      });
+    } catch (ledgerError) {
+      // The call succeeded: failing the step would make Terraform send it again on the next apply.
+      ctx.warn(`the operation succeeded but ${(ledgerError as Error).message} ` +
+        `Job GUIDs: ${(result.jobIds ?? []).join(', ') || 'none'}. Ledger record ${record.current.recordId} still says in-flight; ` +
+        'the next run of this instance looks its job up in JobHistory before sending anything.');
+    }
     return 0;
   } catch (e) {
     const raw = e instanceof RunnerError ? e.message : `unexpected error: ${(e as Error)?.message ?? String(e)}`;
     const message = ctx ? ctx.secrets.redact(raw) : raw;
+    const unsettled = e instanceof MayHaveActedError || e instanceof AmbiguousRequestError;
     try {
-      record?.finish('failed', { message });
+      record?.finish('failed', { message, ...(unsettled ? { unsettled } : {}) });
     } catch (ledgerError) {
       process.stderr.write(`cdktf-keyfactor: could not write the ledger: ${(ledgerError as Error).message}\n`);
     }
@@ -69,39 +85,72 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
 }
 
 /**
- * `report`: prints what the create step recorded. Terraform suppresses the create step's output
- * when it carries a sensitive variable; this step carries none, so the GUIDs stay visible.
+ * Records of earlier runs of this instance and phase that may have reached Command without
+ * recording what it did. Found by file name; a damaged one of them stops the run (it could be
+ * one), naming the file.
  */
-function report(spec: OperationSpec, directory: string): number {
-  const hash = specHash(spec);
-  const record = readLedgerDir(directory)
-    .filter((r) => r.phase === 'create' && r.constructPath === spec.path && r.instanceKey === spec.key && r.specHash === hash)
-    .pop();
-  const label = specLabel(spec);
-  const facts = record ? `${record.outcome}${record.jobIds.length ? `, job ${record.jobIds.join(', ')}` : ''}${record.message ? ` (${record.message})` : ''}` : 'no ledger record found';
+function unsettledRecords(directory: string, identity: InstanceIdentity, phase: string): LedgerHandle[] {
+  // Not a directory (yet): nothing to find; writing the record then says what is wrong.
+  if (!fs.statSync(directory, { throwIfNoEntry: false })?.isDirectory()) return [];
+  return readLedgerDir(directory, { nameEndsWith: `-${identityKey(identity)}` })
+    .filter((r) => r.phase === phase && (r.outcome === 'in-flight' || r.unsettled === true) &&
+      r.constructPath === identity.constructPath && r.specHash === identity.specHash)
+    .map((r) => new LedgerHandle(recordFile(directory, r.recordId), r));
+}
+
+/**
+ * `report`: prints what the create step recorded. Terraform suppresses the create step's output
+ * when it carries a sensitive variable; this step carries none, so the GUIDs stay visible. It
+ * never fails: a failed report would taint a create that succeeded, and the next apply repeat it.
+ */
+function report(label: string, identity: InstanceIdentity, settings: RunnerSettings): number {
+  let facts: string;
+  try {
+    const record = readLedgerDir(settings.ledgerDirectory, { nameEndsWith: `-${identityKey(identity)}`, onUnreadable: warnUnreadable })
+      .filter((r) => r.phase === 'create' && r.constructPath === identity.constructPath && r.specHash === identity.specHash)
+      .pop();
+    facts = record ? `${record.outcome}${record.jobIds.length ? `, job ${record.jobIds.join(', ')}` : ''}${record.message ? ` (${record.message})` : ''}` : 'no ledger record found';
+  } catch (e) {
+    facts = `WARNING: could not read the ledger: ${(e as Error).message}`;
+  }
   process.stdout.write(`cdktf-keyfactor: ${label}: ${facts}\n`);
   return 0;
 }
 
 /**
- * Terraform forwards Ctrl+C (SIGINT) and CI cancellations (SIGTERM) to provisioners. The record
- * stays `in-flight` and says so, since the request may or may not have reached Command.
+ * Terraform forwards Ctrl+C (SIGINT) and CI cancellations (SIGTERM) to provisioners, and a killed
+ * terraform leaves the runner orphaned. Either way the runner stops now rather than finish behind
+ * Terraform's back (Terraform would run it again); the record stays `in-flight` with the GUIDs
+ * already known, and the next run checks Command before sending again.
  */
-function onInterrupt(record: LedgerHandle): () => void {
-  const handlers = (['SIGINT', 'SIGTERM'] as const).map((signal) => {
-    const handler = () => {
-      try {
-        record.update({ message: `interrupted by ${signal} while in flight: the request may or may not have reached Keyfactor Command` });
-      } finally {
-        process.stderr.write(`cdktf-keyfactor: interrupted by ${signal}; ledger record ${record.current.recordId} marks the operation as in flight\n`);
-        process.exit(signal === 'SIGINT' ? 130 : 143);
-      }
-    };
+function stopWithParentOrSignal(record: LedgerHandle): () => void {
+  const stop = (why: string, code: number) => {
+    try {
+      record.update({ message: `stopped (${why}) while in flight: the request may or may not have reached Keyfactor Command; the next run checks before sending again` });
+    } catch {
+      // The stderr line below still says what is known.
+    } finally {
+      const ids = record.current.jobIds;
+      process.stderr.write(`cdktf-keyfactor: stopped (${why}); ledger record ${record.current.recordId} marks the operation as in flight` +
+        `${ids.length ? `; job GUIDs already returned: ${ids.join(', ')}` : ''}\n`);
+      process.exit(code);
+    }
+  };
+  const handlers = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((signal) => {
+    const handler = () => stop(`interrupted by ${signal}`, 128 + ({ SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const)[signal]);
     process.once(signal, handler);
     return [signal, handler] as const;
   });
-  // Removed when the run ends, so a runner called in-process (tests) leaves no handler behind.
-  return () => handlers.forEach(([signal, handler]) => process.off(signal, handler));
+  const parent = process.ppid;
+  const watch = setInterval(() => {
+    if (process.ppid !== parent) stop('its parent process, terraform, has gone', 143);
+  }, 250);
+  watch.unref();
+  // Removed when the run ends, so a runner called in-process (tests) leaves nothing behind.
+  return () => {
+    clearInterval(watch);
+    handlers.forEach(([signal, handler]) => process.off(signal, handler));
+  };
 }
 
 function parseSpec(raw: string | undefined): OperationSpec {

@@ -1,15 +1,33 @@
 import { KeyfactorClient } from './api/client';
-import { LedgerHandle } from './ledger';
+import { LedgerEntry, LedgerHandle } from './ledger';
 import { SecretResolver } from './secrets';
 import { RunnerSettings } from './settings';
 import type { SpecBase } from '../contract/spec';
+
+/**
+ * Earlier runs of the same operation instance (origin, construct, instance, spec, phase) that
+ * never recorded an outcome: killed or cancelled after they may have sent their request.
+ */
+export interface EarlierAttempt {
+  /** When the first of them started: anything it created is in JobHistory from then on. */
+  readonly since: Date;
+  /** Job GUIDs they recorded before they stopped (Command had answered). */
+  readonly jobIds: string[];
+  /** The response facts they recorded, if Command had answered. */
+  readonly response?: Record<string, unknown>;
+  readonly recordIds: string[];
+}
 
 /** What an operation's apply half gets from the runner. */
 export class RunContext {
   readonly secrets: SecretResolver;
   /** The ledger record of this run, once written. */
   record?: LedgerHandle;
+  /** Unfinished records of earlier runs of this instance, settled once this run knows what they did. */
+  earlier: LedgerHandle[] = [];
   private clientInstance?: KeyfactorClient;
+  /** Job GUIDs already printed. */
+  private readonly announced = new Set<string>();
 
   constructor(readonly settings: RunnerSettings, readonly label: string) {
     this.secrets = new SecretResolver(settings.env);
@@ -25,17 +43,64 @@ export class RunContext {
     return this.clientInstance;
   }
 
+  /** The earlier unfinished attempt of this instance, if any (see EarlierAttempt). */
+  earlierAttempt(): EarlierAttempt | undefined {
+    if (this.earlier.length === 0) return undefined;
+    const records: LedgerEntry[] = this.earlier.map((h) => h.current);
+    const answered = records.filter((r) => r.jobIds.length > 0 || r.response !== undefined).pop();
+    return {
+      since: new Date(records.map((r) => Date.parse(r.startedAt)).reduce((a, b) => Math.min(a, b))),
+      jobIds: [...new Set(records.flatMap((r) => r.jobIds))],
+      response: answered?.response,
+      recordIds: records.map((r) => r.recordId),
+    };
+  }
+
+  /**
+   * Closes the earlier unfinished records with what this run found out about them. A ledger
+   * that cannot be written is a warning: this run's own record says the same.
+   */
+  settleEarlier(finding: string): void {
+    for (const h of this.earlier) {
+      try {
+        h.finish('failed', { message: `interrupted before its outcome was recorded; ${finding} (record ${this.record?.current.recordId ?? '?'})` });
+      } catch (e) {
+        this.warn(`could not close the earlier ledger record ${h.file}: ${(e as Error).message}`);
+      }
+    }
+    this.earlier = [];
+  }
+
   /**
    * Records what is already known (job GUIDs) in the ledger at once, before a wait that may
-   * fail or be interrupted: GUIDs of jobs Command created are never lost.
+   * fail or be interrupted. The GUIDs are printed first, so a ledger that cannot be written
+   * loses nothing: the apply log has them.
    */
   onPartialResult(result: OperationResult): void {
-    this.record?.update({ request: result.request, jobIds: result.jobIds ?? [], response: result.response });
+    this.announce(result.jobIds);
+    try {
+      this.record?.update({ request: result.request, jobIds: result.jobIds ?? [], response: result.response });
+    } catch (e) {
+      this.warn(`${(e as Error).message} The operation went on; its job GUIDs are in this log: ${(result.jobIds ?? []).join(', ') || 'none'}.`);
+    }
+  }
+
+  /** Prints job GUIDs the moment Command returns them (each once), before any ledger write. */
+  announce(jobIds: readonly string[] = []): void {
+    const fresh = jobIds.filter((id) => !this.announced.has(id));
+    if (fresh.length === 0) return;
+    fresh.forEach((id) => this.announced.add(id));
+    this.log(`job GUID${fresh.length > 1 ? 's' : ''} from Command: ${fresh.join(', ')}`);
   }
 
   /** A line in the apply log, prefixed with the construct, scrubbed of secrets. */
   log(message: string): void {
     process.stdout.write(this.secrets.redact(`cdktf-keyfactor: ${this.label}: ${message}`) + '\n');
+  }
+
+  /** A warning on stderr, which Terraform shows even when it hides a step's stdout. */
+  warn(message: string): void {
+    process.stderr.write(this.secrets.redact(`cdktf-keyfactor: ${this.label}: WARNING: ${message}`) + '\n');
   }
 }
 

@@ -17,3 +17,14 @@ export class KeyfactorApiError extends RunnerError {
     this.name = 'KeyfactorApiError';
   }
 }
+
+/**
+ * A run that ends without knowing whether Command acted on its request. Its record is marked
+ * `unsettled`, so the next run looks the job up before sending anything again.
+ */
+export class MayHaveActedError extends RunnerError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MayHaveActedError';
+  }
+}

@@ -2,18 +2,19 @@
  * The ledger: what every runner invocation did, one JSON file per record in one directory.
  * Written by the runner; read by the runner (job wait, report, recovery), the CLI and `Ledger`.
  *
- * Each record is written to a temporary file and renamed into place, which is atomic on the
- * same filesystem: parallel provisioners (Terraform runs 10 at once) never interleave or
- * corrupt each other's writes, and a reader never sees half a record. A record is written
- * "in-flight" before the API call and rewritten with the outcome after it, so an interrupted
- * apply still leaves a trace of what may have been sent.
+ * Each record is written to a temporary file, fsync'd and renamed into place, which is atomic on
+ * the same filesystem: parallel provisioners (Terraform runs 10 at once) never interleave or
+ * corrupt each other's writes, a reader never sees half a record, and a power cut keeps either
+ * the old record or the new one. A record is written "in-flight" before the API call and
+ * rewritten with the outcome after it, so an interrupted apply leaves a trace of what may have
+ * been sent, which the next run of the same operation instance reconciles before sending again.
  */
-import { randomBytes } from 'crypto';
+import { createHash, randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { RunnerError } from './errors';
 import { DEFAULT_LEDGER_DIRECTORY, LEDGER_ENV } from '../contract/environment';
-import type { LedgerRecord } from '../contract/ledger-record';
+import type { LedgerOrigin, LedgerRecord } from '../contract/ledger-record';
 
 export type Outcome = 'in-flight' | 'succeeded' | 'failed' | 'skipped';
 
@@ -24,11 +25,25 @@ export interface LedgerEntry extends LedgerRecord {
 
 const RECORD_SUFFIX = '.record.json';
 
+/** What identifies one operation instance across runs: same origin, construct, instance and spec. */
+export type InstanceIdentity = Pick<LedgerEntry, 'stack' | 'constructPath' | 'instanceKey' | 'specHash'> & { readonly origin: LedgerOrigin };
+
+/**
+ * A short hash of an instance's identity, at the end of its records' file names: the runner
+ * finds the earlier records of its own instance by name, without reading the whole ledger.
+ */
+export function identityKey(id: InstanceIdentity): string {
+  const o = id.origin;
+  return createHash('sha256')
+    .update(JSON.stringify([o.host, o.apiPath, o.workspace, id.stack, id.constructPath, id.instanceKey ?? null, id.specHash]))
+    .digest('hex').slice(0, 12);
+}
+
 export class LedgerWriter {
   constructor(public readonly directory: string) {}
 
   /** Writes an in-flight record and returns a handle to complete it. */
-  begin(base: Omit<LedgerEntry, 'recordId' | 'startedAt' | 'outcome' | 'jobIds' | 'request'> & { request?: Record<string, unknown> }): LedgerHandle {
+  begin(base: Omit<LedgerEntry, 'recordId' | 'startedAt' | 'outcome' | 'jobIds' | 'request' | 'origin'> & { request?: Record<string, unknown>; origin: LedgerOrigin }): LedgerHandle {
     try {
       fs.mkdirSync(this.directory, { recursive: true });
     } catch (e) {
@@ -36,16 +51,21 @@ export class LedgerWriter {
         `point ${LEDGER_ENV} (or KeyfactorDefaults ledgerDirectory) at a writable directory.`);
     }
     const startedAt = new Date().toISOString();
-    const recordId = `${startedAt.replace(/[-:.]/g, '')}-${process.pid}-${randomBytes(4).toString('hex')}`;
+    const recordId = `${startedAt.replace(/[-:.]/g, '')}-${process.pid}-${randomBytes(4).toString('hex')}-${identityKey(base)}`;
     const entry: LedgerEntry = { request: {}, ...base, recordId, startedAt, jobIds: [], outcome: 'in-flight' };
-    const handle = new LedgerHandle(path.join(this.directory, recordId + RECORD_SUFFIX), entry);
+    const handle = new LedgerHandle(recordFile(this.directory, recordId), entry);
     handle.write();
     return handle;
   }
 }
 
+/** The file of record `recordId`. */
+export function recordFile(directory: string, recordId: string): string {
+  return path.join(directory, recordId + RECORD_SUFFIX);
+}
+
 export class LedgerHandle {
-  constructor(private readonly file: string, private entry: LedgerEntry) {}
+  constructor(readonly file: string, private entry: LedgerEntry) {}
 
   get current(): LedgerEntry {
     return this.entry;
@@ -63,10 +83,18 @@ export class LedgerHandle {
 
   write(): void {
     const tmp = `${this.file}.${randomBytes(4).toString('hex')}.tmp`;
+    let fd: number | undefined;
     try {
-      fs.writeFileSync(tmp, JSON.stringify(this.entry, null, 2) + '\n', { mode: 0o600 });
+      fd = fs.openSync(tmp, 'wx', 0o600);
+      const data = Buffer.from(JSON.stringify(this.entry, null, 2) + '\n');
+      // A short write (file size limit, full disk) is retried until it fails with its error.
+      for (let done = 0; done < data.length;) done += fs.writeSync(fd, data, done);
+      fs.fsyncSync(fd);
+      fs.closeSync(fd);
+      fd = undefined;
       fs.renameSync(tmp, this.file);
     } catch (e) {
+      if (fd !== undefined) fs.closeSync(fd);
       // A half-written temp file (full disk, file size limit) must not stay behind.
       fs.rmSync(tmp, { force: true });
       throw new RunnerError(`cannot write ledger record ${this.file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).`);
@@ -74,31 +102,72 @@ export class LedgerHandle {
   }
 }
 
-/** Reads every record, oldest first. Throws a clear error for files that are not records. */
-export function readLedgerDir(directory: string): LedgerEntry[] {
+/** How a reader treats a file it cannot use as a record. */
+export interface ReadOptions {
+  /**
+   * Readers that decide nothing from a single record (listings, the job wait, `report`) pass
+   * this: the file is skipped and named here. Without it, an unreadable record is an error.
+   */
+  readonly onUnreadable?: (file: string, problem: string) => void;
+  /** Only files whose name ends with this (before the suffix) are read, e.g. an identity key. */
+  readonly nameEndsWith?: string;
+}
+
+/** Reads the records (oldest first); non-record file names are ignored. */
+export function readLedgerDir(directory: string, options: ReadOptions = {}): LedgerEntry[] {
   if (!fs.existsSync(directory)) return [];
   const stat = fs.statSync(directory);
   if (!stat.isDirectory()) throw new RunnerError(`the ledger location ${directory} is not a directory (set --ledger or ${LEDGER_ENV} to the ledger directory).`);
+  const wanted = (options.nameEndsWith ?? '') + RECORD_SUFFIX;
   const records: LedgerEntry[] = [];
   for (const name of fs.readdirSync(directory)) {
-    if (!name.endsWith(RECORD_SUFFIX)) continue; // temp files and unrelated files are not records
+    if (!name.endsWith(wanted)) continue; // temp files, other instances' records, unrelated files
     const file = path.join(directory, name);
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
-    } catch (e) {
-      throw new RunnerError(`ledger record ${file} is not valid JSON (${(e as Error).message}): it was damaged outside cdktf-keyfactor; move it aside to continue.`);
+    const parsed = readRecord(file);
+    if (typeof parsed === 'string') {
+      if (!options.onUnreadable) throw new RunnerError(`ledger record ${file} ${parsed}; move it aside to continue.`);
+      options.onUnreadable(file, parsed);
+      continue;
     }
-    if (!isEntry(parsed)) throw new RunnerError(`ledger record ${file} is not a cdktf-keyfactor record: move it aside to continue.`);
     records.push(parsed);
   }
   return records.sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.recordId.localeCompare(b.recordId));
+}
+
+/** The record in `file`, or what is wrong with it. */
+function readRecord(file: string): LedgerEntry | string {
+  let text: string;
+  try {
+    // A symlink, FIFO or device is never opened: it could block the reader or point anywhere.
+    if (!fs.lstatSync(file).isFile()) return 'is not a regular file (a symlink, FIFO or device)';
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    return `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    return `is not valid JSON (${(e as Error).message}): it was damaged outside cdktf-keyfactor`;
+  }
+  return isEntry(parsed) ? parsed : 'is not a cdktf-keyfactor record';
 }
 
 function isEntry(x: unknown): x is LedgerEntry {
   const r = x as LedgerEntry;
   return !!r && typeof r.recordId === 'string' && typeof r.operation === 'string' &&
     typeof r.constructPath === 'string' && Array.isArray(r.jobIds) && typeof r.outcome === 'string';
+}
+
+/** Whether a record belongs to `origin` (records from before origins were recorded match any). */
+export function sameOrigin(record: LedgerRecord, origin: LedgerOrigin): boolean {
+  const o = record.origin;
+  return !o || (o.host === origin.host && o.apiPath === origin.apiPath && o.workspace === origin.workspace);
+}
+
+/** The warning printed for a skipped record. */
+export function warnUnreadable(file: string, problem: string): void {
+  process.stderr.write(`cdktf-keyfactor: WARNING: skipped ledger record ${file}: it ${problem}; move it aside to silence this.\n`);
 }
 
 /** Reads the ledger the runner writes during `terraform apply`. */
@@ -112,10 +181,11 @@ export class Ledger {
   }
 
   /**
-   * Every record in the ledger, oldest first.
+   * Every record in the ledger, oldest first. A file that is not a readable record is skipped,
+   * with a warning naming it on stderr.
    * @param directory the ledger directory; defaults to `Ledger.defaultDirectory()`
    */
   public static read(directory?: string): LedgerRecord[] {
-    return readLedgerDir(directory ?? Ledger.defaultDirectory());
+    return readLedgerDir(directory ?? Ledger.defaultDirectory(), { onUnreadable: warnUnreadable });
   }
 }

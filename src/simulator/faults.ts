@@ -6,7 +6,7 @@
 
 export const FAULT_KINDS = [
   'latency', 'status503', 'status429', 'status502', 'status504',
-  'resetBeforeProcessing', 'resetAfterProcessing', 'malformedJson', 'htmlError',
+  'resetBeforeProcessing', 'resetAfterProcessing', 'holdAfterProcessing', 'malformedJson', 'unexpectedBody', 'htmlError',
 ] as const;
 
 /**
@@ -15,7 +15,12 @@ export const FAULT_KINDS = [
  * - resetBeforeProcessing: the connection is destroyed; nothing happened.
  * - resetAfterProcessing: the request IS processed (jobs created...), then the connection is
  *   destroyed without a response: the client cannot tell whether it worked.
+ * - holdAfterProcessing: the request IS processed, then its answer is held for holdMs (default:
+ *   until the client goes away or the simulator stops), as when a pipeline is cancelled while
+ *   Command's answer is on its way. The recorded request gets `held: true` once processed.
  * - malformedJson: processed, answered 200 with a truncated JSON body.
+ * - unexpectedBody: processed, answered 200 with valid JSON that is not what the API documents
+ *   (a gateway or a changed API answering for Command).
  * - htmlError: answered 500 with an IIS HTML error page, without processing.
  */
 export type FaultKind = typeof FAULT_KINDS[number];
@@ -28,6 +33,8 @@ export interface FaultRule {
   count?: number;
   /** For latency; default 1000. */
   latencyMs?: number;
+  /** For holdAfterProcessing: how long the answer is held before it is sent; default forever. */
+  holdMs?: number;
   /** For status429 (and 503): the Retry-After header; default 1. */
   retryAfterSeconds?: number;
   /** Chance (0..1) that a matching request is affected; default 1. */
@@ -76,10 +83,11 @@ export class SeededRandom {
 
 function validate(rule: FaultRule): void {
   if (!FAULT_KINDS.includes(rule.kind)) throw new Error(`Unknown fault kind '${String(rule.kind)}'`);
-  const { count, probability, latencyMs, retryAfterSeconds } = rule;
+  const { count, probability, latencyMs, retryAfterSeconds, holdMs } = rule;
   if (count !== undefined && !(Number.isInteger(count) && count >= 0)) throw new Error('fault count must be a non-negative integer');
   if (probability !== undefined && !(probability >= 0 && probability <= 1)) throw new Error('fault probability must be between 0 and 1');
   if (latencyMs !== undefined && !(latencyMs >= 0)) throw new Error('fault latencyMs must be >= 0');
+  if (holdMs !== undefined && !(holdMs >= 0)) throw new Error('fault holdMs must be >= 0');
   if (retryAfterSeconds !== undefined && !(Number.isInteger(retryAfterSeconds) && retryAfterSeconds >= 0)) {
     throw new Error('fault retryAfterSeconds must be a non-negative integer');
   }

@@ -206,6 +206,16 @@ async function handle(config: ServerConfig, req: IncomingMessage, res: ServerRes
   // Latency delays the response, not the processing: a client that gives up has still acted.
   await delay(decision.latencyMs);
   if (kind === 'resetAfterProcessing') return hangUp();
+  if (kind === 'holdAfterProcessing') {
+    record.held = true;
+    const holdMs = decision.rule!.holdMs;
+    if (holdMs === undefined) return; // never answered: the connection stays open until either side closes it
+    await delay(holdMs);
+  }
+  if (kind === 'unexpectedBody') {
+    record.status = 200;
+    return sendText(res, { status: 200, headers: { 'content-type': 'application/json; charset=utf-8' }, text: JSON.stringify({ Status: 'Accepted' }) });
+  }
   if (kind === 'malformedJson') {
     record.status = 200;
     return sendText(res, { status: 200, headers: { 'content-type': 'application/json; charset=utf-8' }, text: truncatedJson(reply.body) });

@@ -19,6 +19,8 @@ export interface RecordedRequest {
   status: number;
   /** The injected fault that hit this request, if any. */
   fault?: FaultKind;
+  /** holdAfterProcessing: true once the request was processed and its answer is being held. */
+  held?: boolean;
   /** ISO time the request was received. */
   at: string;
 }

@@ -5,7 +5,7 @@ import { Construct, IValidation } from 'constructs';
 import { Carrier, CarrierType, KeyfactorDefaults } from './carrier';
 import { Validator } from './validation';
 import { WaitPolicy } from './wait-policy';
-import { DEFAULT_LEDGER_DIRECTORY, DEFAULT_LEDGER_ENV, SPEC_ENV, variableEnvName } from '../contract/environment';
+import { DEFAULT_LEDGER_DIRECTORY, DEFAULT_LEDGER_ENV, SPEC_ENV, variableEnvName, WORKSPACE_ENV } from '../contract/environment';
 import { canonicalJson, specHash, SpecBase, WaitSpec } from '../contract/spec';
 
 /** The runner bundle built by `npm run compile` (esbuild). Same path from src/ and lib/. */
@@ -51,7 +51,7 @@ export function renderCarrier(scope: Construct, options: CarrierOptions): Terraf
   }
 
   const selfSpec = carrier.type === CarrierType.TERRAFORM_DATA ? '${self.input.spec}' : '${self.triggers.spec}';
-  const environment = { [SPEC_ENV]: selfSpec, [DEFAULT_LEDGER_ENV]: ledgerDirFromStackDir(scope) };
+  const environment = { [SPEC_ENV]: selfSpec, [DEFAULT_LEDGER_ENV]: ledgerDirFromStackDir(scope), [WORKSPACE_ENV]: '${terraform.workspace}' };
   // Sensitive Terraform variables reach the create step through its environment only.
   const specs = single ? [options.instances as SpecBase] : Object.values(options.instances as Record<string, SpecBase>);
   const variables = new Set<string>();
@@ -59,7 +59,8 @@ export function renderCarrier(scope: Construct, options: CarrierOptions): Terraf
   const variableEnv = Object.fromEntries([...variables].map((name) => [variableEnvName(name), `\${var.${name}}`]));
   const provisioner = (phase: 'create' | 'destroy' | 'report') => ({
     type: 'local-exec' as const,
-    command: `node "${runner}" ${phase}`,
+    // exec: node replaces the shell, so the signal Terraform sends on cancel reaches the runner.
+    command: `exec node "${runner}" ${phase}`,
     environment: phase === 'create' ? { ...environment, ...variableEnv } : environment,
     ...(phase === 'destroy' ? { when: 'destroy' as const } : {}),
   });

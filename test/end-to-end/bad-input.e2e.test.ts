@@ -95,7 +95,6 @@ const runnerRows: RunnerRow[] = [
 describe('bad input at apply time (the runner as Terraform runs it)', () => {
   let started: Awaited<ReturnType<typeof startSimulator>>;
   let mismatch: Awaited<ReturnType<typeof startSimulator>>;
-  const ledger = fs.mkdtempSync(path.join(os.tmpdir(), 'kf-bad-'));
 
   beforeAll(async () => {
     started = await startSimulator();
@@ -122,6 +121,8 @@ describe('bad input at apply time (the runner as Terraform runs it)', () => {
       removeOnDestroy: true,
     };
     const spec = { ...base, ...row.spec };
+    // A ledger per row: a row that may have created a job must not be reconciled by the next row.
+    const ledger = fs.mkdtempSync(path.join(os.tmpdir(), 'kf-bad-'));
     const env: Record<string, string | undefined> = { ...started.env, CDKTF_KEYFACTOR_LEDGER_DIR: ledger, ...row.env };
     if (row.env?.KEYFACTOR_HOSTNAME === 'MISMATCH') {
       env.KEYFACTOR_HOSTNAME = mismatch.sim.url;

@@ -2,10 +2,11 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { RunnerError } from '../../src/runtime/errors';
-import { LedgerHandle, LedgerWriter, readLedgerDir } from '../../src/runtime/ledger';
+import { identityKey, Ledger, LedgerHandle, LedgerWriter, readLedgerDir, sameOrigin } from '../../src/runtime/ledger';
 import { tempDir } from '../support/runtime';
 
-const base = { operation: 'CertificateDeployment', phase: 'create', stack: 's', constructPath: 's/web', instanceKey: 'k', specHash: '0123456789abcdef' };
+const origin = { host: 'kf.example.com', apiPath: 'KeyfactorAPI', workspace: 'default' };
+const base = { operation: 'CertificateDeployment', phase: 'create', stack: 's', constructPath: 's/web', instanceKey: 'k', specHash: '0123456789abcdef', origin };
 
 /**
  * Finishes the record `handle` wrote, in a separate node process whose file size limit
@@ -68,10 +69,10 @@ describe('LedgerWriter', () => {
     expect(fs.readdirSync(dir)).toEqual([]);
   });
 
-  test('a record is named by its id (start time, process, random) and written as indented JSON with a final newline', () => {
+  test('a record is named by its id (start time, process, random, identity key) and written as indented JSON with a final newline', () => {
     const dir = tempDir('kf-ledger-');
     const handle = new LedgerWriter(dir).begin(base);
-    expect(handle.current.recordId).toMatch(new RegExp(`^\\d{8}T\\d{9}Z-${process.pid}-[0-9a-f]{8}$`));
+    expect(handle.current.recordId).toMatch(new RegExp(`^\\d{8}T\\d{9}Z-${process.pid}-[0-9a-f]{8}-${identityKey(base)}$`));
     expect(handle.current.recordId.startsWith(handle.current.startedAt.replace(/[-:.]/g, ''))).toBe(true);
     const text = fs.readFileSync(path.join(dir, `${handle.current.recordId}.record.json`), 'utf8');
     expect(text).toBe(JSON.stringify(handle.current, null, 2) + '\n');
@@ -113,7 +114,7 @@ describe('LedgerWriter', () => {
 
   test.each([
     ['not JSON', '{"recordId": "x", trunc', /^ledger record .*x\.record\.json is not valid JSON .*: it was damaged outside cdktf-keyfactor; move it aside to continue\.$/],
-    ['JSON but not a record', '{"hello": "world"}', /^ledger record .*x\.record\.json is not a cdktf-keyfactor record: move it aside to continue\.$/],
+    ['JSON but not a record', '{"hello": "world"}', /^ledger record .*x\.record\.json is not a cdktf-keyfactor record; move it aside to continue\.$/],
     ['a record without jobIds', JSON.stringify({ recordId: 'x', operation: 'o', constructPath: 'p', outcome: 'succeeded' }), /is not a cdktf-keyfactor record/],
     ['null', 'null', /is not a cdktf-keyfactor record/],
     ['a string', '"x.record.json"', /is not a cdktf-keyfactor record/],
@@ -134,5 +135,74 @@ describe('LedgerWriter', () => {
     const record = { recordId: 'x', operation: 'o', constructPath: 'p', jobIds: [], outcome: 's', startedAt: '2026-01-01T00:00:00.000Z' };
     fs.writeFileSync(path.join(dir, 'x.record.json'), JSON.stringify(record));
     expect(readLedgerDir(dir)).toEqual([record]);
+  });
+
+  test('the identity key differs for every part of an instance\'s identity, origin included', () => {
+    const keys = new Set([
+      base,
+      { ...base, stack: 't' },
+      { ...base, constructPath: 's/other' },
+      { ...base, instanceKey: 'k2' },
+      { ...base, instanceKey: undefined },
+      { ...base, specHash: 'fedcba9876543210' },
+      { ...base, origin: { ...origin, host: 'kf-dev.example.com' } },
+      { ...base, origin: { ...origin, apiPath: 'OtherAPI' } },
+      { ...base, origin: { ...origin, workspace: 'prod' } },
+    ].map(identityKey));
+    expect(keys.size).toBe(9);
+    for (const k of keys) expect(k).toMatch(/^[0-9a-f]{12}$/);
+  });
+
+  test('nameEndsWith reads only the records of one instance', () => {
+    const dir = tempDir('kf-ledger-');
+    const w = new LedgerWriter(dir);
+    const mine = w.begin(base);
+    w.begin({ ...base, instanceKey: 'other' });
+    fs.writeFileSync(path.join(dir, 'broken.record.json'), '{');
+    expect(readLedgerDir(dir, { nameEndsWith: `-${identityKey(base)}` }).map((r) => r.recordId)).toEqual([mine.current.recordId]);
+  });
+
+  test('onUnreadable skips damaged records and non-regular files, naming each; the rest is read', () => {
+    const dir = tempDir('kf-ledger-');
+    const good = new LedgerWriter(dir).begin(base);
+    fs.writeFileSync(path.join(dir, 'a.record.json'), '{"recordId": "x", trunc');
+    fs.writeFileSync(path.join(dir, 'b.record.json'), '{"hello": "world"}');
+    fs.symlinkSync(path.join(dir, `${good.current.recordId}.record.json`), path.join(dir, 'c.record.json'));
+    execFileSync('mkfifo', [path.join(dir, 'd.record.json')]); // reading it would block forever
+    fs.mkdirSync(path.join(dir, 'e.record.json'));
+    const skipped: string[] = [];
+    const read = readLedgerDir(dir, { onUnreadable: (file, problem) => skipped.push(`${path.basename(file)}: ${problem}`) });
+    expect(read.map((r) => r.recordId)).toEqual([good.current.recordId]);
+    expect(skipped.sort()).toEqual([
+      expect.stringMatching(/^a\.record\.json: is not valid JSON \(.*\): it was damaged outside cdktf-keyfactor$/),
+      'b.record.json: is not a cdktf-keyfactor record',
+      'c.record.json: is not a regular file (a symlink, FIFO or device)',
+      'd.record.json: is not a regular file (a symlink, FIFO or device)',
+      'e.record.json: is not a regular file (a symlink, FIFO or device)',
+    ]);
+    // Without onUnreadable the first such file is an error naming it.
+    expect(() => readLedgerDir(dir)).toThrow(/^ledger record .*\.record\.json (is not|cannot)/);
+  });
+
+  test('Ledger.read skips an unreadable record with a warning on stderr naming the file', () => {
+    const dir = tempDir('kf-ledger-');
+    new LedgerWriter(dir).begin(base);
+    fs.writeFileSync(path.join(dir, 'x.record.json'), 'garbage');
+    const err = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      expect(Ledger.read(dir)).toHaveLength(1);
+      expect(err.mock.calls.map((c) => String(c[0])).join('')).toMatch(/WARNING: skipped ledger record .*x\.record\.json: it is not valid JSON/);
+    } finally {
+      err.mockRestore();
+    }
+  });
+
+  test('sameOrigin: host, API path and workspace must all match; a record without origin matches any', () => {
+    const record = (o?: typeof origin) => ({ ...base, origin: o, recordId: 'r', startedAt: '', jobIds: [], request: {}, outcome: 'succeeded' });
+    expect(sameOrigin(record(origin), origin)).toBe(true);
+    expect(sameOrigin(record({ ...origin, host: 'other' }), origin)).toBe(false);
+    expect(sameOrigin(record({ ...origin, apiPath: 'other' }), origin)).toBe(false);
+    expect(sameOrigin(record({ ...origin, workspace: 'prod' }), origin)).toBe(false);
+    expect(sameOrigin(record(undefined), origin)).toBe(true);
   });
 });

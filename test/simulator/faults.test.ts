@@ -92,6 +92,35 @@ describe('connection resets', () => {
   });
 });
 
+describe('holdAfterProcessing', () => {
+  test('the job is created at once and the answer is held until holdMs', async () => {
+    sim.injectFaults({ route: ADD, kind: 'holdAfterProcessing', holdMs: 400, count: 1 });
+    const started = Date.now();
+    const answer = add();
+    for (let i = 0; i < 100 && !sim.requests[0]?.held; i++) await new Promise((r) => setTimeout(r, 10));
+    // Processed while the client still waits.
+    expect(sim.requests[0]).toMatchObject({ fault: 'holdAfterProcessing', held: true, status: 0 });
+    expect(sim.jobs()).toHaveLength(1);
+    const res = await answer;
+    expect(Date.now() - started).toBeGreaterThanOrEqual(390);
+    expect(res.status).toBe(200);
+    expect(res.data).toEqual([sim.jobs()[0].JobId]);
+    expect(sim.requests[0].status).toBe(200);
+  });
+
+  test('without holdMs the answer never comes: the client times out, the job exists', async () => {
+    sim.injectFaults({ route: ADD, kind: 'holdAfterProcessing', count: 1 });
+    const err = await networkError(add(300));
+    expect(err.code).toBe('ECONNABORTED');
+    expect(sim.jobs()).toHaveLength(1);
+    expect(sim.requests[0]).toMatchObject({ held: true, status: 0 });
+  });
+
+  test('holdMs must not be negative', () => {
+    expect(() => sim.injectFaults({ kind: 'holdAfterProcessing', holdMs: -1 })).toThrow('fault holdMs must be >= 0');
+  });
+});
+
 describe('duplicateJobs', () => {
   test('counts separate requests with the same body, whatever the JSON formatting', async () => {
     const twoEntries = { ...addBody, CertificateStores: [addBody.CertificateStores[0], addBody.CertificateStores[0]] };

@@ -1,4 +1,4 @@
-import { spawn } from 'child_process';
+import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -69,14 +69,27 @@ export class TerraformProject {
    * would stop it from answering the runner.
    */
   async terraform(args: string[], env: Record<string, string>): Promise<{ status: number; stdout: string; stderr: string }> {
+    return this.start(args, env).done;
+  }
+
+  /**
+   * Starts terraform and returns its process (to signal it) with its result. In its own process
+   * group, as a CI job's shell is: a signal to `-pid` reaches terraform and every provisioner.
+   */
+  start(args: string[], env: Record<string, string>): { child: ChildProcess; done: Promise<{ status: number; stdout: string; stderr: string }> } {
     const child = spawn('terraform', args, {
       cwd: this.stackDir,
       env: { ...cleanEnv(), TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1', ...env },
+      detached: true,
     });
+    return { child, done: this.collect(child) };
+  }
+
+  private async collect(child: ChildProcess): Promise<{ status: number; stdout: string; stderr: string }> {
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
+    child.stdout!.on('data', (d) => (stdout += d));
+    child.stderr!.on('data', (d) => (stderr += d));
     const status = await new Promise<number>((resolve, reject) => {
       child.on('error', reject);
       child.on('close', (code) => resolve(code ?? -1));

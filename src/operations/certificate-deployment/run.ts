@@ -2,9 +2,8 @@ import type { CertificateDeploymentSpec } from './spec';
 import { GUID } from '../../contract/guid';
 import { AmbiguousRequestError } from '../../runtime/api/client';
 import { OperationModule, RunContext } from '../../runtime/context';
-import { KeyfactorApiError } from '../../runtime/errors';
 import { waitForJobs } from '../../runtime/jobs/completion';
-import { recoverStoreJob } from '../../runtime/jobs/recovery';
+import { earlierStoreJob, recoverStoreJob } from '../../runtime/jobs/recovery';
 import { apiSecret, describeRef } from '../../runtime/secrets';
 
 /** POST /CertificateStores/Certificates/Add on create, Remove on destroy. */
@@ -66,22 +65,29 @@ export const certificateDeployment: OperationModule<CertificateDeploymentSpec> =
 
 /**
  * POSTs a job-creating request (one store) and checks that Command answered with job GUIDs.
- * When the answer is lost after sending, the job is looked up in JobHistory, never re-sent.
+ * Never sends it twice: a job an interrupted earlier run created is adopted, and an answer lost
+ * (or unreadable) after sending is looked up in JobHistory.
  */
 async function postForJobs(
   ctx: RunContext, path: string, body: unknown, storeId: string, what: string,
 ): Promise<{ jobIds: string[]; recovered?: Record<string, unknown> }> {
-  let res;
+  const earlier = await earlierStoreJob(ctx, storeId, what);
+  if (earlier) return earlier;
+  const sentAt = new Date();
+  let ids: unknown;
   try {
-    res = await ctx.client.request<unknown>('POST', path, { body });
+    const res = await ctx.client.request<unknown>('POST', path, { body });
+    ids = res.data;
+    if (!Array.isArray(ids) || ids.length === 0 || !ids.every((x) => typeof x === 'string' && GUID.test(x))) {
+      // Command accepted the request (2xx) but the answer is not what the API documents: it may have created the job.
+      throw new AmbiguousRequestError('POST', path, sentAt, `HTTP ${res.status} but the body is not a list of job GUIDs: ${ctx.secrets.redact(JSON.stringify(ids) ?? 'empty').slice(0, 200)}`, res.status);
+    }
   } catch (e) {
     if (!(e instanceof AmbiguousRequestError)) throw e;
     const jobId = await recoverStoreJob(ctx, e, storeId, what);
+    ctx.announce([jobId]);
     return { jobIds: [jobId], recovered: { recoveredFromJobHistory: true, lostAnswer: e.reason } };
   }
-  const ids = res.data;
-  if (!Array.isArray(ids) || ids.length === 0 || !ids.every((x) => typeof x === 'string' && GUID.test(x))) {
-    throw new KeyfactorApiError(`POST ${path}: HTTP ${res.status} but the body is not a list of job GUIDs: ${JSON.stringify(ids)?.slice(0, 200)}`, res.status);
-  }
+  ctx.announce(ids as string[]);
   return { jobIds: ids as string[] };
 }

@@ -3,7 +3,7 @@ import { AmbiguousRequestError } from '../../runtime/api/client';
 import { OperationModule } from '../../runtime/context';
 import { waitIfAsked } from '../../runtime/jobs/completion';
 import { findNewJobs, JobHistoryRow } from '../../runtime/jobs/history';
-import { mayHaveCreated } from '../../runtime/jobs/recovery';
+import { earlierStoreJob, mayHaveCreated } from '../../runtime/jobs/recovery';
 
 /**
  * POST /CertificateStores/Reenrollment on create (204, no body); no undo.
@@ -34,6 +34,13 @@ export const certificateStoreReenrollment: OperationModule<CertificateStoreReenr
       OwnerRoleName: spec.ownerRoleName,
     };
 
+    const adopted = await earlierStoreJob(ctx, spec.keystoreId, `reenroll store ${spec.keystoreId}`, 'Reenrollment');
+    if (adopted) {
+      const result = { request: body, jobIds: adopted.jobIds, response: adopted.recovered };
+      ctx.onPartialResult(result);
+      const warnings = await waitIfAsked(ctx, spec.wait, adopted.jobIds.map((jobId) => ({ jobId, subject: `store ${spec.keystoreId}` })));
+      return { ...result, message: warnings.length ? `WARNING: ${warnings.join('; ')}` : undefined };
+    }
     let since = new Date();
     let lost: AmbiguousRequestError | undefined;
     try {

@@ -2,12 +2,12 @@ import type { JobWaitSpec } from './spec';
 import { OperationModule } from '../../runtime/context';
 import { RunnerError } from '../../runtime/errors';
 import { notDueReason, waitForJobs, WaitTarget } from '../../runtime/jobs/completion';
-import { readLedgerDir } from '../../runtime/ledger';
+import { readLedgerDir, sameOrigin, warnUnreadable } from '../../runtime/ledger';
 
 /**
  * The `JobWait` step: after all of a construct's carrier instances ran in this apply, wait for
  * their jobs with one JobHistory request per poll. The GUIDs come from the instances' ledger
- * records (same apply, same machine), matched by construct path, instance key and spec hash.
+ * records (same apply, same machine), matched by origin, construct path, instance key and spec hash.
  */
 export const jobWait: OperationModule<JobWaitSpec> = {
   async create(ctx, spec) {
@@ -18,7 +18,7 @@ export const jobWait: OperationModule<JobWaitSpec> = {
       ctx.log(notDue);
       return { request, outcome: 'skipped', message: notDue };
     }
-    const records = readLedgerDir(ctx.ledgerDirectory);
+    const records = readLedgerDir(ctx.ledgerDirectory, { onUnreadable: warnUnreadable }).filter((r) => sameOrigin(r, ctx.settings.origin));
     const targets: WaitTarget[] = [];
     const missing: string[] = [];
     for (const [key, hash] of Object.entries(spec.instances)) {

@@ -5,7 +5,7 @@ import { OperationModule, RunContext } from '../../runtime/context';
 import { KeyfactorApiError, RunnerError } from '../../runtime/errors';
 import { waitIfAsked } from '../../runtime/jobs/completion';
 import { findNewJobs, JobTarget } from '../../runtime/jobs/history';
-import { describeStore, findJobsSince, mayHaveCreated, readStore, StoreFacts } from '../../runtime/jobs/recovery';
+import { cannotReconcile, describeStore, findJobsSince, lookupWindowMs, mayHaveCreated, readStore, StoreFacts } from '../../runtime/jobs/recovery';
 import { describeRef } from '../../runtime/secrets';
 
 /**
@@ -30,17 +30,28 @@ export const pfxReplacement: OperationModule<PfxReplacementSpec> = {
     let successful: string[];
     let failed: string[];
     const notes: string[] = [];
-    try {
-      const res = await ctx.client.request<unknown>('POST', '/Enrollment/PFX/Replace', { body });
-      successful = storeIds(res.data, 'SuccessfulStores', res.status);
-      failed = storeIds(res.data, 'FailedStores', res.status);
-    } catch (e) {
-      if (!(e instanceof AmbiguousRequestError)) throw e;
-      // The answer is lost: the stores with a new management job are the successful ones.
-      since = e.sentAt;
-      successful = await storesWithNewJobs(ctx, spec, e);
-      failed = [];
-      notes.push(`Command's answer was lost (${e.reason}); SuccessfulStores come from JobHistory and FailedStores are unknown`);
+    const earlier = await earlierReplacement(ctx, spec);
+    if (earlier) {
+      ({ since, successful, failed } = earlier);
+      notes.push(earlier.note);
+    } else {
+      try {
+        const res = await ctx.client.request<unknown>('POST', '/Enrollment/PFX/Replace', { body });
+        try {
+          successful = storeIds(res.data, 'SuccessfulStores', res.status);
+          failed = storeIds(res.data, 'FailedStores', res.status);
+        } catch (bad) {
+          // Accepted (2xx) but not the documented answer: the replacement may be scheduled.
+          throw new AmbiguousRequestError('POST', '/Enrollment/PFX/Replace', since, (bad as Error).message, res.status);
+        }
+      } catch (e) {
+        if (!(e instanceof AmbiguousRequestError)) throw e;
+        // The answer is lost: the stores with a new management job are the successful ones.
+        since = e.sentAt;
+        successful = await storesWithNewJobs(ctx, spec, e);
+        failed = [];
+        notes.push(`Command's answer was lost (${e.reason}); SuccessfulStores come from JobHistory and FailedStores are unknown`);
+      }
     }
     const replacing = spec.certificateId !== undefined ? `certificate ${spec.certificateId}` : `the certificate of request ${spec.requestId}`;
     ctx.log(`replacing certificate ${spec.existingCertificateId} with ${replacing}: scheduled in ${successful.length} store(s)${successful.length ? ` (${successful.join(', ')})` : ''}` +
@@ -110,8 +121,10 @@ export const pfxReplacement: OperationModule<PfxReplacementSpec> = {
 
 function storeIds(data: unknown, field: 'SuccessfulStores' | 'FailedStores', status: number): string[] {
   const value = data && typeof data === 'object' ? (data as Record<string, unknown>)[field] : undefined;
+  // One list may be null or absent; an object with neither is not the documented answer.
+  const documented = !!data && typeof data === 'object' && ('SuccessfulStores' in data || 'FailedStores' in data);
   if (value === undefined || value === null) {
-    if (data && typeof data === 'object') return [];
+    if (documented) return [];
   } else if (Array.isArray(value) && value.every((x) => typeof x === 'string' && GUID.test(x))) {
     return (value as string[]).map((x) => x.toLowerCase());
   }
@@ -138,19 +151,12 @@ async function storesWithNewJobs(ctx: RunContext, spec: PfxReplacementSpec, e: A
   let stores: StoreFacts[] = [];
   let why: string;
   try {
-    const ids = new Set<string>();
-    for (const certificateId of [spec.existingCertificateId, spec.certificateId]) {
-      if (certificateId === undefined) continue;
-      const cert = (await ctx.client.request<{ Locations?: Array<{ CertStoreId?: string }> }>('GET', `/Certificates/${certificateId}`, { query: { includeLocations: true } })).data;
-      for (const l of cert?.Locations ?? []) if (typeof l.CertStoreId === 'string') ids.add(l.CertStoreId.toLowerCase());
-    }
-    if (ids.size === 0) return []; // no store holds it: nothing can have been scheduled
-    stores = await Promise.all([...ids].map((id) => readStore(ctx, id)));
-    const found = await findJobsSince(ctx, e, 'Management', stores);
-    const recovered = stores.filter((s) => found[s.id]).map((s) => s.id);
-    if (recovered.length) {
-      ctx.log(`recovered: ${e.method} ${e.path} did reach Command: new management jobs on ${recovered.length} store(s) are in JobHistory; not sending it again`);
-      return recovered;
+    const found = await replacedStores(ctx, spec, e.sentAt, ctx.settings.jobLookup.timeoutMs);
+    stores = found.stores;
+    if (stores.length === 0) return []; // no store holds it: nothing can have been scheduled
+    if (found.replaced.length) {
+      ctx.log(`recovered: ${e.method} ${e.path} did reach Command: new management jobs on ${found.replaced.length} store(s) are in JobHistory; not sending it again`);
+      return found.replaced;
     }
     why = 'no new Management job on those stores appeared in JobHistory';
   } catch (err) {
@@ -158,4 +164,51 @@ async function storesWithNewJobs(ctx: RunContext, spec: PfxReplacementSpec, e: A
   }
   const where = stores.length ? `on store(s) ${stores.map(describeStore).join(', ')}` : 'on the stores holding it';
   throw mayHaveCreated(e, `${what} ${where}`, 'Management', stores, why);
+}
+
+/**
+ * Before sending: what an interrupted earlier run of this replacement did. Its recorded answer,
+ * else the stores with a management job since it started (JobHistory); undefined: it did
+ * nothing, send. Throws (nothing sent) when Command cannot be asked.
+ */
+async function earlierReplacement(
+  ctx: RunContext, spec: PfxReplacementSpec,
+): Promise<{ since: Date; successful: string[]; failed: string[]; note: string } | undefined> {
+  const earlier = ctx.earlierAttempt();
+  if (!earlier) return undefined;
+  const answered = earlier.response;
+  if (answered && Array.isArray(answered.SuccessfulStores) && Array.isArray(answered.FailedStores)) {
+    ctx.settleEarlier('Command had answered it; its answer was taken over by the run that found it');
+    const note = `reconciled: taken over the answer an interrupted earlier run had received (record ${earlier.recordIds.join(', ')})`;
+    return { since: earlier.since, successful: answered.SuccessfulStores, failed: answered.FailedStores, note };
+  }
+  let found;
+  try {
+    found = await replacedStores(ctx, spec, earlier.since, lookupWindowMs(ctx, earlier));
+  } catch (err) {
+    throw cannotReconcile(earlier, `replace certificate ${spec.existingCertificateId}`, err);
+  }
+  if (found.replaced.length) {
+    ctx.log(`reconciled: the earlier run's request did reach Command: new management jobs on ${found.replaced.length} store(s) are in JobHistory; not sending it again`);
+    ctx.settleEarlier(`management jobs on store(s) ${found.replaced.join(', ')} were found in JobHistory, recorded by the run that found them`);
+    return { since: earlier.since, successful: found.replaced, failed: [], note: 'reconciled: an interrupted earlier run had sent the replacement; SuccessfulStores come from JobHistory and FailedStores are unknown' };
+  }
+  ctx.settleEarlier('JobHistory shows no management job it created, so Command did not act on it; the request was sent again');
+  return undefined;
+}
+
+/** The stores holding either certificate, and those of them with a new management job since `since`. */
+async function replacedStores(
+  ctx: RunContext, spec: PfxReplacementSpec, since: Date, timeoutMs: number,
+): Promise<{ stores: StoreFacts[]; replaced: string[] }> {
+  const ids = new Set<string>();
+  for (const certificateId of [spec.existingCertificateId, spec.certificateId]) {
+    if (certificateId === undefined) continue;
+    const cert = (await ctx.client.request<{ Locations?: Array<{ CertStoreId?: string }> }>('GET', `/Certificates/${certificateId}`, { query: { includeLocations: true } })).data;
+    for (const l of cert?.Locations ?? []) if (typeof l.CertStoreId === 'string') ids.add(l.CertStoreId.toLowerCase());
+  }
+  if (ids.size === 0) return { stores: [], replaced: [] };
+  const stores = await Promise.all([...ids].map((id) => readStore(ctx, id)));
+  const found = await findJobsSince(ctx, since, 'Management', stores, timeoutMs);
+  return { stores, replaced: stores.filter((s) => found[s.id]).map((s) => s.id) };
 }

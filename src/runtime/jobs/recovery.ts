@@ -1,12 +1,13 @@
 /**
- * After an ambiguous POST (sent, outcome unknown): find the job it may have created in JobHistory,
- * or fail saying exactly what may exist. The request is never sent again.
+ * When the outcome of a job-creating request is unknown, find the job it may have created in
+ * JobHistory instead of sending it again: after an ambiguous answer (sent, answer lost), and
+ * before sending, when an earlier run of the same instance stopped after it may have sent it.
  */
 import { findNewJobs, JobHistoryRow } from './history';
 import { AmbiguousRequestError } from '../api/client';
-import type { RunContext } from '../context';
-import { RunnerError } from '../errors';
-import { readLedgerDir } from '../ledger';
+import type { EarlierAttempt, RunContext } from '../context';
+import { MayHaveActedError, RunnerError } from '../errors';
+import { readLedgerDir, warnUnreadable } from '../ledger';
 
 export interface StoreFacts {
   readonly id: string;
@@ -26,16 +27,29 @@ export function describeStore(s: StoreFacts): string {
   return s.clientMachine || s.storePath ? `${s.id} (${[s.clientMachine, s.storePath].filter(Boolean).join(' ')})` : s.id;
 }
 
-/** Jobs of `jobType` on each store, started since the request was sent (minus 5 s of clock skew). */
+/** Jobs of `jobType` on each store, started since `since` (minus 5 s of clock skew), looking for up to `timeoutMs`. */
 export async function findJobsSince(
-  ctx: RunContext, e: AmbiguousRequestError, jobType: string, stores: StoreFacts[],
+  ctx: RunContext, since: Date, jobType: string, stores: StoreFacts[], timeoutMs = ctx.settings.jobLookup.timeoutMs,
 ): Promise<Record<string, JobHistoryRow>> {
-  const timing = ctx.settings.jobLookup;
   const targets = stores.filter((s) => s.agentId && s.storePath !== undefined)
     .map((s) => ({ key: s.id, agentId: s.agentId!, storePath: s.storePath!, clientMachine: s.clientMachine }));
   if (targets.length === 0) return {};
-  const { found } = await findNewJobs(ctx.client, { jobType, since: e.sentAt, targets, exclude: recordedJobIds(ctx), ...timing });
+  const { found } = await findNewJobs(ctx.client, {
+    jobType, since, targets, exclude: recordedJobIds(ctx), timeoutMs, intervalMs: ctx.settings.jobLookup.intervalMs,
+  });
   return found;
+}
+
+/** The `jobType` job on one store since `since`, if JobHistory has it; `why` says why not. Throws when the lookup fails. */
+async function storeJobSince(
+  ctx: RunContext, since: Date, storeId: string, jobType: string, timeoutMs: number,
+): Promise<{ store: StoreFacts; row?: JobHistoryRow; why: string }> {
+  const store = await readStore(ctx, storeId);
+  if (!store.agentId || store.storePath === undefined) {
+    return { store, why: `GET /CertificateStores/${storeId} gave no AgentId or Storepath to look the job up` };
+  }
+  const row = (await findJobsSince(ctx, since, jobType, [store], timeoutMs))[storeId];
+  return { store, row: row?.JobId ? row : undefined, why: `no new ${jobType} job on that store appeared in JobHistory within ${timeoutMs / 1000}s` };
 }
 
 /**
@@ -47,19 +61,66 @@ export async function recoverStoreJob(ctx: RunContext, e: AmbiguousRequestError,
   let store: StoreFacts = { id: storeId };
   let why: string;
   try {
-    store = await readStore(ctx, storeId);
-    const row = (await findJobsSince(ctx, e, 'Management', [store]))[storeId];
-    if (row?.JobId) {
-      ctx.log(`recovered: ${e.method} ${e.path} did reach Command: its job ${row.JobId} (OperationStart ${row.OperationStart}) is in JobHistory; not sending it again`);
-      return row.JobId;
+    const found = await storeJobSince(ctx, e.sentAt, storeId, 'Management', ctx.settings.jobLookup.timeoutMs);
+    store = found.store;
+    if (found.row) {
+      ctx.log(`recovered: ${e.method} ${e.path} did reach Command: its job ${found.row.JobId} (OperationStart ${found.row.OperationStart}) is in JobHistory; not sending it again`);
+      return found.row.JobId!;
     }
-    why = store.agentId && store.storePath !== undefined
-      ? `no new Management job on that store appeared in JobHistory within ${ctx.settings.jobLookup.timeoutMs / 1000}s`
-      : `GET /CertificateStores/${storeId} gave no AgentId or Storepath to look the job up`;
+    why = found.why;
   } catch (err) {
     why = `the JobHistory lookup failed: ${err instanceof Error ? err.message : String(err)}`;
   }
   throw mayHaveCreated(e, `a Management job to ${what} on store ${describeStore(store)}`, 'Management', [store], why);
+}
+
+/**
+ * Before sending a request that creates one `jobType` job on `storeId`: when an earlier run of
+ * this instance may have sent it, the job it created (its recorded GUIDs, else JobHistory), so
+ * that it is never created twice. undefined: Command has no such job, send the request.
+ * Throws (nothing sent) when JobHistory cannot be asked.
+ */
+export async function earlierStoreJob(
+  ctx: RunContext, storeId: string, what: string, jobType = 'Management',
+): Promise<{ jobIds: string[]; recovered: Record<string, unknown> } | undefined> {
+  const earlier = ctx.earlierAttempt();
+  if (!earlier) return undefined;
+  const recovered = { reconciledFrom: earlier.recordIds };
+  if (earlier.jobIds.length) {
+    ctx.log(`reconciled: the earlier run had received job ${earlier.jobIds.join(', ')} from Command; not sending the request again`);
+    ctx.settleEarlier(`Command had returned job ${earlier.jobIds.join(', ')}, recorded again by the run that found it`);
+    return { jobIds: earlier.jobIds, recovered };
+  }
+  let found;
+  try {
+    found = await storeJobSince(ctx, earlier.since, storeId, jobType, lookupWindowMs(ctx, earlier));
+  } catch (err) {
+    throw cannotReconcile(earlier, what, err);
+  }
+  if (found.row) {
+    ctx.log(`reconciled: the earlier run's request did reach Command: its job ${found.row.JobId} (OperationStart ${found.row.OperationStart}) is in JobHistory; not sending it again`);
+    ctx.settleEarlier(`its job ${found.row.JobId} was found in JobHistory, recorded by the run that found it`);
+    return { jobIds: [found.row.JobId!], recovered: { ...recovered, fromJobHistory: true } };
+  }
+  if (!found.store.agentId || found.store.storePath === undefined) throw cannotReconcile(earlier, what, new Error(found.why));
+  ctx.log(`the earlier run's request created no ${jobType} job on store ${describeStore(found.store)} (JobHistory since ${earlier.since.toISOString()}): sending it now`);
+  ctx.settleEarlier(`JobHistory shows no ${jobType} job it created, so Command did not act on it; the request was sent again`);
+  return undefined;
+}
+
+/**
+ * How long to look for an earlier run's job: a request sent just now may still be on its way to
+ * JobHistory; one sent longer ago than the lookup window is there or was never processed.
+ */
+export function lookupWindowMs(ctx: RunContext, earlier: EarlierAttempt): number {
+  return Math.max(0, earlier.since.getTime() + ctx.settings.jobLookup.timeoutMs - Date.now());
+}
+
+/** Reconciling failed: nothing is sent, and the run says how to go on. */
+export function cannotReconcile(earlier: EarlierAttempt, what: string, err: unknown): MayHaveActedError {
+  return new MayHaveActedError(`an earlier run (ledger record ${earlier.recordIds.join(', ')}) stopped after it may have sent the request to ${what}, ` +
+    `and Command could not be asked whether it did (${err instanceof Error ? err.message : String(err)}). Nothing was sent. ` +
+    'Apply again once Keyfactor Command answers: the check runs first.');
 }
 
 /** The failure after an ambiguous request whose result could not be found. */
@@ -67,15 +128,16 @@ export function mayHaveCreated(e: AmbiguousRequestError, what: string, jobType: 
   const from = new Date(e.sentAt.getTime() - 5000).toISOString();
   const where = stores.map((s) => [s.agentId && `AgentId ${s.agentId}`, s.storePath !== undefined && `StorePath ${JSON.stringify(s.storePath)}`]
     .filter(Boolean).join(', ') || `store ${s.id}`).join('; ') || 'the stores involved';
-  return new RunnerError(`${e.message} The request may have created ${what}; ${why}. ` +
-    `Check JobHistory for a ${jobType} job (${where}, OperationStart >= ${from}) before re-applying: re-applying sends the request again.`);
+  return new MayHaveActedError(`${e.message} The request may have created ${what}; ${why}. ` +
+    `A ${jobType} job (${where}, OperationStart >= ${from}) may exist: the next apply looks for it in JobHistory again before sending anything.`);
 }
 
 /** Job GUIDs already in the ledger (e.g. a Remove just before an Add on the same store): never taken for ours. */
 function recordedJobIds(ctx: RunContext): string[] {
   try {
-    return readLedgerDir(ctx.ledgerDirectory).flatMap((r) => r.jobIds ?? []);
-  } catch {
+    return readLedgerDir(ctx.ledgerDirectory, { onUnreadable: warnUnreadable }).flatMap((r) => r.jobIds ?? []);
+  } catch (e) {
+    ctx.warn(`could not read the ledger to exclude jobs recorded earlier: ${(e as Error).message}`);
     return [];
   }
 }

@@ -99,7 +99,7 @@ describe('CertificateDeployment rendering', () => {
     expect(carrier.provisioner.map((p: any) => p['local-exec'].when ?? 'create')).toEqual(['create', 'destroy']);
     for (const p of carrier.provisioner) {
       expect(p['local-exec'].environment.CDKTF_KEYFACTOR_SPEC).toBe('${self.input.spec}');
-      expect(p['local-exec'].command).toMatch(/^node "assets\/KeyfactorRunner\/[0-9A-F]+\/runner\.cjs" (create|destroy)$/);
+      expect(p['local-exec'].command).toMatch(/^exec node "assets\/KeyfactorRunner\/[0-9A-F]+\/runner\.cjs" (create|destroy)$/);
     }
   });
 

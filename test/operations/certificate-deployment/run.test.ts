@@ -25,6 +25,7 @@ describe('CertificateDeployment apply half: Add or Remove sent, answer lost', ()
     ['resetAfterProcessing', {}],
     ['latency', { latencyMs: 1500 }],
     ['malformedJson', {}],
+    ['unexpectedBody', {}],
   ] as const)('Add, answer lost (%s): the job is recovered from JobHistory, never sent twice', async (kind, extra) => {
     h.fault(ADD, kind, extra);
     const result = await h.run(certificateDeployment.create(contextFor(basicEnv(h.sim(), { KEYFACTOR_CLIENT_TIMEOUT: '0.5' })), deployment));
@@ -42,7 +43,7 @@ describe('CertificateDeployment apply half: Add or Remove sent, answer lost', ()
       '^POST /CertificateStores/Certificates/Add: ECONNRESET: socket hang up, after the request was sent at (\\S+): Keyfactor Command may or may not have acted on it\\. ' +
       `The request may have created a Management job to add certificate 3 on store ${S1} \\(web-01\\.example\\.test /etc/ssl/web-01\\.pem\\); ` +
       'no new Management job on that store appeared in JobHistory within 1s\\. ' +
-      `Check JobHistory for a Management job \\(AgentId ${A1}, StorePath "/etc/ssl/web-01\\.pem", OperationStart >= \\S+\\) before re-applying: re-applying sends the request again\\.$`));
+      `A Management job \\(AgentId ${A1}, StorePath "/etc/ssl/web-01\\.pem", OperationStart >= \\S+\\) may exist: the next apply looks for it in JobHistory again before sending anything\\.$`));
     expect(h.sim().received('POST', ADD)).toHaveLength(1);
     expect(h.sim().jobs()).toEqual([]);
   });
@@ -50,7 +51,7 @@ describe('CertificateDeployment apply half: Add or Remove sent, answer lost', ()
   test('a job already in the ledger (a Remove just before) is never taken for the lost Add\'s', async () => {
     const ctx = contextFor(basicEnv(h.sim()));
     const removed = await certificateDeployment.destroy!(ctx, deployment);
-    new LedgerWriter(ctx.ledgerDirectory).begin({ operation: 'CertificateDeployment', phase: 'destroy', stack: 't', constructPath: 't/op', specHash: 'x' })
+    new LedgerWriter(ctx.ledgerDirectory).begin({ operation: 'CertificateDeployment', phase: 'destroy', stack: 't', constructPath: 't/op', specHash: 'x', origin: ctx.settings.origin })
       .finish('succeeded', { jobIds: removed.jobIds });
     h.fault(ADD, 'resetBeforeProcessing');
     const e = await failure(h.run(certificateDeployment.create(ctx, deployment)));
@@ -71,5 +72,61 @@ describe('CertificateDeployment apply half: Add or Remove sent, answer lost', ()
     expect(e.message).toContain('POST /CertificateStores/Certificates/Add: no answer within 0.5s (KEYFACTOR_CLIENT_TIMEOUT), after the request was sent at');
     expect(e.message).toContain(`The request may have created a Management job to add certificate 3 on store ${S1} (web-01.example.test /etc/ssl/web-01.pem)`);
     expect(h.sim().received('POST', ADD)).toHaveLength(1);
+  });
+});
+
+describe('CertificateDeployment apply half: an earlier run stopped in flight', () => {
+  const h = applyHalfHarness();
+
+  /** A context whose run follows an earlier, unfinished one of the same instance. */
+  function afterEarlierRun(fields: { jobIds?: string[] } = {}, env = basicEnv(h.sim())) {
+    const ctx = contextFor(env);
+    const writer = new LedgerWriter(ctx.ledgerDirectory);
+    const identity = { operation: 'CertificateDeployment', phase: 'create', stack: 't', constructPath: 't/op', instanceKey: S1, specHash: 'h', origin: ctx.settings.origin };
+    const earlier = writer.begin(identity);
+    if (fields.jobIds) earlier.update({ jobIds: fields.jobIds });
+    ctx.record = writer.begin(identity);
+    ctx.earlier = [earlier];
+    return { ctx, earlier };
+  }
+
+  test('its Add reached Command: the job is adopted from JobHistory, nothing is sent, the earlier record is settled', async () => {
+    const { ctx: first } = afterEarlierRun();
+    await certificateDeployment.create(contextFor(basicEnv(h.sim()), first.ledgerDirectory), deployment); // the earlier run's Add, answer lost
+    const [job] = h.sim().jobs();
+    const { ctx, earlier } = afterEarlierRun();
+    const result = await h.run(certificateDeployment.create(ctx, deployment));
+    expect(result.jobIds).toEqual([job.JobId]);
+    expect(result.response).toMatchObject({ reconciledFrom: [earlier.current.recordId], fromJobHistory: true });
+    expect(h.sim().received('POST', ADD)).toHaveLength(1);
+    expect(h.output()).toContain(`reconciled: the earlier run's request did reach Command: its job ${job.JobId}`);
+    expect(earlier.current).toMatchObject({ outcome: 'failed' });
+    expect(earlier.current.message).toMatch(/^interrupted before its outcome was recorded; its job .* was found in JobHistory/);
+    expect(ctx.earlier).toEqual([]);
+  });
+
+  test('it had recorded the job GUID: adopted without asking Command', async () => {
+    const guid = '3fa85f64-5717-4562-b3fc-2c963f66afa6';
+    const { ctx } = afterEarlierRun({ jobIds: [guid] });
+    const result = await h.run(certificateDeployment.create(ctx, deployment));
+    expect(result.jobIds).toEqual([guid]);
+    expect(h.sim().requests).toEqual([]);
+  });
+
+  test('JobHistory has no job it created: the Add is sent now, once', async () => {
+    const { ctx, earlier } = afterEarlierRun();
+    const result = await h.run(certificateDeployment.create(ctx, deployment));
+    expect(h.sim().received('POST', ADD)).toHaveLength(1);
+    expect(h.sim().jobs().map((j) => j.JobId)).toEqual(result.jobIds);
+    expect(earlier.current.message).toMatch(/JobHistory shows no Management job it created, so Command did not act on it; the request was sent again/);
+  });
+
+  test('Command cannot be asked: nothing is sent, and the failure says the next apply checks first', async () => {
+    const { ctx } = afterEarlierRun({}, basicEnv(h.sim(), { CDKTF_KEYFACTOR_RETRY_MAX_SECONDS: '0' }));
+    h.sim().injectFaults({ route: { method: 'GET' }, kind: 'status503' });
+    const e = await failure(h.run(certificateDeployment.create(ctx, deployment)));
+    expect(e.name).toBe('MayHaveActedError');
+    expect(e.message).toMatch(/^an earlier run \(ledger record .*\) stopped after it may have sent the request to add certificate 3, and Command could not be asked whether it did \(GET .* HTTP 503.*\)\. Nothing was sent\. Apply again once Keyfactor Command answers: the check runs first\.$/s);
+    expect(h.sim().received('POST', ADD)).toEqual([]);
   });
 });

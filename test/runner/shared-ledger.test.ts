@@ -1,0 +1,90 @@
+import { selectRecords } from '../../src/cli/outputs';
+import { SPEC_ENV } from '../../src/contract/environment';
+import { canonicalJson, SPEC_VERSION, specHash } from '../../src/contract/spec';
+import type { CertificateDeploymentSpec } from '../../src/operations/certificate-deployment/spec';
+import type { JobWaitSpec } from '../../src/operations/job-wait/spec';
+import { run } from '../../src/runner/main';
+import { Ledger } from '../../src/runtime/ledger';
+import { KeyfactorSimulator } from '../../src/simulator';
+import { basicEnv, captureOutput, S1, startSim, tempDir } from '../support/runtime';
+
+/**
+ * Two environments (a dev and a prod Command, or two Terraform workspaces) writing one ledger
+ * directory, with the same stack: each run reads only the records of its own origin.
+ */
+const deployment: CertificateDeploymentSpec = {
+  v: SPEC_VERSION,
+  operation: 'CertificateDeployment',
+  stack: 'app',
+  path: 'app/web',
+  key: S1,
+  certificateId: 3,
+  store: { certificateStoreId: S1, alias: 'shared' },
+  schedule: { Immediate: true },
+  removeOnDestroy: true,
+};
+const wait: JobWaitSpec = {
+  v: SPEC_VERSION,
+  operation: 'JobWait',
+  stack: 'app',
+  path: 'app/web',
+  key: undefined as never,
+  of: 'CertificateDeployment',
+  instances: { [S1]: specHash(deployment) },
+  addresses: { [S1]: `terraform_data.web["${S1}"]` },
+  schedule: { Immediate: true },
+  wait: { mode: 'completion', timeoutSeconds: 3, pollIntervalSeconds: 0.2 },
+} as JobWaitSpec;
+
+async function runner(phase: string, env: Record<string, string>): Promise<{ code: number; output: string }> {
+  const out = captureOutput();
+  try {
+    return { code: await run([phase], env), output: out.text() };
+  } finally {
+    out.restore();
+  }
+}
+
+describe('one ledger directory shared by two origins', () => {
+  let dev: KeyfactorSimulator;
+  let prod: KeyfactorSimulator;
+  beforeAll(async () => {
+    [dev, prod] = await Promise.all([startSim(), startSim()]);
+  });
+  afterAll(async () => Promise.all([dev.stop(), prod.stop()]));
+
+  test.each([
+    ['two Command hosts', () => ({}), true],
+    ['two Terraform workspaces of one Command', (ws: string) => ({ CDKTF_KEYFACTOR_WORKSPACE: ws }), false],
+  ] as const)('%s: the job wait and report read their own records only', async (_name, extra, twoHosts) => {
+    dev.reset();
+    prod.reset();
+    const dir = tempDir('kf-shared-');
+    const envOf = (sim: KeyfactorSimulator, ws: string, spec: object) =>
+      basicEnv(sim, { CDKTF_KEYFACTOR_LEDGER_DIR: dir, [SPEC_ENV]: canonicalJson(spec), ...extra(ws) });
+    const devSim = dev;
+    const prodSim = twoHosts ? prod : dev;
+    // dev creates, then prod creates (newer record, same construct and spec), then dev waits and reports.
+    expect((await runner('create', envOf(devSim, 'dev', deployment))).code).toBe(0);
+    const devJob = devSim.jobs()[0].JobId;
+    expect((await runner('create', envOf(prodSim, 'prod', deployment))).code).toBe(0);
+    const prodJob = prodSim.jobs().map((j) => j.JobId).find((id) => id !== devJob)!;
+    expect(prodJob).toBeDefined();
+
+    const waited = await runner('create', envOf(devSim, 'dev', wait));
+    expect(waited.output).toContain('all 1 job(s) completed');
+    expect(waited.code).toBe(0);
+    const reported = await runner('report', envOf(devSim, 'dev', deployment));
+    expect(reported.output).toContain(`succeeded, job ${devJob}`);
+    expect(reported.output).not.toContain(prodJob);
+
+    const waitRecord = Ledger.read(dir).filter((r) => r.operation === 'JobWait').pop()!;
+    expect(waitRecord.jobIds).toEqual([devJob]);
+    // The CLI likewise: the current origin's records by default, all of them with --all-origins.
+    const mine = selectRecords({ ledger: dir }, envOf(devSim, 'dev', deployment));
+    expect(mine.map((r) => r.operation)).toEqual(['CertificateDeployment', 'JobWait']); // report writes nothing
+    expect(mine.every((r) => r.origin?.workspace === (twoHosts ? 'default' : 'dev'))).toBe(true);
+    expect(selectRecords({ ledger: dir, allOrigins: true }, envOf(devSim, 'dev', deployment))).toHaveLength(3);
+    expect(waitRecord.origin).toEqual({ host: new URL(devSim.url).host, apiPath: 'KeyfactorAPI', workspace: twoHosts ? 'default' : 'dev' });
+  });
+});
