@@ -113,6 +113,12 @@ export interface FindNewJobsOptions {
   readonly intervalMs: number;
   /** For tests and a later bounded wait: how to pause. @default setTimeout */
   readonly sleep?: (ms: number) => Promise<void>;
+  /**
+   * Take the oldest matching row, not the newest: the first job after `since` is the one a request
+   * sent right after it created, when `since` lies far back (an interrupted earlier run).
+   * @default false
+   */
+  readonly oldestFirst?: boolean;
 }
 
 export interface FoundJobs {
@@ -154,9 +160,9 @@ export async function findNewJobs(client: KeyfactorClient, options: FindNewJobsO
       const q = `JobType -eq ${queryValue(options.jobType)} AND AgentId -eq ${queryValue(agentId)} AND OperationStart -ge ${queryValue(from)}`;
       const rows = await queryAllJobHistory(client, q);
       queries++;
-      const newestFirst = [...rows].sort((a, b) => timeOf(b) - timeOf(a));
+      const ordered = [...rows].sort((a, b) => (options.oldestFirst ? timeOf(a) - timeOf(b) : timeOf(b) - timeOf(a)));
       for (const t of missing.filter((m) => m.agentId.toLowerCase() === agentId)) {
-        const row = newestFirst.find((r) => typeof r.JobId === 'string' && !taken.has(r.JobId.toLowerCase()) && matches(r, t));
+        const row = ordered.find((r) => typeof r.JobId === 'string' && !taken.has(r.JobId.toLowerCase()) && matches(r, t));
         if (row) {
           found[t.key] = row;
           taken.add(row.JobId!.toLowerCase());

@@ -29,26 +29,26 @@ export function describeStore(s: StoreFacts): string {
 
 /** Jobs of `jobType` on each store, started since `since` (minus 5 s of clock skew), looking for up to `timeoutMs`. */
 export async function findJobsSince(
-  ctx: RunContext, since: Date, jobType: string, stores: StoreFacts[], timeoutMs = ctx.settings.jobLookup.timeoutMs,
+  ctx: RunContext, since: Date, jobType: string, stores: StoreFacts[], timeoutMs = ctx.settings.jobLookup.timeoutMs, oldestFirst = false,
 ): Promise<Record<string, JobHistoryRow>> {
   const targets = stores.filter((s) => s.agentId && s.storePath !== undefined)
     .map((s) => ({ key: s.id, agentId: s.agentId!, storePath: s.storePath!, clientMachine: s.clientMachine }));
   if (targets.length === 0) return {};
   const { found } = await findNewJobs(ctx.client, {
-    jobType, since, targets, exclude: recordedJobIds(ctx), timeoutMs, intervalMs: ctx.settings.jobLookup.intervalMs,
+    jobType, since, targets, exclude: recordedJobIds(ctx), timeoutMs, intervalMs: ctx.settings.jobLookup.intervalMs, oldestFirst,
   });
   return found;
 }
 
 /** The `jobType` job on one store since `since`, if JobHistory has it; `why` says why not. Throws when the lookup fails. */
 async function storeJobSince(
-  ctx: RunContext, since: Date, storeId: string, jobType: string, timeoutMs: number,
+  ctx: RunContext, since: Date, storeId: string, jobType: string, timeoutMs: number, oldestFirst = false,
 ): Promise<{ store: StoreFacts; row?: JobHistoryRow; why: string }> {
   const store = await readStore(ctx, storeId);
   if (!store.agentId || store.storePath === undefined) {
     return { store, why: `GET /CertificateStores/${storeId} gave no AgentId or Storepath to look the job up` };
   }
-  const row = (await findJobsSince(ctx, since, jobType, [store], timeoutMs))[storeId];
+  const row = (await findJobsSince(ctx, since, jobType, [store], timeoutMs, oldestFirst))[storeId];
   return { store, row: row?.JobId ? row : undefined, why: `no new ${jobType} job on that store appeared in JobHistory within ${timeoutMs / 1000}s` };
 }
 
@@ -93,7 +93,8 @@ export async function earlierStoreJob(
   }
   let found;
   try {
-    found = await storeJobSince(ctx, earlier.since, storeId, jobType, lookupWindowMs(ctx, earlier));
+    // The first job after the earlier run started: a later one on the store is somebody else's.
+    found = await storeJobSince(ctx, earlier.since, storeId, jobType, lookupWindowMs(ctx, earlier), true);
   } catch (err) {
     throw cannotReconcile(earlier, what, err);
   }

@@ -105,6 +105,19 @@ describe('CertificateDeployment apply half: an earlier run stopped in flight', (
     expect(ctx.earlier).toEqual([]);
   });
 
+  test('a later job on the same store (somebody else\'s) is not taken for the earlier run\'s', async () => {
+    const { ctx: first } = afterEarlierRun();
+    const { ctx, earlier } = afterEarlierRun();
+    await certificateDeployment.create(contextFor(basicEnv(h.sim()), first.ledgerDirectory), deployment); // the earlier run's Add
+    await new Promise((r) => setTimeout(r, 50));
+    await certificateDeployment.create(contextFor(basicEnv(h.sim())), { ...deployment, store: { ...deployment.store, alias: 'other' } });
+    const [ours, theirs] = h.sim().jobs();
+    expect(theirs.Alias).toBe('other');
+    const result = await h.run(certificateDeployment.create(ctx, deployment));
+    expect(result.jobIds).toEqual([ours.JobId]);
+    expect(earlier.current.message).toContain(`its job ${ours.JobId} was found in JobHistory`);
+  });
+
   test('it had recorded the job GUID: adopted without asking Command', async () => {
     const guid = '3fa85f64-5717-4562-b3fc-2c963f66afa6';
     const { ctx } = afterEarlierRun({ jobIds: [guid] });
