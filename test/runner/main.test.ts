@@ -3,9 +3,11 @@ import * as http from 'http';
 import type { AddressInfo } from 'net';
 import { Ledger } from '../../src';
 import { SPEC_ENV } from '../../src/contract/environment';
-import { canonicalJson, SPEC_VERSION } from '../../src/contract/spec';
+import { canonicalJson, SPEC_VERSION, specHash } from '../../src/contract/spec';
 import { CertificateDeploymentSpec } from '../../src/operations/certificate-deployment/spec';
 import { run } from '../../src/runner/main';
+import { identityKey } from '../../src/runtime/ledger';
+import { origin } from '../../src/runtime/settings';
 import { KeyfactorSimulator } from '../../src/simulator';
 import { basicEnv, CANARY, captureOutput, S1, startSim, tempDir } from '../support/runtime';
 
@@ -58,6 +60,22 @@ describe('runner (in process)', () => {
     const [after] = Ledger.read(dir);
     expect(after).toMatchObject({ recordId: during[0].recordId, outcome: 'succeeded', jobIds: sim.jobs().map((j) => j.JobId) });
     expect(after.jobIds).toHaveLength(1);
+  });
+
+  test('a damaged record named like the instance about to run stops it before anything is sent', async () => {
+    const dir = tempDir('kf-main-');
+    const env = basicEnv(sim, { CDKTF_KEYFACTOR_LEDGER_DIR: dir, [SPEC_ENV]: canonicalJson(deployment) });
+    const key = identityKey({ origin: origin(env), stack: 't', constructPath: 't/web', instanceKey: S1, specHash: specHash(deployment) });
+    // It could be an unfinished earlier run of this very instance: guessing either way could duplicate or lose a job.
+    fs.writeFileSync(`${dir}/20260101T000000000Z-1-deadbeef-${key}.record.json`, '{"recordId": trunc');
+    const { code, output } = await runInProcess(env);
+    expect(code).toBe(1);
+    expect(output).toMatch(new RegExp(`create failed: ledger record .*-${key}\\.record\\.json is not valid JSON .*; move it aside to continue\\.`));
+    expect(sim.requests).toEqual([]);
+    // Another instance's damaged record does not stop this one.
+    fs.renameSync(`${dir}/20260101T000000000Z-1-deadbeef-${key}.record.json`, `${dir}/20260101T000000000Z-1-deadbeef-000000000000.record.json`);
+    expect((await runInProcess(env)).code).toBe(0);
+    expect(sim.received('POST', ADD)).toHaveLength(1);
   });
 
   test('the runner removes its signal handlers when it is done', async () => {
