@@ -52,6 +52,12 @@ export interface LedgerRecord {
   /** `in-flight`, `succeeded`, `failed` or `skipped`. */
   readonly outcome: string;
   /**
+   * ISO 8601 time just before the run first sent its job-creating request. A run stopped
+   * without it never sent one; with it, the next run looks for its job from this time on.
+   * @default - no job-creating request was sent
+   */
+  readonly sendingAt?: string;
+  /**
    * True when the run ended without knowing whether Command acted on its request (its answer was
    * lost and the lookup found nothing). Like an `in-flight` record, it is checked in JobHistory by
    * the next run of the same instance before anything is sent again.

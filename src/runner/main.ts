@@ -14,7 +14,7 @@ import { SPEC_VERSION, specHash, specLabel } from '../contract/spec';
 import { AmbiguousRequestError } from '../runtime/api/client';
 import { RunContext } from '../runtime/context';
 import { MayHaveActedError, RunnerError } from '../runtime/errors';
-import { identityKey, InstanceIdentity, LedgerHandle, LedgerWriter, readLedgerDir, recordFile, warnUnreadable } from '../runtime/ledger';
+import { identityKey, InstanceIdentity, LedgerEntry, LedgerHandle, LedgerWriter, readLedgerDir, recordFile, warnUnreadable } from '../runtime/ledger';
 import { readSettings, RunnerSettings } from '../runtime/settings';
 
 export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
@@ -36,9 +36,12 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
     if (phase === 'report') return report(label, identity, settings);
     ctx = new RunContext(settings, label);
     // Read before this run's own record exists: only earlier runs are found.
-    const earlier = unsettledRecords(settings.ledgerDirectory, identity, phase);
-    record = new LedgerWriter(settings.ledgerDirectory).begin({ operation: spec.operation, phase, ...identity });
+    const { earlier, superseded, neverSent } = unsettledRecords(settings.ledgerDirectory, identity, phase);
+    const secrets = ctx.secrets;
+    record = new LedgerWriter(settings.ledgerDirectory, (text) => secrets.redact(text)).begin({ operation: spec.operation, phase, ...identity });
     ctx.record = record;
+    ctx.settleEarlier('a later run of this instance finished after it, so it is not this run\'s to look for', superseded);
+    ctx.settleEarlier('it had sent no job-creating request', neverSent);
     ctx.earlier = earlier;
     if (earlier.length) {
       ctx.log(`an earlier run of this ${phase} (ledger record ${earlier.map((h) => h.current.recordId).join(', ')}) stopped before it knew ` +
@@ -86,16 +89,23 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
 
 /**
  * Records of earlier runs of this instance and phase that may have reached Command without
- * recording what it did. Found by file name; a damaged one of them stops the run (it could be
- * one), naming the file.
+ * recording what it did, found by file name; a damaged one of them stops the run (it could be
+ * one), naming the file. Those older than a later finished run of the instance (any phase) are
+ * superseded; those that never marked a job-creating request as sent sent nothing.
  */
-function unsettledRecords(directory: string, identity: InstanceIdentity, phase: string): LedgerHandle[] {
+function unsettledRecords(directory: string, identity: InstanceIdentity, phase: string): Record<'earlier' | 'superseded' | 'neverSent', LedgerHandle[]> {
+  const none = { earlier: [], superseded: [], neverSent: [] };
   // Not a directory (yet): nothing to find; writing the record then says what is wrong.
-  if (!fs.statSync(directory, { throwIfNoEntry: false })?.isDirectory()) return [];
-  return readLedgerDir(directory, { nameEndsWith: `-${identityKey(identity)}` })
-    .filter((r) => r.phase === phase && (r.outcome === 'in-flight' || r.unsettled === true) &&
-      r.constructPath === identity.constructPath && r.specHash === identity.specHash)
-    .map((r) => new LedgerHandle(recordFile(directory, r.recordId), r));
+  if (!fs.statSync(directory, { throwIfNoEntry: false })?.isDirectory()) return none;
+  const records = readLedgerDir(directory, { nameEndsWith: `-${identityKey(identity)}` })
+    .filter((r) => r.constructPath === identity.constructPath && r.specHash === identity.specHash);
+  const open = (r: LedgerEntry) => r.outcome === 'in-flight' || r.unsettled === true;
+  const lastFinished = records.filter((r) => !open(r)).map((r) => r.startedAt).sort().pop() ?? '';
+  const handles = records.filter((r) => r.phase === phase && open(r)).map((r) => new LedgerHandle(recordFile(directory, r.recordId), r));
+  const superseded = handles.filter((h) => h.current.startedAt < lastFinished);
+  const live = handles.filter((h) => !superseded.includes(h));
+  const sent = (r: LedgerEntry) => r.sendingAt !== undefined || r.jobIds.length > 0 || r.response !== undefined;
+  return { earlier: live.filter((h) => sent(h.current)), superseded, neverSent: live.filter((h) => !sent(h.current)) };
 }
 
 /**

@@ -9,8 +9,10 @@ import type { SpecBase } from '../contract/spec';
  * never recorded an outcome: killed or cancelled after they may have sent their request.
  */
 export interface EarlierAttempt {
-  /** When the first of them started: anything it created is in JobHistory from then on. */
+  /** When the first of them was about to send: anything it created is in JobHistory from then on. */
   readonly since: Date;
+  /** When the last of them was about to send: a job it created started no later than this plus its retries. */
+  readonly lastSentAt: Date;
   /** Job GUIDs they recorded before they stopped (Command had answered). */
   readonly jobIds: string[];
   /** The response facts they recorded, if Command had answered. */
@@ -48,8 +50,10 @@ export class RunContext {
     if (this.earlier.length === 0) return undefined;
     const records: LedgerEntry[] = this.earlier.map((h) => h.current);
     const answered = records.filter((r) => r.jobIds.length > 0 || r.response !== undefined).pop();
+    const sent = records.map((r) => Date.parse(r.sendingAt ?? r.startedAt));
     return {
-      since: new Date(records.map((r) => Date.parse(r.startedAt)).reduce((a, b) => Math.min(a, b))),
+      since: new Date(Math.min(...sent)),
+      lastSentAt: new Date(Math.max(...sent)),
       jobIds: [...new Set(records.flatMap((r) => r.jobIds))],
       response: answered?.response,
       recordIds: records.map((r) => r.recordId),
@@ -60,15 +64,24 @@ export class RunContext {
    * Closes the earlier unfinished records with what this run found out about them. A ledger
    * that cannot be written is a warning: this run's own record says the same.
    */
-  settleEarlier(finding: string): void {
-    for (const h of this.earlier) {
+  settleEarlier(finding: string, handles: LedgerHandle[] = this.earlier): void {
+    for (const h of handles) {
       try {
-        h.finish('failed', { message: `interrupted before its outcome was recorded; ${finding} (record ${this.record?.current.recordId ?? '?'})` });
+        h.finish('failed', { unsettled: false, message: `interrupted before its outcome was recorded; ${finding} (record ${this.record?.current.recordId ?? '?'})` });
       } catch (e) {
         this.warn(`could not close the earlier ledger record ${h.file}: ${(e as Error).message}`);
       }
     }
-    this.earlier = [];
+    this.earlier = this.earlier.filter((h) => !handles.includes(h));
+  }
+
+  /**
+   * Notes in the ledger that a job-creating request is about to be sent (once per run): a run
+   * stopped before this point sent nothing, and the next one need not look for its job. A ledger
+   * that cannot take the note stops the run here, before anything is sent.
+   */
+  markSending(): void {
+    if (this.record && !this.record.current.sendingAt) this.record.update({ sendingAt: new Date().toISOString() });
   }
 
   /**

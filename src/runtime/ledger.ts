@@ -40,7 +40,8 @@ export function identityKey(id: InstanceIdentity): string {
 }
 
 export class LedgerWriter {
-  constructor(public readonly directory: string) {}
+  /** `redact` scrubs the request, response and message of a record before it is written (a secret echoed in an answer). */
+  constructor(public readonly directory: string, private readonly redact: (text: string) => string = (t) => t) {}
 
   /** Writes an in-flight record and returns a handle to complete it. */
   begin(base: Omit<LedgerEntry, 'recordId' | 'startedAt' | 'outcome' | 'jobIds' | 'request' | 'origin'> & { request?: Record<string, unknown>; origin: LedgerOrigin }): LedgerHandle {
@@ -53,7 +54,7 @@ export class LedgerWriter {
     const startedAt = new Date().toISOString();
     const recordId = `${startedAt.replace(/[-:.]/g, '')}-${process.pid}-${randomBytes(4).toString('hex')}-${identityKey(base)}`;
     const entry: LedgerEntry = { request: {}, ...base, recordId, startedAt, jobIds: [], outcome: 'in-flight' };
-    const handle = new LedgerHandle(recordFile(this.directory, recordId), entry);
+    const handle = new LedgerHandle(recordFile(this.directory, recordId), entry, this.redact);
     handle.write();
     return handle;
   }
@@ -65,7 +66,7 @@ export function recordFile(directory: string, recordId: string): string {
 }
 
 export class LedgerHandle {
-  constructor(readonly file: string, private entry: LedgerEntry) {}
+  constructor(readonly file: string, private entry: LedgerEntry, private readonly redact: (text: string) => string = (t) => t) {}
 
   get current(): LedgerEntry {
     return this.entry;
@@ -86,7 +87,10 @@ export class LedgerHandle {
     let fd: number | undefined;
     try {
       fd = fs.openSync(tmp, 'wx', 0o600);
-      const data = Buffer.from(JSON.stringify(this.entry, null, 2) + '\n');
+      // Free text only: identity fields are never secret, and a redactor matching a secret's start must not alter them.
+      const { request, response, message } = this.entry;
+      const scrubbed = { ...this.entry, request: scrub(request, this.redact), response: scrub(response, this.redact), message: scrub(message, this.redact) };
+      const data = Buffer.from(JSON.stringify(scrubbed, null, 2) + '\n');
       // A short write (file size limit, full disk) is retried until it fails with its error.
       for (let done = 0; done < data.length;) done += fs.writeSync(fd, data, done);
       fs.fsyncSync(fd);
@@ -100,6 +104,14 @@ export class LedgerHandle {
       throw new RunnerError(`cannot write ledger record ${this.file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).`);
     }
   }
+}
+
+/** `value` with `redact` applied to every string in it. */
+function scrub<T>(value: T, redact: (text: string) => string): T {
+  if (typeof value === 'string') return redact(value) as T;
+  if (Array.isArray(value)) return value.map((x) => scrub(x, redact)) as T;
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrub(v, redact)])) as T;
+  return value;
 }
 
 /** How a reader treats a file it cannot use as a record. */

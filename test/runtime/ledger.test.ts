@@ -205,4 +205,16 @@ describe('LedgerWriter', () => {
     expect(sameOrigin(record({ ...origin, workspace: 'prod' }), origin)).toBe(false);
     expect(sameOrigin(record(undefined), origin)).toBe(true);
   });
+
+  test('a writer given a redactor scrubs the request, response and message, nested strings included, and no identity field', () => {
+    const dir = tempDir('kf-ledger-');
+    // A redactor that would also hit the construct path: identity fields must stay as they are.
+    const handle = new LedgerWriter(dir, (t) => t.split('s3cr3t-value').join('***').split('s/web').join('***')).begin(base);
+    handle.finish('succeeded', { message: 'echo: s3cr3t-value', response: { note: ['x s3cr3t-value y'], n: 1 } });
+    const text = fs.readFileSync(handle.file, 'utf8');
+    expect(text).not.toContain('s3cr3t-value');
+    expect(JSON.parse(text)).toMatchObject({ message: 'echo: ***', response: { note: ['x *** y'], n: 1 }, constructPath: 's/web' });
+    // The handle keeps the unscrubbed entry in memory only.
+    expect(handle.current.message).toBe('echo: s3cr3t-value');
+  });
 });

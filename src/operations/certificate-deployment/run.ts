@@ -2,7 +2,7 @@ import type { CertificateDeploymentSpec } from './spec';
 import { GUID } from '../../contract/guid';
 import { AmbiguousRequestError } from '../../runtime/api/client';
 import { OperationModule, RunContext } from '../../runtime/context';
-import { waitForJobs } from '../../runtime/jobs/completion';
+import { notDueReason, waitForJobs } from '../../runtime/jobs/completion';
 import { earlierStoreJob, recoverStoreJob } from '../../runtime/jobs/recovery';
 import { apiSecret, describeRef } from '../../runtime/secrets';
 
@@ -33,7 +33,8 @@ export const certificateDeployment: OperationModule<CertificateDeploymentSpec> =
       Schedule: spec.schedule,
       CollectionId: spec.collectionId,
     };
-    const { jobIds, recovered } = await postForJobs(ctx, '/CertificateStores/Certificates/Add', body, s.certificateStoreId, `add certificate ${spec.certificateId}`);
+    const { jobIds, recovered } = await postForJobs(ctx, '/CertificateStores/Certificates/Add', body, s.certificateStoreId, `add certificate ${spec.certificateId}`,
+      notDueReason(spec.schedule) && JSON.stringify(spec.schedule));
     ctx.onPartialResult({ request, jobIds, response: recovered });
     ctx.log(`added certificate ${spec.certificateId} to store ${s.certificateStoreId}${s.alias ? ` as "${s.alias}"` : ''}: job ${jobIds.join(', ')}`);
     return { request, jobIds, response: recovered };
@@ -69,10 +70,11 @@ export const certificateDeployment: OperationModule<CertificateDeploymentSpec> =
  * (or unreadable) after sending is looked up in JobHistory.
  */
 async function postForJobs(
-  ctx: RunContext, path: string, body: unknown, storeId: string, what: string,
+  ctx: RunContext, path: string, body: unknown, storeId: string, what: string, scheduledFor?: string,
 ): Promise<{ jobIds: string[]; recovered?: Record<string, unknown> }> {
-  const earlier = await earlierStoreJob(ctx, storeId, what);
+  const earlier = await earlierStoreJob(ctx, storeId, what, 'Management', scheduledFor);
   if (earlier) return earlier;
+  ctx.markSending();
   const sentAt = new Date();
   let ids: unknown;
   try {

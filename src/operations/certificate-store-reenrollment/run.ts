@@ -41,6 +41,7 @@ export const certificateStoreReenrollment: OperationModule<CertificateStoreReenr
       const warnings = await waitIfAsked(ctx, spec.wait, adopted.jobIds.map((jobId) => ({ jobId, subject: `store ${spec.keystoreId}` })));
       return { ...result, message: warnings.length ? `WARNING: ${warnings.join('; ')}` : undefined };
     }
+    ctx.markSending();
     let since = new Date();
     let lost: AmbiguousRequestError | undefined;
     try {

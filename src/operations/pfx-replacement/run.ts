@@ -5,7 +5,7 @@ import { OperationModule, RunContext } from '../../runtime/context';
 import { KeyfactorApiError, RunnerError } from '../../runtime/errors';
 import { waitIfAsked } from '../../runtime/jobs/completion';
 import { findNewJobs, JobTarget } from '../../runtime/jobs/history';
-import { cannotReconcile, describeStore, findJobsSince, lookupWindowMs, mayHaveCreated, readStore, StoreFacts } from '../../runtime/jobs/recovery';
+import { cannotReconcile, describeStore, earlierLookup, findJobsSince, LookupOptions, mayHaveCreated, readStore, StoreFacts } from '../../runtime/jobs/recovery';
 import { describeRef } from '../../runtime/secrets';
 
 /**
@@ -35,11 +35,13 @@ export const pfxReplacement: OperationModule<PfxReplacementSpec> = {
       ({ since, successful, failed } = earlier);
       notes.push(earlier.note);
     } else {
+      ctx.markSending();
+      since = new Date();
       try {
         const res = await ctx.client.request<unknown>('POST', '/Enrollment/PFX/Replace', { body });
         try {
-          successful = storeIds(res.data, 'SuccessfulStores', res.status);
-          failed = storeIds(res.data, 'FailedStores', res.status);
+          successful = storeIds(res.data, 'SuccessfulStores', res.status, ctx);
+          failed = storeIds(res.data, 'FailedStores', res.status, ctx);
         } catch (bad) {
           // Accepted (2xx) but not the documented answer: the replacement may be scheduled.
           throw new AmbiguousRequestError('POST', '/Enrollment/PFX/Replace', since, (bad as Error).message, res.status);
@@ -119,7 +121,7 @@ export const pfxReplacement: OperationModule<PfxReplacementSpec> = {
   },
 };
 
-function storeIds(data: unknown, field: 'SuccessfulStores' | 'FailedStores', status: number): string[] {
+function storeIds(data: unknown, field: 'SuccessfulStores' | 'FailedStores', status: number, ctx: RunContext): string[] {
   const value = data && typeof data === 'object' ? (data as Record<string, unknown>)[field] : undefined;
   // One list may be null or absent; an object with neither is not the documented answer.
   const documented = !!data && typeof data === 'object' && ('SuccessfulStores' in data || 'FailedStores' in data);
@@ -128,7 +130,8 @@ function storeIds(data: unknown, field: 'SuccessfulStores' | 'FailedStores', sta
   } else if (Array.isArray(value) && value.every((x) => typeof x === 'string' && GUID.test(x))) {
     return (value as string[]).map((x) => x.toLowerCase());
   }
-  throw new KeyfactorApiError(`POST /Enrollment/PFX/Replace: HTTP ${status} but ${field} is not a list of store GUIDs: ${JSON.stringify(data)?.slice(0, 300)}`, status);
+  // Redacted before it is cut: an answer echoing the request must not show the start of the password.
+  throw new KeyfactorApiError(`POST /Enrollment/PFX/Replace: HTTP ${status} but ${field} is not a list of store GUIDs: ${ctx.secrets.redact(JSON.stringify(data) ?? '').slice(0, 300)}`, status);
 }
 
 /** The agent, path and machine to match a store's JobHistory rows; best effort (the replacement is already scheduled). */
@@ -151,7 +154,7 @@ async function storesWithNewJobs(ctx: RunContext, spec: PfxReplacementSpec, e: A
   let stores: StoreFacts[] = [];
   let why: string;
   try {
-    const found = await replacedStores(ctx, spec, e.sentAt, ctx.settings.jobLookup.timeoutMs);
+    const found = await replacedStores(ctx, spec, e.sentAt, {});
     stores = found.stores;
     if (stores.length === 0) return []; // no store holds it: nothing can have been scheduled
     if (found.replaced.length) {
@@ -182,9 +185,13 @@ async function earlierReplacement(
     const note = `reconciled: taken over the answer an interrupted earlier run had received (record ${earlier.recordIds.join(', ')})`;
     return { since: earlier.since, successful: answered.SuccessfulStores, failed: answered.FailedStores, note };
   }
+  if (spec.jobTime !== undefined && Date.parse(spec.jobTime) - Date.now() > ctx.settings.jobLookup.timeoutMs) {
+    // JobHistory may list the scheduled jobs only once they run: absence proves nothing.
+    throw cannotReconcile(earlier, `replace certificate ${spec.existingCertificateId}`, new Error(`the jobs are scheduled for ${spec.jobTime}`), true);
+  }
   let found;
   try {
-    found = await replacedStores(ctx, spec, earlier.since, lookupWindowMs(ctx, earlier));
+    found = await replacedStores(ctx, spec, earlier.since, earlierLookup(ctx, earlier));
   } catch (err) {
     throw cannotReconcile(earlier, `replace certificate ${spec.existingCertificateId}`, err);
   }
@@ -199,7 +206,7 @@ async function earlierReplacement(
 
 /** The stores holding either certificate, and those of them with a new management job since `since`. */
 async function replacedStores(
-  ctx: RunContext, spec: PfxReplacementSpec, since: Date, timeoutMs: number,
+  ctx: RunContext, spec: PfxReplacementSpec, since: Date, lookup: LookupOptions,
 ): Promise<{ stores: StoreFacts[]; replaced: string[] }> {
   const ids = new Set<string>();
   for (const certificateId of [spec.existingCertificateId, spec.certificateId]) {
@@ -209,6 +216,6 @@ async function replacedStores(
   }
   if (ids.size === 0) return { stores: [], replaced: [] };
   const stores = await Promise.all([...ids].map((id) => readStore(ctx, id)));
-  const found = await findJobsSince(ctx, since, 'Management', stores, timeoutMs);
+  const found = await findJobsSince(ctx, since, 'Management', stores, lookup);
   return { stores, replaced: stores.filter((s) => found[s.id]).map((s) => s.id) };
 }

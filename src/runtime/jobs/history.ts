@@ -119,6 +119,11 @@ export interface FindNewJobsOptions {
    * @default false
    */
   readonly oldestFirst?: boolean;
+  /**
+   * Only jobs whose OperationStart is at most this (with the clock skew allowance).
+   * @default - no upper bound
+   */
+  readonly until?: Date;
 }
 
 export interface FoundJobs {
@@ -160,7 +165,8 @@ export async function findNewJobs(client: KeyfactorClient, options: FindNewJobsO
       const q = `JobType -eq ${queryValue(options.jobType)} AND AgentId -eq ${queryValue(agentId)} AND OperationStart -ge ${queryValue(from)}`;
       const rows = await queryAllJobHistory(client, q);
       queries++;
-      const ordered = [...rows].sort((a, b) => (options.oldestFirst ? timeOf(a) - timeOf(b) : timeOf(b) - timeOf(a)));
+      const latest = options.until ? options.until.getTime() + (options.clockSkewMs ?? 5000) : Infinity;
+      const ordered = rows.filter((r) => timeOf(r) <= latest).sort((a, b) => (options.oldestFirst ? timeOf(a) - timeOf(b) : timeOf(b) - timeOf(a)));
       for (const t of missing.filter((m) => m.agentId.toLowerCase() === agentId)) {
         const row = ordered.find((r) => typeof r.JobId === 'string' && !taken.has(r.JobId.toLowerCase()) && matches(r, t));
         if (row) {

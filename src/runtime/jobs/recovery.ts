@@ -8,6 +8,7 @@ import { AmbiguousRequestError } from '../api/client';
 import type { EarlierAttempt, RunContext } from '../context';
 import { MayHaveActedError, RunnerError } from '../errors';
 import { readLedgerDir, warnUnreadable } from '../ledger';
+import { requestTimeoutMs, retryPolicy } from '../settings';
 
 export interface StoreFacts {
   readonly id: string;
@@ -27,28 +28,45 @@ export function describeStore(s: StoreFacts): string {
   return s.clientMachine || s.storePath ? `${s.id} (${[s.clientMachine, s.storePath].filter(Boolean).join(' ')})` : s.id;
 }
 
-/** Jobs of `jobType` on each store, started since `since` (minus 5 s of clock skew), looking for up to `timeoutMs`. */
+/** How to look: for how long, and which of several matching jobs to take. */
+export interface LookupOptions {
+  /** @default the job lookup setting */
+  readonly timeoutMs?: number;
+  /** Take the first job after `since` (see FindNewJobsOptions). */
+  readonly oldestFirst?: boolean;
+  /** Only jobs started by then. */
+  readonly until?: Date;
+}
+
+/** Jobs of `jobType` on each store, started since `since` (minus 5 s of clock skew). */
 export async function findJobsSince(
-  ctx: RunContext, since: Date, jobType: string, stores: StoreFacts[], timeoutMs = ctx.settings.jobLookup.timeoutMs, oldestFirst = false,
+  ctx: RunContext, since: Date, jobType: string, stores: StoreFacts[], options: LookupOptions = {},
 ): Promise<Record<string, JobHistoryRow>> {
   const targets = stores.filter((s) => s.agentId && s.storePath !== undefined)
     .map((s) => ({ key: s.id, agentId: s.agentId!, storePath: s.storePath!, clientMachine: s.clientMachine }));
   if (targets.length === 0) return {};
   const { found } = await findNewJobs(ctx.client, {
-    jobType, since, targets, exclude: recordedJobIds(ctx), timeoutMs, intervalMs: ctx.settings.jobLookup.intervalMs, oldestFirst,
+    jobType,
+    since,
+    targets,
+    exclude: recordedJobIds(ctx),
+    intervalMs: ctx.settings.jobLookup.intervalMs,
+    ...options,
+    timeoutMs: options.timeoutMs ?? ctx.settings.jobLookup.timeoutMs,
   });
   return found;
 }
 
 /** The `jobType` job on one store since `since`, if JobHistory has it; `why` says why not. Throws when the lookup fails. */
 async function storeJobSince(
-  ctx: RunContext, since: Date, storeId: string, jobType: string, timeoutMs: number, oldestFirst = false,
+  ctx: RunContext, since: Date, storeId: string, jobType: string, options: LookupOptions = {},
 ): Promise<{ store: StoreFacts; row?: JobHistoryRow; why: string }> {
   const store = await readStore(ctx, storeId);
   if (!store.agentId || store.storePath === undefined) {
     return { store, why: `GET /CertificateStores/${storeId} gave no AgentId or Storepath to look the job up` };
   }
-  const row = (await findJobsSince(ctx, since, jobType, [store], timeoutMs, oldestFirst))[storeId];
+  const timeoutMs = options.timeoutMs ?? ctx.settings.jobLookup.timeoutMs;
+  const row = (await findJobsSince(ctx, since, jobType, [store], { ...options, timeoutMs }))[storeId];
   return { store, row: row?.JobId ? row : undefined, why: `no new ${jobType} job on that store appeared in JobHistory within ${timeoutMs / 1000}s` };
 }
 
@@ -61,7 +79,7 @@ export async function recoverStoreJob(ctx: RunContext, e: AmbiguousRequestError,
   let store: StoreFacts = { id: storeId };
   let why: string;
   try {
-    const found = await storeJobSince(ctx, e.sentAt, storeId, 'Management', ctx.settings.jobLookup.timeoutMs);
+    const found = await storeJobSince(ctx, e.sentAt, storeId, 'Management');
     store = found.store;
     if (found.row) {
       ctx.log(`recovered: ${e.method} ${e.path} did reach Command: its job ${found.row.JobId} (OperationStart ${found.row.OperationStart}) is in JobHistory; not sending it again`);
@@ -81,7 +99,7 @@ export async function recoverStoreJob(ctx: RunContext, e: AmbiguousRequestError,
  * Throws (nothing sent) when JobHistory cannot be asked.
  */
 export async function earlierStoreJob(
-  ctx: RunContext, storeId: string, what: string, jobType = 'Management',
+  ctx: RunContext, storeId: string, what: string, jobType = 'Management', scheduledFor?: string,
 ): Promise<{ jobIds: string[]; recovered: Record<string, unknown> } | undefined> {
   const earlier = ctx.earlierAttempt();
   if (!earlier) return undefined;
@@ -91,10 +109,12 @@ export async function earlierStoreJob(
     ctx.settleEarlier(`Command had returned job ${earlier.jobIds.join(', ')}, recorded again by the run that found it`);
     return { jobIds: earlier.jobIds, recovered };
   }
+  // JobHistory may list a scheduled job only once it runs: absence proves nothing.
+  if (scheduledFor) throw cannotReconcile(earlier, what, new Error(`the job is scheduled for ${scheduledFor} and JobHistory may not list it before it runs`), true);
   let found;
   try {
-    // The first job after the earlier run started: a later one on the store is somebody else's.
-    found = await storeJobSince(ctx, earlier.since, storeId, jobType, lookupWindowMs(ctx, earlier), true);
+    // The first job after the earlier run sent, and no later than its retries could have: a later one is somebody else's.
+    found = await storeJobSince(ctx, earlier.since, storeId, jobType, earlierLookup(ctx, earlier));
   } catch (err) {
     throw cannotReconcile(earlier, what, err);
   }
@@ -114,14 +134,27 @@ export async function earlierStoreJob(
  * JobHistory; one sent longer ago than the lookup window is there or was never processed.
  */
 export function lookupWindowMs(ctx: RunContext, earlier: EarlierAttempt): number {
-  return Math.max(0, earlier.since.getTime() + ctx.settings.jobLookup.timeoutMs - Date.now());
+  return Math.max(0, earlier.lastSentAt.getTime() + ctx.settings.jobLookup.timeoutMs - Date.now());
+}
+
+/** How to look for an earlier run's job: within its window, the first one, started no later than it could have sent. */
+export function earlierLookup(ctx: RunContext, earlier: EarlierAttempt): LookupOptions {
+  return { timeoutMs: lookupWindowMs(ctx, earlier), oldestFirst: true, until: latestSend(ctx, earlier) };
+}
+
+/** The latest an earlier run's request can have been sent: its last send plus the retry budget and one request's time limit. */
+export function latestSend(ctx: RunContext, earlier: EarlierAttempt): Date {
+  return new Date(earlier.lastSentAt.getTime() + retryPolicy(ctx.settings.env).budgetMs + requestTimeoutMs(ctx.settings.env));
 }
 
 /** Reconciling failed: nothing is sent, and the run says how to go on. */
-export function cannotReconcile(earlier: EarlierAttempt, what: string, err: unknown): MayHaveActedError {
-  return new MayHaveActedError(`an earlier run (ledger record ${earlier.recordIds.join(', ')}) stopped after it may have sent the request to ${what}, ` +
-    `and Command could not be asked whether it did (${err instanceof Error ? err.message : String(err)}). Nothing was sent. ` +
-    'Apply again once Keyfactor Command answers: the check runs first.');
+export function cannotReconcile(earlier: EarlierAttempt, what: string, err: unknown, unanswerable = false): MayHaveActedError {
+  const records = earlier.recordIds.join(', ');
+  const next = unanswerable
+    ? `Check Command for that job; if it does not exist, move ledger record ${records} out of the ledger directory and apply again to send the request.`
+    : 'Apply again once Keyfactor Command answers: the check runs first.';
+  return new MayHaveActedError(`an earlier run (ledger record ${records}) stopped after it may have sent the request to ${what}, ` +
+    `and Command ${unanswerable ? 'cannot tell' : 'could not be asked'} whether it did (${err instanceof Error ? err.message : String(err)}). Nothing was sent. ${next}`);
 }
 
 /** The failure after an ambiguous request whose result could not be found. */
