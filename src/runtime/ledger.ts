@@ -89,7 +89,9 @@ export class LedgerHandle {
       fd = fs.openSync(tmp, 'wx', 0o600);
       // Free text only: identity fields are never secret, and a redactor matching a secret's start must not alter them.
       const { request, response, message } = this.entry;
-      const scrubbed = { ...this.entry, request: scrub(request, this.redact), response: scrub(response, this.redact), message: scrub(message, this.redact) };
+      const scrubbed = {
+        ...this.entry, request: scrub(request, this.redact), response: scrub(response, this.redact), message: scrub(message, this.redact),
+      };
       const data = Buffer.from(JSON.stringify(scrubbed, null, 2) + '\n');
       // A short write (file size limit, full disk) is retried until it fails with its error.
       for (let done = 0; done < data.length;) done += fs.writeSync(fd, data, done);
