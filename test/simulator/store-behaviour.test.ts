@@ -26,7 +26,7 @@ async function rows(sim: KeyfactorSimulator, jobId: string): Promise<Row[]> {
 }
 
 /** Polls until the newest row is final; returns the distinct statuses the newest row went through. */
-async function newestStatuses(sim: KeyfactorSimulator, jobId: string, timeoutMs = 5000): Promise<number[]> {
+async function newestStatuses(sim: KeyfactorSimulator, jobId: string, timeoutMs = 15_000): Promise<number[]> {
   const seen: number[] = [];
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -80,6 +80,8 @@ describe('CompletedWillRetry (seed retriesBeforeSuccess)', () => {
   beforeEach(() => sim.reset());
 
   test('the newest row goes Waiting, InProcess, CompletedWillRetry twice, then Completed', async () => {
+    // Phases long enough that a loaded machine (2 cores, parallel test files) still reads each one.
+    sim.setStoreBehaviour(store(1), { jobDurationMs: { waitingMs: 600, inProcessMs: 600 } });
     const jobId = (await add(sim, store(1))).data[0];
     expect(await newestStatuses(sim, jobId)).toEqual([1, 2, 5, 2, 5, 2, 3]);
   });
