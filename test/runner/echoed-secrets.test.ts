@@ -2,8 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { SPEC_ENV } from '../../src/contract/environment';
 import { canonicalJson, SPEC_VERSION } from '../../src/contract/spec';
-import { run } from '../../src/runner/main';
-import { captureOutput, S1, tempDir } from '../support/runtime';
+import { runInProcess, S1, tempDir } from '../support/runtime';
 import { ScriptedRequest, ScriptedServer } from '../support/scripted-server';
 
 // Secrets with a quote, a backslash, a tab and double spaces early on, so each escaped or
@@ -97,13 +96,7 @@ describe('secrets echoed in an error body never reach the log or the ledger, who
       [SPEC_ENV]: canonicalJson(spec),
     };
     const requestsBefore = server.requests.length;
-    const out = captureOutput();
-    let code: number;
-    try {
-      code = await run(['create'], env);
-    } finally {
-      out.restore();
-    }
+    const { code, output } = await runInProcess(env);
     // The secrets did travel and come back, so the checks on what was printed can fail.
     const sent = server.requests.slice(requestsBefore);
     expect(sent).toHaveLength(1);
@@ -112,7 +105,7 @@ describe('secrets echoed in an error body never reach the log or the ledger, who
     expect(secretTraces(dump(sent[0], first))).not.toEqual([]);
     const files = fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
     const ledger = files.map((e) => fs.readFileSync(path.join(e.parentPath ?? e.path, e.name), 'utf8')).join('\n');
-    return { code, output: out.text(), ledger, files };
+    return { code, output, ledger, files };
   }
 
   const cases = Object.keys(FORMATS).flatMap((format) => Object.keys(TARGETS)

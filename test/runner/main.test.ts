@@ -5,11 +5,10 @@ import { Ledger } from '../../src';
 import { SPEC_ENV } from '../../src/contract/environment';
 import { canonicalJson, SPEC_VERSION, specHash } from '../../src/contract/spec';
 import { CertificateDeploymentSpec } from '../../src/operations/certificate-deployment/spec';
-import { run } from '../../src/runner/main';
 import { identityKey } from '../../src/runtime/ledger';
 import { origin } from '../../src/runtime/settings';
 import { KeyfactorSimulator } from '../../src/simulator';
-import { basicEnv, CANARY, captureOutput, S1, startSim, tempDir } from '../support/runtime';
+import { basicEnv, CANARY, runInProcess, S1, startSim, tempDir } from '../support/runtime';
 
 const ADD = '/CertificateStores/Certificates/Add';
 const deployment: CertificateDeploymentSpec = {
@@ -23,17 +22,6 @@ const deployment: CertificateDeploymentSpec = {
   schedule: { Immediate: true },
   removeOnDestroy: true,
 };
-
-/** Runs the runner in this process (so its code is the code under test), capturing what it prints. */
-async function runInProcess(env: Record<string, string>, phase = 'create'): Promise<{ code: number; output: string }> {
-  const out = captureOutput();
-  try {
-    const code = await run([phase], env);
-    return { code, output: out.text() };
-  } finally {
-    out.restore();
-  }
-}
 
 describe('runner (in process)', () => {
   let sim: KeyfactorSimulator;

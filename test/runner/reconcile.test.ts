@@ -1,11 +1,10 @@
 import { SPEC_ENV } from '../../src/contract/environment';
 import { canonicalJson, SPEC_VERSION, specHash } from '../../src/contract/spec';
 import type { CertificateDeploymentSpec } from '../../src/operations/certificate-deployment/spec';
-import { run } from '../../src/runner/main';
 import { Ledger, LedgerWriter } from '../../src/runtime/ledger';
 import { origin } from '../../src/runtime/settings';
 import { KeyfactorSimulator } from '../../src/simulator';
-import { basicEnv, captureOutput, S1, startSim, tempDir } from '../support/runtime';
+import { basicEnv, runInProcess, S1, startSim, tempDir } from '../support/runtime';
 
 /** Which earlier records the runner looks for in JobHistory before sending, and which it closes at once. */
 const ADD = '/CertificateStores/Certificates/Add';
@@ -20,15 +19,6 @@ const deployment: CertificateDeploymentSpec = {
   schedule: { Immediate: true },
   removeOnDestroy: true,
 };
-
-async function runner(env: Record<string, string>): Promise<{ code: number; output: string }> {
-  const out = captureOutput();
-  try {
-    return { code: await run(['create'], env), output: out.text() };
-  } finally {
-    out.restore();
-  }
-}
 
 describe('reconciling earlier runs', () => {
   let sim: KeyfactorSimulator;
@@ -53,7 +43,7 @@ describe('reconciling earlier runs', () => {
   test('a run stopped before it sent anything: closed at once, no JobHistory lookup, the Add sent', async () => {
     const { env, earlier, dir } = setup();
     const stopped = earlier();
-    const { code, output } = await runner(env);
+    const { code, output } = await runInProcess(env);
     expect(code).toBe(0);
     expect(sim.received('GET', '/OrchestratorJobs/JobHistory')).toEqual([]);
     expect(sim.received('POST', ADD)).toHaveLength(1);
@@ -66,12 +56,12 @@ describe('reconciling earlier runs', () => {
   test('an unsettled run (answer lost, job not found) is checked once, then closed for good', async () => {
     const { env, dir } = setup();
     sim.injectFaults({ route: { method: 'POST', pathSuffix: ADD }, kind: 'resetBeforeProcessing', count: 1 });
-    const first = await runner({ ...env, CDKTF_KEYFACTOR_RETRY_MAX_SECONDS: '0' });
+    const first = await runInProcess({ ...env, CDKTF_KEYFACTOR_RETRY_MAX_SECONDS: '0' });
     expect(first.code).toBe(1);
     expect(Ledger.read(dir)[0]).toMatchObject({ outcome: 'failed', unsettled: true });
     expect(Ledger.read(dir)[0].sendingAt).toBeDefined();
 
-    const second = await runner(env);
+    const second = await runInProcess(env);
     expect(second.code).toBe(0);
     expect(second.output).toContain('an earlier run of this create');
     expect(sim.received('POST', ADD)).toHaveLength(2); // the first never reached Command (reset before processing)
@@ -79,7 +69,7 @@ describe('reconciling earlier runs', () => {
     expect(Ledger.read(dir).filter((r) => r.unsettled)).toEqual([]);
 
     // A later re-run of the instance (terraform apply -replace) looks for nothing and sends.
-    const third = await runner(env);
+    const third = await runInProcess(env);
     expect(third.output).not.toContain('an earlier run');
     expect(sim.received('POST', ADD)).toHaveLength(3);
   });
@@ -87,9 +77,9 @@ describe('reconciling earlier runs', () => {
   test('a run older than a later finished run of the instance is superseded, not looked for', async () => {
     const { env, dir, earlier } = setup();
     const old = earlier({ sendingAt: new Date(Date.now() - 60_000).toISOString() });
-    expect((await runner(env)).code).toBe(0); // settles it (nothing in JobHistory) and sends
+    expect((await runInProcess(env)).code).toBe(0); // settles it (nothing in JobHistory) and sends
     const stale = earlier({ sendingAt: new Date().toISOString(), startedAt: '2000-01-01T00:00:00.000Z' }); // older than the run above
-    const { output } = await runner(env);
+    const { output } = await runInProcess(env);
     expect(output).not.toContain('an earlier run');
     expect(Ledger.read(dir).find((r) => r.recordId === stale.current.recordId)!.message).toMatch(/a later run of this instance finished after it/);
     expect(old.current.recordId).not.toBe(stale.current.recordId);
@@ -98,10 +88,10 @@ describe('reconciling earlier runs', () => {
   test('a job started later than the earlier run could have sent is somebody else\'s: not adopted', async () => {
     const { env, earlier } = setup();
     // Somebody else's Add on the same store, now; the earlier run sent two hours ago (retry budget 10 s, timeout 60 s).
-    await runner(basicEnv(sim, { CDKTF_KEYFACTOR_LEDGER_DIR: tempDir('kf-other-'), [SPEC_ENV]: canonicalJson({ ...deployment, store: { ...deployment.store, alias: 'other' } }) }));
+    await runInProcess(basicEnv(sim, { CDKTF_KEYFACTOR_LEDGER_DIR: tempDir('kf-other-'), [SPEC_ENV]: canonicalJson({ ...deployment, store: { ...deployment.store, alias: 'other' } }) }));
     const [theirs] = sim.jobs();
     earlier({ sendingAt: new Date(Date.now() - 2 * 3600_000).toISOString() });
-    const { code, output } = await runner(env);
+    const { code, output } = await runInProcess(env);
     expect(code).toBe(0);
     expect(output).toContain('created no Management job');
     expect(sim.jobs()).toHaveLength(2);
@@ -112,7 +102,7 @@ describe('reconciling earlier runs', () => {
     const scheduled = { ...deployment, schedule: { ExactlyOnce: { Time: '2099-01-01T00:00:00Z' } } };
     const { env, earlier } = setup(scheduled);
     const stopped = earlier({ sendingAt: new Date().toISOString() });
-    const { code, output } = await runner(env);
+    const { code, output } = await runInProcess(env);
     expect(code).toBe(1);
     expect(output).toContain('the job is scheduled for {"ExactlyOnce":{"Time":"2099-01-01T00:00:00Z"}} and JobHistory may not list it before it runs');
     expect(output).toContain(`move ledger record ${stopped.current.recordId} out of the ledger directory and apply again to send the request`);

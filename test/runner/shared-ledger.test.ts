@@ -3,10 +3,9 @@ import { SPEC_ENV } from '../../src/contract/environment';
 import { canonicalJson, SPEC_VERSION, specHash } from '../../src/contract/spec';
 import type { CertificateDeploymentSpec } from '../../src/operations/certificate-deployment/spec';
 import type { JobWaitSpec } from '../../src/operations/job-wait/spec';
-import { run } from '../../src/runner/main';
 import { Ledger } from '../../src/runtime/ledger';
 import { KeyfactorSimulator } from '../../src/simulator';
-import { basicEnv, captureOutput, S1, startSim, tempDir } from '../support/runtime';
+import { basicEnv, runInProcess, S1, startSim, tempDir } from '../support/runtime';
 
 /**
  * Two environments (a dev and a prod Command, or two Terraform workspaces) writing one ledger
@@ -36,15 +35,6 @@ const wait: JobWaitSpec = {
   wait: { mode: 'completion', timeoutSeconds: 3, pollIntervalSeconds: 0.2 },
 } as JobWaitSpec;
 
-async function runner(phase: string, env: Record<string, string>): Promise<{ code: number; output: string }> {
-  const out = captureOutput();
-  try {
-    return { code: await run([phase], env), output: out.text() };
-  } finally {
-    out.restore();
-  }
-}
-
 describe('one ledger directory shared by two origins', () => {
   let dev: KeyfactorSimulator;
   let prod: KeyfactorSimulator;
@@ -65,16 +55,16 @@ describe('one ledger directory shared by two origins', () => {
     const devSim = dev;
     const prodSim = twoHosts ? prod : dev;
     // dev creates, then prod creates (newer record, same construct and spec), then dev waits and reports.
-    expect((await runner('create', envOf(devSim, 'dev', deployment))).code).toBe(0);
+    expect((await runInProcess(envOf(devSim, 'dev', deployment), 'create')).code).toBe(0);
     const devJob = devSim.jobs()[0].JobId;
-    expect((await runner('create', envOf(prodSim, 'prod', deployment))).code).toBe(0);
+    expect((await runInProcess(envOf(prodSim, 'prod', deployment), 'create')).code).toBe(0);
     const prodJob = prodSim.jobs().map((j) => j.JobId).find((id) => id !== devJob)!;
     expect(prodJob).toBeDefined();
 
-    const waited = await runner('create', envOf(devSim, 'dev', wait));
+    const waited = await runInProcess(envOf(devSim, 'dev', wait), 'create');
     expect(waited.output).toContain('all 1 job(s) completed');
     expect(waited.code).toBe(0);
-    const reported = await runner('report', envOf(devSim, 'dev', deployment));
+    const reported = await runInProcess(envOf(devSim, 'dev', deployment), 'report');
     expect(reported.output).toContain(`succeeded, job ${devJob}`);
     expect(reported.output).not.toContain(prodJob);
 

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { run } from '../../src/runner/main';
 import { KeyfactorClient } from '../../src/runtime/api/client';
 import { RunContext } from '../../src/runtime/context';
 import { SecretResolver } from '../../src/runtime/secrets';
@@ -76,6 +77,17 @@ export function captureOutput(): { text: () => string; restore: () => void } {
   const out = jest.spyOn(process.stdout, 'write').mockImplementation(grab as never);
   const err = jest.spyOn(process.stderr, 'write').mockImplementation(grab as never);
   return { text: () => text, restore: () => { out.mockRestore(); err.mockRestore(); } };
+}
+
+/** Runs the runner in this process (so its code is the code under test), capturing what it prints. */
+export async function runInProcess(env: Record<string, string>, phase = 'create'): Promise<{ code: number; output: string }> {
+  const out = captureOutput();
+  try {
+    const code = await run([phase], env);
+    return { code, output: out.text() };
+  } finally {
+    out.restore();
+  }
 }
 
 /** The error `p` rejects with (fails the test if it resolves). */
