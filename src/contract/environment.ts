@@ -5,6 +5,8 @@
 
 /** The carrier's spec (JSON, read from `self`). */
 export const SPEC_ENV = 'CDKTF_KEYFACTOR_SPEC';
+/** The undo registry's record of the carrier an undo belongs to (its Terraform resource address). */
+export const CARRIER_ENV = 'CDKTF_KEYFACTOR_CARRIER';
 /** The ledger directory chosen at synth, relative to the stack directory. */
 export const DEFAULT_LEDGER_ENV = 'CDKTF_KEYFACTOR_DEFAULT_LEDGER_DIR';
 /** Default ledger directory, relative to where `cdktf synth` runs. */

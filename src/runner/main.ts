@@ -1,15 +1,17 @@
 /**
  * The apply-time runner: what the carriers' local-exec provisioners call.
  *
- *   node runner.cjs create|destroy     (spec in CDKTF_KEYFACTOR_SPEC)
+ *   node runner.cjs create|destroy|report   (spec in CDKTF_KEYFACTOR_SPEC)
+ *   node runner.cjs orphan                  (the undo registry's destroy: see deleted-construct.ts)
  *
  * Bundled with esbuild into one file (axios included), so applying needs only node.
  * Exit code 0 on success; 1 with a one-paragraph message on stderr otherwise, which makes
  * Terraform mark the resource failed (and retry it on the next apply).
  */
 import * as fs from 'fs';
+import { deletedConstructDecision } from './deleted-construct';
 import { isOperationName, OperationSpec, runOperation } from './operations';
-import { SPEC_ENV } from '../contract/environment';
+import { CARRIER_ENV, SPEC_ENV } from '../contract/environment';
 import { SPEC_VERSION, specHash, specLabel } from '../contract/spec';
 import { AmbiguousRequestError } from '../runtime/api/client';
 import { RunContext } from '../runtime/context';
@@ -18,17 +20,26 @@ import { identityKey, InstanceIdentity, LedgerEntry, LedgerHandle, LedgerWriter,
 import { readSettings, RunnerSettings } from '../runtime/settings';
 
 export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  const phase = argv[0];
+  let phase = argv[0];
   let ctx: RunContext | undefined;
   let record: LedgerHandle | undefined;
   let label: string | undefined;
   let stopWatching: (() => void) | undefined;
   try {
-    if (phase !== 'create' && phase !== 'destroy' && phase !== 'report') {
-      throw new RunnerError(`usage: runner.cjs create|destroy|report (got ${JSON.stringify(phase)})`);
+    if (phase !== 'create' && phase !== 'destroy' && phase !== 'report' && phase !== 'orphan') {
+      throw new RunnerError(`usage: runner.cjs create|destroy|report|orphan (got ${JSON.stringify(phase)})`);
     }
     const spec = parseSpec(env[SPEC_ENV]);
     label = specLabel(spec);
+    let takenOver: OperationSpec | undefined;
+    if (phase === 'orphan') {
+      const decision = deletedConstructDecision(spec, env[CARRIER_ENV], process.cwd());
+      // Still configured: the carrier's own destroy provisioner is the one that undoes.
+      if (!decision.undo && decision.reason === 'configured') return 0;
+      if (!decision.undo) takenOver = decision.by;
+      // Deleted from the code: the same undo, record and wait as a destroy of the carrier.
+      phase = 'destroy';
+    }
     const settings = readSettings(env);
     const identity: InstanceIdentity = {
       origin: settings.origin, stack: spec.stack, constructPath: spec.path, instanceKey: spec.key, specHash: specHash(spec),
@@ -47,8 +58,15 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
       ctx.log(`an earlier run of this ${phase} (ledger record ${earlier.map((h) => h.current.recordId).join(', ')}) stopped before it knew ` +
         'whether Keyfactor Command had acted: checking Command before sending anything');
     }
+    if (takenOver) {
+      const message = `deleted from the code, but ${takenOver.path} now owns the same target (renamed or moved): left in place, not undone`;
+      ctx.log(message);
+      ctx.settleEarlier('the construct was deleted and its target taken over by another');
+      record.finish('skipped', { message });
+      return 0;
+    }
     stopWatching = stopWithParentOrSignal(record);
-    const running = runOperation(phase, ctx, spec);
+    const running = runOperation(phase as 'create' | 'destroy', ctx, spec);
     if (!running) {
       ctx.settleEarlier('there was nothing to undo');
       record.finish('skipped', { message: 'nothing to undo' });

@@ -52,3 +52,10 @@ function dispatch<N extends OperationName>(
   const handler = phase === 'create' ? op.create : op.destroy;
   return handler?.call(op, ctx, spec);
 }
+
+/** Whether the configured spec `live` owns the target the undo of the deleted `deleted` would act on. */
+export function sharesUndoTarget(deleted: OperationSpec, live: OperationSpec): boolean {
+  if (deleted.operation !== live.operation) return false;
+  const op = OPERATIONS[deleted.operation] as OperationModule<OperationSpec>;
+  return op.sharesUndoTarget?.(deleted, live) ?? false;
+}

@@ -130,4 +130,9 @@ export interface OperationResult {
 export interface OperationModule<S extends SpecBase> {
   create(ctx: RunContext, spec: S): Promise<OperationResult>;
   destroy?(ctx: RunContext, spec: S): Promise<OperationResult>;
+  /**
+   * Whether `live` (configured now) owns what the undo of `deleted` would act on: a renamed or
+   * moved construct, whose target the undo of its old self must not touch.
+   */
+  sharesUndoTarget?(deleted: S, live: S): boolean;
 }

@@ -1,4 +1,6 @@
+import { TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
+import { undoRegistry } from './undo-registry';
 import { WaitPolicy } from './wait-policy';
 
 /** Which Terraform resource carries an operation's provisioners. */
@@ -59,6 +61,9 @@ export interface KeyfactorDefaultsProps {
 /**
  * Defaults for every Keyfactor construct in the scope it is added to:
  * `new KeyfactorDefaults(stack, 'KeyfactorDefaults', { carrier: Carrier.nullResource() })`.
+ *
+ * It also keeps its stack's undo registry (resource `KeyfactorUndo`), so even deleting the
+ * stack's last Keyfactor construct from the code runs that construct's undo on the next apply.
  */
 export class KeyfactorDefaults extends Construct {
   /** The defaults in force at `scope`: the nearest KeyfactorDefaults among its ancestors' children. */
@@ -80,7 +85,12 @@ export class KeyfactorDefaults extends Construct {
     this.props = props;
     // The first one added to a scope wins, as it would in a search of the scope's children.
     if (!DEFAULTS_BY_SCOPE.has(scope)) DEFAULTS_BY_SCOPE.set(scope, this);
+    if (isInStack(scope)) undoRegistry(scope);
   }
+}
+
+function isInStack(scope: Construct): boolean {
+  return scope.node.scopes.some((s) => TerraformStack.isStack(s));
 }
 
 /** The KeyfactorDefaults added to each scope (the first, if several were). */

@@ -3,6 +3,7 @@ import * as path from 'path';
 import { App, AssetType, DataResource, ITerraformDependable, TerraformAsset, TerraformResource, TerraformStack } from 'cdktf';
 import { Construct, IValidation } from 'constructs';
 import { Carrier, CarrierType, KeyfactorDefaults } from './carrier';
+import { registerUndo, undoRegistry } from './undo-registry';
 import { Validator } from './validation';
 import { WaitPolicy } from './wait-policy';
 import { DEFAULT_LEDGER_DIRECTORY, DEFAULT_LEDGER_ENV, SPEC_ENV, variableEnvName, WORKSPACE_ENV } from '../contract/environment';
@@ -17,6 +18,11 @@ export interface CarrierOptions {
   readonly instances: Record<string, SpecBase> | SpecBase;
   /** Whether a destroy-time provisioner runs the operation's undo. */
   readonly undo: boolean;
+  /**
+   * Whether the stack's undo registry also holds the instances, so deleting the construct from
+   * the code runs the undo. Only for undos that do something. Default: `undo`.
+   */
+  readonly undoWhenDeleted?: boolean;
   readonly carrier?: Carrier;
   /** Construct id of the carrier resource. Default `Carrier`. */
   readonly id?: string;
@@ -31,7 +37,6 @@ export interface CarrierOptions {
  */
 export function renderCarrier(scope: Construct, options: CarrierOptions): TerraformResource {
   const carrier = options.carrier ?? KeyfactorDefaults.of(scope).carrier ?? Carrier.terraformData();
-  const runner = runnerAssetPath(scope);
   const single = typeof (options.instances as SpecBase).operation === 'string';
   // The hash covers the spec's identity only (not runtime options such as `wait`), so with
   // terraform_data a runtime option change updates `input` in place and re-runs nothing.
@@ -50,8 +55,7 @@ export function renderCarrier(scope: Construct, options: CarrierOptions): Terraf
     value = { spec: '${each.value.spec}', hash: '${each.value.hash}' };
   }
 
-  const selfSpec = carrier.type === CarrierType.TERRAFORM_DATA ? '${self.input.spec}' : '${self.triggers.spec}';
-  const environment = { [SPEC_ENV]: selfSpec, [DEFAULT_LEDGER_ENV]: ledgerDirFromStackDir(scope), [WORKSPACE_ENV]: '${terraform.workspace}' };
+  const environment = provisionerEnvironment(scope, carrier);
   // Sensitive Terraform variables reach the create step through its environment only.
   const specs = single ? [options.instances as SpecBase] : Object.values(options.instances as Record<string, SpecBase>);
   const variables = new Set<string>();
@@ -59,8 +63,7 @@ export function renderCarrier(scope: Construct, options: CarrierOptions): Terraf
   const variableEnv = Object.fromEntries([...variables].map((name) => [variableEnvName(name), `\${var.${name}}`]));
   const provisioner = (phase: 'create' | 'destroy' | 'report') => ({
     type: 'local-exec' as const,
-    // exec: node replaces the shell, so the signal Terraform sends on cancel reaches the runner.
-    command: `exec node "${runner}" ${phase}`,
+    command: runnerCommand(scope, phase),
     environment: phase === 'create' ? { ...environment, ...variableEnv } : environment,
     ...(phase === 'destroy' ? { when: 'destroy' as const } : {}),
   });
@@ -92,7 +95,32 @@ export function renderCarrier(scope: Construct, options: CarrierOptions): Terraf
     });
   }
   if (forEach) resource.addOverride('for_each', forEach);
+  // Every stack with a Keyfactor construct keeps its registry, even when none has an undo, so
+  // deleting the last construct that had one still runs it.
+  const registry = undoRegistry(scope, carrier);
+  if (forEach && options.undo && (options.undoWhenDeleted ?? true)) registerUndo(registry, resource, Object.keys(forEach));
   return resource;
+}
+
+/** What every provisioner of a carrier of type `carrier` gets: its spec (read from `self`), ledger directory and workspace. */
+export function provisionerEnvironment(scope: Construct, carrier: Carrier, extra: Record<string, string> = {}): Record<string, string> {
+  const self = selfAttribute(carrier);
+  return {
+    [SPEC_ENV]: `\${self.${self}.spec}`,
+    ...Object.fromEntries(Object.entries(extra).map(([name, field]) => [name, `\${self.${self}.${field}}`])),
+    [DEFAULT_LEDGER_ENV]: ledgerDirFromStackDir(scope),
+    [WORKSPACE_ENV]: '${terraform.workspace}',
+  };
+}
+
+/** The attribute of a carrier that holds its values: `input` (terraform_data) or `triggers` (null_resource). */
+export function selfAttribute(carrier: Carrier): 'input' | 'triggers' {
+  return carrier.type === CarrierType.TERRAFORM_DATA ? 'input' : 'triggers';
+}
+
+/** `exec node <runner> <phase>`: node replaces the shell, so the signal Terraform sends on cancel reaches the runner. */
+export function runnerCommand(scope: Construct, phase: string): string {
+  return `exec node "${runnerAssetPath(scope)}" ${phase}`;
 }
 
 /** Every `variable` secret reference anywhere in a spec. */
@@ -110,7 +138,7 @@ function variableRefs(spec: unknown, found = new Set<string>()): Set<string> {
 /** Stacks already given their null provider (or found to have one), so each stack is searched once. */
 const NULL_PROVIDER_CHECKED = new WeakSet<TerraformStack>();
 
-function ensureNullProvider(scope: Construct, mod: typeof import('@cdktf/provider-null')): void {
+export function ensureNullProvider(scope: Construct, mod: typeof import('@cdktf/provider-null')): void {
   const stack = TerraformStack.of(scope);
   if (NULL_PROVIDER_CHECKED.has(stack)) return;
   NULL_PROVIDER_CHECKED.add(stack);
@@ -129,7 +157,7 @@ const VERSION_CHECKED = new WeakSet<TerraformStack>();
  * Validations have no public removal API; if constructs ever stores them differently, cdktf's
  * per-resource checks stay.
  */
-function checkTerraformVersionOncePerStack(resource: DataResource): void {
+export function checkTerraformVersionOncePerStack(resource: DataResource): void {
   const validations = (resource.node as unknown as { _validations?: unknown })._validations;
   if (!Array.isArray(validations)) return;
   const index = validations.findIndex(isTerraformVersionCheck);

@@ -45,15 +45,17 @@ export class TerraformProject {
    * Synthesizes (or re-synthesizes) the stack; state lives beside it and survives re-synth.
    * `env` is set in this process while the app synthesizes, as `cdktf deploy` synthesizes in the
    * shell that holds the secrets: leak checks then show that no construct reads a value at synth.
+   * `defaults: false` leaves out the stack's KeyfactorDefaults.
    */
-  synth(build: (stack: Construct) => void, env: Record<string, string> = {}): void {
+  synth(build: (stack: Construct) => void, env: Record<string, string> = {}, options: { defaults?: boolean } = {}): void {
     const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
     Object.assign(process.env, env);
     try {
       const app = new App({ outdir: this.outdir });
       const stack = new TerraformStack(app, this.stackName);
       new LocalBackend(stack, { path: path.join(this.dir, 'terraform.tfstate') });
-      new KeyfactorDefaults(stack, 'KeyfactorDefaults', { ledgerDirectory: this.ledgerDir });
+      // Without defaults the ledger is at the runner's default, unless the apply sets CDKTF_KEYFACTOR_LEDGER_DIR.
+      if (options.defaults !== false) new KeyfactorDefaults(stack, 'KeyfactorDefaults', { ledgerDirectory: this.ledgerDir });
       build(stack);
       app.synth();
     } finally {

@@ -62,6 +62,12 @@ export const certificateDeployment: OperationModule<CertificateDeploymentSpec> =
     }
     return { request, jobIds, response: recovered };
   },
+
+  // Remove targets (store, alias); a deployment without an alias may hold any alias there.
+  sharesUndoTarget(deleted, live) {
+    const [a, b] = [deleted.store, live.store];
+    return a.certificateStoreId === b.certificateStoreId && (a.alias === undefined || b.alias === undefined || a.alias === b.alias);
+  },
 };
 
 /**

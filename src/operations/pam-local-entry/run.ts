@@ -77,6 +77,11 @@ export const pamLocalEntry: OperationModule<PamLocalEntrySpec> = {
     ctx.log(`DELETE ${path}: secret "${spec.secretName}" deleted from local PAM provider ${spec.providerId}`);
     return { request, message: `secret "${spec.secretName}" deleted` };
   },
+
+  // Command compares secret names case-insensitively.
+  sharesUndoTarget(deleted, live) {
+    return live.part === 'entry' && deleted.providerId === live.providerId && deleted.secretName.toLowerCase() === live.secretName.toLowerCase();
+  },
 };
 
 function entriesPath(spec: PamLocalEntrySpec): string {

@@ -1,0 +1,70 @@
+/**
+ * `runner.cjs orphan`: the destroy provisioner of a stack's undo registry (`KeyfactorUndo`).
+ * A registry instance is destroyed when its construct was deleted from the code, but also when
+ * the whole stack is destroyed or a carrier instance goes away on its own (a store dropped from
+ * a deployment); only in the first case is the undo the registry's to run. Which case it is
+ * shows in the configuration Terraform is applying: `cdk.tf.json` in the stack directory, where
+ * Terraform runs provisioners.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { OperationSpec, sharesUndoTarget } from './operations';
+import { SPEC_VERSION } from '../contract/spec';
+import { RunnerError } from '../runtime/errors';
+
+/** The configuration file cdktf synthesizes, in the directory Terraform runs in. */
+export const CONFIGURATION_FILE = 'cdk.tf.json';
+
+export type DeletedConstructDecision =
+  /** The construct is gone and nothing else owns its target: run the undo. */
+  | { readonly undo: true }
+  /** The carrier is still configured: its own destroy provisioner runs the undo (now or later). */
+  | { readonly undo: false; readonly reason: 'configured' }
+  /** The construct is gone, but another construct now owns the same target (renamed or moved). */
+  | { readonly undo: false; readonly reason: 'taken-over'; readonly by: OperationSpec };
+
+export function deletedConstructDecision(spec: OperationSpec, carrierAddress: string | undefined, directory: string): DeletedConstructDecision {
+  const dot = carrierAddress?.indexOf('.') ?? -1;
+  if (!carrierAddress || dot <= 0) {
+    throw new RunnerError('the undo registry did not pass its carrier address (CDKTF_KEYFACTOR_CARRIER); is the runner older than the library that synthesized it?');
+  }
+  const file = path.join(directory, CONFIGURATION_FILE);
+  let config: { resource?: Record<string, Record<string, Record<string, unknown>>> };
+  try {
+    config = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    // Undoing blindly could undo twice (the carrier may still run its own), skipping could lose it.
+    throw new RunnerError(`cannot tell whether ${spec.path} was deleted from the code: reading ${file} failed ` +
+      `(${(e as NodeJS.ErrnoException).code ?? (e as Error).message}). Apply from the stack directory cdktf synthesized, as \`cdktf deploy\` does.`);
+  }
+  const resources = config.resource ?? {};
+  const [type, name] = [carrierAddress.slice(0, dot), carrierAddress.slice(dot + 1)];
+  if (resources[type]?.[name] !== undefined) return { undo: false, reason: 'configured' };
+  const by = configuredSpecs(resources).find((live) => sharesUndoTarget(spec, live));
+  return by ? { undo: false, reason: 'taken-over', by } : { undo: true };
+}
+
+/** Every spec a carrier in the configuration holds (for_each values or the single value). */
+function configuredSpecs(resources: Record<string, Record<string, Record<string, unknown>>>): OperationSpec[] {
+  const specs: OperationSpec[] = [];
+  const add = (text: unknown) => {
+    if (typeof text !== 'string' || !text.startsWith('{')) return; // an expression, e.g. the registry's own references
+    try {
+      const spec = JSON.parse(text);
+      if (spec?.v === SPEC_VERSION && typeof spec.operation === 'string') specs.push(spec);
+    } catch {
+      // Not one of ours.
+    }
+  };
+  for (const [type, attribute] of [['terraform_data', 'input'], ['null_resource', 'triggers']] as const) {
+    for (const block of Object.values(resources[type] ?? {})) {
+      const forEach = block.for_each;
+      if (forEach && typeof forEach === 'object') {
+        Object.values(forEach as Record<string, { spec?: unknown }>).forEach((v) => add(v?.spec));
+      } else {
+        add((block[attribute] as { spec?: unknown } | undefined)?.spec);
+      }
+    }
+  }
+  return specs;
+}
