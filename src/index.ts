@@ -1,5 +1,6 @@
 // Shared by every construct.
 export * from './synth/carrier';
+export * from './synth/defaults';
 export * from './synth/schedule';
 export { Secret } from './synth/secret';
 export { KeyfactorValidationError } from './synth/validation';

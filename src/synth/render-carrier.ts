@@ -1,17 +1,13 @@
-import * as fs from 'fs';
-import * as path from 'path';
-import { App, AssetType, DataResource, ITerraformDependable, TerraformAsset, TerraformResource, TerraformStack } from 'cdktf';
-import { Construct, IValidation } from 'constructs';
-import { Carrier, CarrierType, KeyfactorDefaults } from './carrier';
+import { DataResource, ITerraformDependable, TerraformResource, TerraformStack } from 'cdktf';
+import { Construct } from 'constructs';
+import { Carrier, CarrierType } from './carrier';
+import { KeyfactorDefaults } from './defaults';
+import { checkTerraformVersionOncePerStack, ensureNullProvider, ledgerDirFromStackDir, provisionerEnvironment, runnerCommand } from './provisioner';
 import { registerUndo, undoRegistry } from './undo-registry';
 import { Validator } from './validation';
 import { WaitPolicy } from './wait-policy';
-import { DEFAULT_LEDGER_DIRECTORY, DEFAULT_LEDGER_ENV, SPEC_ENV, variableEnvName, WORKSPACE_ENV } from '../contract/environment';
+import { variableEnvName } from '../contract/environment';
 import { canonicalJson, specHash, SpecBase, WaitSpec } from '../contract/spec';
-
-/** The runner bundle built by `npm run compile` (esbuild). Same path from src/ and lib/. */
-export const RUNNER_BUNDLE = path.resolve(__dirname, '..', '..', 'bundle', 'runner.cjs');
-const RUNNER_ASSET_ID = 'KeyfactorRunner';
 
 export interface CarrierOptions {
   /** One spec per carrier instance, by instance key (rendered with for_each), or a single spec. */
@@ -55,7 +51,9 @@ export function renderCarrier(scope: Construct, options: CarrierOptions): Terraf
     value = { spec: '${each.value.spec}', hash: '${each.value.hash}' };
   }
 
-  const environment = provisionerEnvironment(scope, carrier);
+  const defaults = KeyfactorDefaults.of(scope);
+  const ledgerDirectory = ledgerDirFromStackDir(scope, defaults.ledgerDirectory);
+  const environment = provisionerEnvironment(carrier, ledgerDirectory);
   // Sensitive Terraform variables reach the create step through its environment only.
   const specs = single ? [options.instances as SpecBase] : Object.values(options.instances as Record<string, SpecBase>);
   const variables = new Set<string>();
@@ -97,31 +95,12 @@ export function renderCarrier(scope: Construct, options: CarrierOptions): Terraf
   if (forEach) resource.addOverride('for_each', forEach);
   // Every stack with a Keyfactor construct keeps its registry, even when none has an undo, so
   // deleting the last construct that had one still runs it.
-  const registry = undoRegistry(scope, carrier);
+  const stackDefaults = KeyfactorDefaults.of(TerraformStack.of(scope));
+  const registry = undoRegistry(scope, stackDefaults.carrier ?? carrier, ledgerDirFromStackDir(scope, stackDefaults.ledgerDirectory));
   if (forEach && options.undo && (options.undoWhenDeleted ?? true)) registerUndo(registry, resource, Object.keys(forEach));
   return resource;
 }
 
-/** What every provisioner of a carrier of type `carrier` gets: its spec (read from `self`), ledger directory and workspace. */
-export function provisionerEnvironment(scope: Construct, carrier: Carrier, extra: Record<string, string> = {}): Record<string, string> {
-  const self = selfAttribute(carrier);
-  return {
-    [SPEC_ENV]: `\${self.${self}.spec}`,
-    ...Object.fromEntries(Object.entries(extra).map(([name, field]) => [name, `\${self.${self}.${field}}`])),
-    [DEFAULT_LEDGER_ENV]: ledgerDirFromStackDir(scope),
-    [WORKSPACE_ENV]: '${terraform.workspace}',
-  };
-}
-
-/** The attribute of a carrier that holds its values: `input` (terraform_data) or `triggers` (null_resource). */
-export function selfAttribute(carrier: Carrier): 'input' | 'triggers' {
-  return carrier.type === CarrierType.TERRAFORM_DATA ? 'input' : 'triggers';
-}
-
-/** `exec node <runner> <phase>`: node replaces the shell, so the signal Terraform sends on cancel reaches the runner. */
-export function runnerCommand(scope: Construct, phase: string): string {
-  return `exec node "${runnerAssetPath(scope)}" ${phase}`;
-}
 
 /** Every `variable` secret reference anywhere in a spec. */
 function variableRefs(spec: unknown, found = new Set<string>()): Set<string> {
@@ -135,79 +114,6 @@ function variableRefs(spec: unknown, found = new Set<string>()): Set<string> {
   return found;
 }
 
-/** Stacks already given their null provider (or found to have one), so each stack is searched once. */
-const NULL_PROVIDER_CHECKED = new WeakSet<TerraformStack>();
-
-export function ensureNullProvider(scope: Construct, mod: typeof import('@cdktf/provider-null')): void {
-  const stack = TerraformStack.of(scope);
-  if (NULL_PROVIDER_CHECKED.has(stack)) return;
-  NULL_PROVIDER_CHECKED.add(stack);
-  const has = stack.node.findAll().some((c) => c instanceof mod.provider.NullProvider);
-  if (!has) new mod.provider.NullProvider(stack, 'KeyfactorNullProvider');
-}
-
-/** Stacks that already carry the one Terraform version check of their carriers. */
-const VERSION_CHECKED = new WeakSet<TerraformStack>();
-
-/**
- * cdktf's DataResource gives every instance a validation that spawns `terraform version` when
- * the app synthesizes, which makes synth time grow with the number of carriers. The answer is
- * the same for every carrier of a stack, so the check moves to the stack: one `terraform version`
- * per stack, same message ("... only supported for Terraform >=1.4 ...") when it fails.
- * Validations have no public removal API; if constructs ever stores them differently, cdktf's
- * per-resource checks stay.
- */
-export function checkTerraformVersionOncePerStack(resource: DataResource): void {
-  const validations = (resource.node as unknown as { _validations?: unknown })._validations;
-  if (!Array.isArray(validations)) return;
-  const index = validations.findIndex(isTerraformVersionCheck);
-  if (index < 0) return;
-  const [check] = validations.splice(index, 1) as IValidation[];
-  const stack = TerraformStack.of(resource);
-  if (VERSION_CHECKED.has(stack)) return;
-  VERSION_CHECKED.add(stack);
-  stack.node.addValidation(check);
-}
-
-/** DataResource's ValidateTerraformVersion('>=1.4') (a class cdktf does not export). */
-function isTerraformVersionCheck(v: unknown): boolean {
-  const c = v as { validate?: unknown; versionCommand?: unknown; versionConstraint?: unknown };
-  return typeof c?.validate === 'function' && c.versionConstraint === '>=1.4' &&
-    typeof c.versionCommand === 'string' && c.versionCommand.endsWith(' version');
-}
-
-/** The runner bundle as a stack asset (one per stack), so cdktf.out carries it along. */
-function runnerAssetPath(scope: Construct): string {
-  const stack = TerraformStack.of(scope);
-  const known = RUNNER_PATHS.get(stack);
-  if (known !== undefined) return known;
-  const existing = stack.node.tryFindChild(RUNNER_ASSET_ID) as TerraformAsset | undefined;
-  if (!existing && !fs.existsSync(RUNNER_BUNDLE)) {
-    throw new Error(
-      `cdktf-keyfactor: the runner bundle ${RUNNER_BUNDLE} is missing. ` +
-        'Reinstall the package, or in a checkout run `npm run compile`.',
-    );
-  }
-  const asset = existing ?? new TerraformAsset(stack, RUNNER_ASSET_ID, { path: RUNNER_BUNDLE, type: AssetType.FILE });
-  // TerraformAsset computes its path (hashing) on every read; every carrier of the stack asks.
-  RUNNER_PATHS.set(stack, asset.path);
-  return asset.path;
-}
-
-/** The runner asset's path in each stack, once known. */
-const RUNNER_PATHS = new WeakMap<TerraformStack, string>();
-
-/**
- * The ledger directory as the runner will see it: relative to the stack's directory in
- * cdktf.out (where Terraform runs provisioners), so moving the whole project keeps it valid.
- */
-function ledgerDirFromStackDir(scope: Construct): string {
-  const configured = KeyfactorDefaults.of(scope).ledgerDirectory ?? DEFAULT_LEDGER_DIRECTORY;
-  const ledger = path.resolve(configured);
-  const stack = TerraformStack.of(scope);
-  const stackDir = path.resolve(App.of(scope).outdir, 'stacks', stack.node.id);
-  return path.relative(stackDir, ledger).split(path.sep).join('/');
-}
 
 /** Terraform address of a carrier instance, e.g. `terraform_data.web_Carrier_1A2B3C4D["key"]`. */
 export function carrierAddress(resource: TerraformResource, key?: string): string {

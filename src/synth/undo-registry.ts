@@ -1,7 +1,7 @@
 import { DataResource, Lazy, TerraformResource, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
-import { Carrier, CarrierType, KeyfactorDefaults } from './carrier';
-import { checkTerraformVersionOncePerStack, ensureNullProvider, provisionerEnvironment, runnerCommand } from './render-carrier';
+import { Carrier, CarrierType } from './carrier';
+import { checkTerraformVersionOncePerStack, ensureNullProvider, provisionerEnvironment, runnerCommand } from './provisioner';
 import { CARRIER_ENV } from '../contract/environment';
 
 /** Construct id (and Terraform name) of each stack's undo registry. */
@@ -29,21 +29,20 @@ export interface UndoRegistry {
 const REGISTRIES = new WeakMap<TerraformStack, UndoRegistry>();
 
 /**
- * The registry of the stack `scope` is in, created on first use with the stack's default carrier
- * type (else `preferred`'s, else terraform_data).
+ * The registry of the stack `scope` is in, created on first use with `carrier`'s resource type
+ * (the stack's default carrier, else the first construct's) and the stack's ledger directory.
  */
-export function undoRegistry(scope: Construct, preferred?: Carrier): UndoRegistry {
+export function undoRegistry(scope: Construct, carrier: Carrier, ledgerDirectory: string): UndoRegistry {
   const stack = TerraformStack.of(scope);
   const known = REGISTRIES.get(stack);
   if (known) return known;
-  const carrier = KeyfactorDefaults.of(stack).carrier ?? preferred ?? Carrier.terraformData();
   const instances: Record<string, { carrier: string; spec: string }> = {};
   const value = { spec: '${each.value.spec}', carrier: '${each.value.carrier}' };
   const provisioners = [{
     type: 'local-exec' as const,
     when: 'destroy' as const,
     command: runnerCommand(stack, 'orphan'),
-    environment: provisionerEnvironment(stack, carrier, { [CARRIER_ENV]: 'carrier' }),
+    environment: provisionerEnvironment(carrier, ledgerDirectory, { [CARRIER_ENV]: 'carrier' }),
   }];
   let resource: TerraformResource;
   if (carrier.type === CarrierType.TERRAFORM_DATA) {

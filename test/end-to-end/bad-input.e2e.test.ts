@@ -10,7 +10,7 @@ import {
 import { canonicalJson, SPEC_VERSION } from '../../src/contract/spec';
 import { CertificateDeploymentSpec } from '../../src/operations/certificate-deployment/spec';
 import { DEFAULT_SEED, KeyfactorSimulator } from '../../src/simulator';
-import { RUNNER_BUNDLE } from '../../src/synth/render-carrier';
+import { RUNNER_BUNDLE } from '../../src/synth/provisioner';
 import { startSimulator } from '../support/simulator';
 
 /**

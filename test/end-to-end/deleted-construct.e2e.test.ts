@@ -21,7 +21,9 @@ function build(parts: Part[]): (scope: Construct) => void {
   return (scope) => {
     if (parts.includes('web')) {
       new CertificateDeployment(scope, 'web', {
-        certificateId: 3, schedule: Schedule.immediate(), wait: WaitPolicy.forCompletion({ pollIntervalSeconds: 1 }),
+        certificateId: 3,
+        schedule: Schedule.immediate(),
+        wait: WaitPolicy.forCompletion({ pollIntervalSeconds: 1 }),
         stores: [{ certificateStoreId: S0, alias: 'del-web' }, { certificateStoreId: S1, alias: 'del-web' }],
       });
     }

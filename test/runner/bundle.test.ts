@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { RUNNER_BUNDLE } from '../../src/synth/render-carrier';
+import { RUNNER_BUNDLE } from '../../src/synth/provisioner';
 
 /**
  * The runner bundle runs where only node is installed (often an air-gapped apply stage): what

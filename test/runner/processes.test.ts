@@ -6,7 +6,7 @@ import { Ledger } from '../../src';
 import { canonicalJson, SPEC_VERSION } from '../../src/contract/spec';
 import { CertificateDeploymentSpec } from '../../src/operations/certificate-deployment/spec';
 import { DEFAULT_SEED, KeyfactorSimulator } from '../../src/simulator';
-import { RUNNER_BUNDLE } from '../../src/synth/render-carrier';
+import { RUNNER_BUNDLE } from '../../src/synth/provisioner';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'kf-ledger-'));
 

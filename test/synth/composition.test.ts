@@ -4,6 +4,7 @@ import {
   CertificateDeployment, CertificateStorePassword, CertificateStoreReenrollment, KeyfactorValidationError, PamLocalEntry,
   PfxReplacement, Schedule, Secret, WaitPolicy,
 } from '../../src';
+import { synthJson } from '../support/synth';
 
 const STORE = 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d';
 const AGENT = 'b7c8d9e0-f1a2-4b3c-8d4e-5f6a7b8c9d0e';
@@ -28,7 +29,7 @@ describe('composing with the rest of a stack', () => {
     const before = new DataResource(stack, 'before', {});
     const construct = make(stack, 'op', [before]);
     new DataResource(stack, 'after', { dependsOn: [construct] });
-    const resources = JSON.parse(Testing.synth(stack)).resource.terraform_data as Record<string, any>;
+    const resources = synthJson(stack).resource.terraform_data as Record<string, any>;
 
     // The construct's first carrier waits for `before`.
     const carriers = Object.entries(resources).filter(([k]) => k.startsWith('op_'));

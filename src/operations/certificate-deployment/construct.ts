@@ -120,7 +120,9 @@ export class CertificateDeployment extends Construct implements ITerraformDepend
     const specs = validate(v, props ?? ({} as CertificateDeploymentProps), { ...specIdentity(this), wait });
     v.throwIfAny();
     this.storeIds = Object.keys(specs);
-    this.carrierResource = renderCarrier(this, { instances: specs, undo: true, undoWhenDeleted: props.removeOnDestroy !== false, carrier: props.carrier, dependsOn: props.dependsOn });
+    this.carrierResource = renderCarrier(this, {
+      instances: specs, undo: true, undoWhenDeleted: props.removeOnDestroy !== false, carrier: props.carrier, dependsOn: props.dependsOn,
+    });
     if (wait?.mode === 'completion') {
       this.waitResource = renderJobWait(this, { of: this.carrierResource, specs, wait, carrier: props.carrier });
     }

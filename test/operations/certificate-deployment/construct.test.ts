@@ -1,5 +1,6 @@
 import { Testing, TerraformStack } from 'cdktf';
 import { Carrier, CertificateDeployment, CertificateDeploymentProps, DayOfWeek, KeyfactorDefaults, Schedule, Secret, WaitPolicy } from '../../../src';
+import { synthJson } from '../../support/synth';
 
 // Letters in both GUIDs, so that case-insensitive handling is really exercised.
 const STORE_A = 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d';
@@ -17,10 +18,6 @@ function deploy(props: Partial<CertificateDeploymentProps>, s: TerraformStack = 
     stores: [{ certificateStoreId: STORE_A, alias: 'web' }],
     ...props,
   } as CertificateDeploymentProps);
-}
-
-function synthJson(s: TerraformStack): any {
-  return JSON.parse(Testing.synth(s));
 }
 
 describe('CertificateDeployment synth-time validation', () => {

@@ -1,5 +1,6 @@
 import { Testing, TerraformStack } from 'cdktf';
 import { Carrier, CertificateStorePassword, CertificateStorePasswordProps, PamLocalEntry, Secret } from '../../../src';
+import { synthJson } from '../../support/synth';
 
 // Letters in the GUID, so that case-insensitive handling is really exercised.
 const STORE = 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d';
@@ -17,7 +18,7 @@ function password(props: Partial<CertificateStorePasswordProps>, s: TerraformSta
 }
 
 function carrierOf(s: TerraformStack): any {
-  const [carrier] = Object.values<any>(JSON.parse(Testing.synth(s)).resource.terraform_data);
+  const [carrier] = Object.values<any>(synthJson(s).resource.terraform_data);
   return carrier;
 }
 
@@ -96,7 +97,7 @@ describe('CertificateStorePassword rendering', () => {
     const s = stack();
     const entry = new PamLocalEntry(s, 'secret', { providerId: 1, secretName: 'web-01', secretValue: Secret.fromEnv('WEB_01') });
     password({ newPassword: Secret.fromPamProvider(1, { SecretName: 'web-01' }), dependsOn: [entry] }, s);
-    const resources = JSON.parse(Testing.synth(s)).resource.terraform_data;
+    const resources = synthJson(s).resource.terraform_data;
     const pw = Object.entries<any>(resources).find(([k]) => k.startsWith('pw_'))![1];
     const content = Object.keys(resources).find((k) => k.startsWith('secret_ContentCarrier_'))!;
     expect(pw.depends_on).toEqual([`terraform_data.${content}`]);
@@ -105,7 +106,7 @@ describe('CertificateStorePassword rendering', () => {
   test('null_resource carrier', () => {
     const s = stack();
     password({ carrier: Carrier.nullResource() }, s);
-    const json = JSON.parse(Testing.synth(s));
+    const json = synthJson(s);
     expect(json.resource.terraform_data).toBeUndefined();
     const [carrier] = Object.values<any>(json.resource.null_resource);
     expect(JSON.parse(carrier.triggers.spec).operation).toBe('CertificateStorePassword');

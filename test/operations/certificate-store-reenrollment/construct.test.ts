@@ -1,5 +1,6 @@
 import { Testing, TerraformStack } from 'cdktf';
 import { CertificateStoreReenrollment, CertificateStoreReenrollmentProps, SubjectAlternativeName } from '../../../src';
+import { synthJson } from '../../support/synth';
 
 // Letters in the GUID, so that case-insensitive handling is really exercised.
 const STORE = 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d';
@@ -21,7 +22,7 @@ function reenroll(props: Partial<CertificateStoreReenrollmentProps>, s: Terrafor
 }
 
 function specOf(s: TerraformStack): any {
-  const json = JSON.parse(Testing.synth(s));
+  const json = synthJson(s);
   const carriers = Object.values<any>(json.resource.terraform_data);
   expect(carriers).toHaveLength(1);
   return { carrier: carriers[0], spec: JSON.parse(carriers[0].input.spec) };

@@ -1,5 +1,6 @@
 import { Testing, TerraformStack } from 'cdktf';
 import { CertificateDeployment, KeyfactorDefaults, Schedule, WaitPolicy } from '../../../src';
+import { synthJson } from '../../support/synth';
 
 describe('WaitPolicy at synth', () => {
   const deploy = (stack: TerraformStack, wait?: WaitPolicy) => new CertificateDeployment(stack, 'web', {
@@ -12,7 +13,7 @@ describe('WaitPolicy at synth', () => {
   test('forCompletion renders one wait carrier after the instances, with the documented defaults', () => {
     const stack = new TerraformStack(Testing.app(), 'unit');
     deploy(stack, WaitPolicy.forCompletion());
-    const json = JSON.parse(Testing.synth(stack));
+    const json = synthJson(stack);
     const carriers = Object.entries<any>(json.resource.terraform_data);
     const [, wait] = carriers.find(([name]) => name.includes('Wait'))!;
     const [instancesName] = carriers.find(([name]) => name.includes('Carrier'))!;
@@ -26,18 +27,18 @@ describe('WaitPolicy at synth', () => {
   test('noWait (the default) renders no wait carrier; KeyfactorDefaults can turn waiting on', () => {
     const a = new TerraformStack(Testing.app(), 'a');
     deploy(a);
-    expect(Object.keys(JSON.parse(Testing.synth(a)).resource.terraform_data)).toHaveLength(1);
+    expect(Object.keys(synthJson(a).resource.terraform_data)).toHaveLength(1);
     const b = new TerraformStack(Testing.app(), 'b');
     new KeyfactorDefaults(b, 'KeyfactorDefaults', { wait: WaitPolicy.forCompletion({ timeoutSeconds: 60 }) });
     deploy(b);
-    expect(Object.keys(JSON.parse(Testing.synth(b)).resource.terraform_data)).toHaveLength(2);
+    expect(Object.keys(synthJson(b).resource.terraform_data)).toHaveLength(2);
   });
 
   test('changing only the wait policy leaves every trigger hash unchanged', () => {
     const hashes = (wait?: WaitPolicy) => {
       const s = new TerraformStack(Testing.app(), 'h');
       deploy(s, wait);
-      const [carrier] = Object.values<any>(JSON.parse(Testing.synth(s)).resource.terraform_data);
+      const [carrier] = Object.values<any>(synthJson(s).resource.terraform_data);
       return Object.values<any>(carrier.for_each).map((v) => v.hash);
     };
     expect(hashes(WaitPolicy.forCompletion({ timeoutSeconds: 60 }))).toEqual(hashes(WaitPolicy.noWait()));

@@ -1,5 +1,6 @@
 import { Testing, TerraformStack } from 'cdktf';
 import { Carrier, KeyfactorDefaults, PamLocalEntry, PamLocalEntryProps, Secret } from '../../../src';
+import { synthJson } from '../../support/synth';
 
 function stack(): TerraformStack {
   return new TerraformStack(Testing.app(), 'unit');
@@ -17,7 +18,7 @@ function entry(props: Partial<PamLocalEntryProps>, s: TerraformStack = stack()) 
 
 /** The entry and content carriers of the construct `db`. */
 function carriers(s: TerraformStack, type = 'terraform_data'): { entry: any; content: any; json: any } {
-  const json = JSON.parse(Testing.synth(s));
+  const json = synthJson(s);
   const resources = json.resource[type];
   const entryName = Object.keys(resources).find((k) => /^db_Carrier_/.test(k))!;
   const contentName = Object.keys(resources).find((k) => /^db_ContentCarrier_/.test(k))!;
@@ -162,6 +163,6 @@ describe('PamLocalEntry rendering', () => {
     const s = stack();
     entry({}, s);
     new PamLocalEntry(s, 'api', { providerId: 1, secretName: 'api-key', secretValue: Secret.fromEnv('API_KEY') });
-    expect(Object.keys(JSON.parse(Testing.synth(s)).resource.terraform_data)).toHaveLength(4);
+    expect(Object.keys(synthJson(s).resource.terraform_data)).toHaveLength(4);
   });
 });

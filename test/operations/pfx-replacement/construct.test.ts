@@ -1,5 +1,6 @@
 import { Testing, TerraformStack, TerraformVariable } from 'cdktf';
 import { Carrier, PfxReplacement, PfxReplacementProps, Secret } from '../../../src';
+import { synthJson } from '../../support/synth';
 
 function stack(): TerraformStack {
   return new TerraformStack(Testing.app(), 'unit');
@@ -10,7 +11,7 @@ function replace(props: Partial<PfxReplacementProps>, s: TerraformStack = stack(
 }
 
 function carrierOf(s: TerraformStack): any {
-  const json = JSON.parse(Testing.synth(s));
+  const json = synthJson(s);
   const carriers = Object.values<any>(json.resource.terraform_data ?? json.resource.null_resource);
   expect(carriers).toHaveLength(1);
   return carriers[0];
@@ -106,7 +107,7 @@ describe('PfxReplacement rendering', () => {
   test('null_resource carrier', () => {
     const s = stack();
     replace({ carrier: Carrier.nullResource() }, s);
-    const json = JSON.parse(Testing.synth(s));
+    const json = synthJson(s);
     expect(json.resource.terraform_data).toBeUndefined();
     expect(Object.keys(json.resource.null_resource)).toHaveLength(1);
   });
