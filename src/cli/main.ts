@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 /**
- * `cdktf-keyfactor`: read the ledger (`outputs`) and run the Keyfactor Command simulator
- * (`simulator`).
+ * `cdktf-keyfactor`: read the ledger (`outputs`, `jobs`), check an apply for undos it would drop
+ * (`check`) and run the Keyfactor Command simulator (`simulator`).
  */
 import { Command, InvalidArgumentError } from 'commander';
+import { runCheck } from './check';
 import { runJobs } from './jobs';
 import { formatOutputs, selectRecords } from './outputs';
 import { runSimulator } from './simulator';
@@ -38,6 +39,15 @@ export function buildProgram(): Command {
     .option('--all-origins', 'jobs recorded against every Command host and workspace (default: KEYFACTOR_HOSTNAME\'s, TF_WORKSPACE\'s)')
     .action(async (opts) => {
       process.exitCode = await runJobs(opts, process.env, (t) => process.stdout.write(t + '\n'));
+    });
+
+  program
+    .command('check')
+    .description('after `cdktf synth`, before the apply: fail if the apply would drop a construct deleted from the code without running its undo')
+    .option('--outdir <dir>', 'the synthesized app', 'cdktf.out')
+    .option('--stack <name>', 'check this stack (repeatable; default: every synthesized stack)', (v: string, all: string[]) => [...all, v], [] as string[])
+    .action((opts) => {
+      process.exitCode = runCheck(opts, process.env, (t) => process.stdout.write(t + '\n'));
     });
 
   program

@@ -5,6 +5,8 @@
 
 /** The carrier's spec (JSON, read from `self`). */
 export const SPEC_ENV = 'CDKTF_KEYFACTOR_SPEC';
+/** Construct id, and so Terraform name, of each stack's undo registry (see src/synth/undo-registry.ts). */
+export const UNDO_REGISTRY_ID = 'KeyfactorUndo';
 /** The undo registry's record of the carrier an undo belongs to (its Terraform resource address). */
 export const CARRIER_ENV = 'CDKTF_KEYFACTOR_CARRIER';
 /** The ledger directory chosen at synth, relative to the stack directory. */

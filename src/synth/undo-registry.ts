@@ -2,10 +2,7 @@ import { DataResource, Lazy, TerraformResource, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { Carrier, CarrierType } from './carrier';
 import { checkTerraformVersionOncePerStack, ensureNullProvider, provisionerEnvironment, runnerCommand } from './provisioner';
-import { CARRIER_ENV } from '../contract/environment';
-
-/** Construct id (and Terraform name) of each stack's undo registry. */
-export const UNDO_REGISTRY_ID = 'KeyfactorUndo';
+import { CARRIER_ENV, UNDO_REGISTRY_ID } from '../contract/environment';
 
 /**
  * Terraform runs a destroy-time provisioner only while its resource block is in the

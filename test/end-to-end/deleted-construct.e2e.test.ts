@@ -1,5 +1,8 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { Construct } from 'constructs';
 import { CertificateDeployment, Ledger, PamLocalEntry, Schedule, Secret, WaitPolicy } from '../../src';
+import { runCheck } from '../../src/cli/check';
 import { DEFAULT_SEED } from '../../src/simulator';
 import { startSimulator, StartedSimulator } from '../support/simulator';
 import { TerraformProject } from '../support/terraform';
@@ -107,5 +110,73 @@ describe('deleting a construct from the code', () => {
     project.synth(build([]));
     expect(await requestsDuring(() => project.apply(env))).toEqual([`POST ${REMOVE} ${S0}/del-api`]);
     expect(await requestsDuring(() => project.apply(env))).toEqual([]);
+  });
+
+  test('the last Keyfactor construct deleted with nothing of ours left: `check` fails with the path and the fix, which works', async () => {
+    const project = new TerraformProject('guard');
+    projects.push(project);
+    const env = { ...started.env, CDKTF_KEYFACTOR_LEDGER_DIR: project.ledgerDir };
+    const check = () => {
+      const lines: string[] = [];
+      const status = runCheck({ outdir: project.outdir }, { ...process.env, TF_IN_AUTOMATION: '1' }, (t) => lines.push(t));
+      return { status, text: lines.join('\n') };
+    };
+    project.synth(build(['api']), {}, { defaults: false });
+    await project.apply(env);
+    expect(check()).toEqual({ status: 0, text: expect.stringContaining('no construct deleted from the code would lose its undo') });
+
+    project.synth(() => undefined, {}, { defaults: false });
+    const failed = check();
+    expect(failed.status).toBe(1);
+    expect(failed.text).toContain(`guard: CertificateDeployment guard/api [${S0.toLowerCase()}]`);
+    expect(failed.text).toContain("Fix: add `new KeyfactorDefaults(stack, 'KeyfactorDefaults')` to stack \"guard\" and apply");
+
+    // The fix as written: the registry stays, `check` passes and says what the apply will undo, the apply removes.
+    project.synth(() => undefined);
+    expect(check()).toEqual({ status: 0, text: expect.stringContaining('guard/api') });
+    expect(check().text).toContain('was deleted from the code: the next apply runs its undo');
+    expect(await requestsDuring(() => project.apply(env))).toEqual([`POST ${REMOVE} ${S0}/del-api`]);
+  });
+
+  test('a stack applied before the registry existed upgrades without sending anything; deleting a construct then undoes it', async () => {
+    const project = new TerraformProject('migrated');
+    projects.push(project);
+    const env = { ...started.env, MIG_PAM_VALUE: 'mig-pam-value' };
+    // The same stack as the fixture, which commit 577d7e2 (the rendering before the registry) synthesized.
+    const current = (parts: Array<'web' | 'entry'>) => (scope: Construct) => {
+      if (parts.includes('web')) {
+        new CertificateDeployment(scope, 'web', {
+          certificateId: 3, schedule: Schedule.immediate(),
+          stores: [{ certificateStoreId: S0, alias: 'mig-web' }, { certificateStoreId: S1, alias: 'mig-web' }],
+        });
+      }
+      if (parts.includes('entry')) new PamLocalEntry(scope, 'entry', { providerId: 1, secretName: 'mig-entry', secretValue: Secret.fromEnv('MIG_PAM_VALUE') });
+    };
+    project.synth(current(['web', 'entry']));
+    const config = path.join(project.stackDir, 'cdk.tf.json');
+    const today = fs.readFileSync(config, 'utf8');
+    const before = fs.readFileSync(path.join(__dirname, 'fixtures', 'before-undo-registry.cdk.tf.json'), 'utf8')
+      .replace(/@STATE@/g, path.join(project.dir, 'terraform.tfstate'))
+      .replace(/@RUNNER@/g, today.match(/assets\/KeyfactorRunner\/[0-9A-F]+\/runner\.cjs/)![0])
+      .replace(/@LEDGER@/g, JSON.parse(today).resource.terraform_data.KeyfactorUndo.provisioner[0]['local-exec'].environment.CDKTF_KEYFACTOR_DEFAULT_LEDGER_DIR);
+    expect(before).not.toContain('KeyfactorUndo');
+    fs.writeFileSync(config, before);
+    expect(await requestsDuring(() => project.apply(env))).toEqual([`POST ${ADD} ${S0}/mig-web`, `POST ${ADD} ${S1}/mig-web`, `POST ${ENTRIES}`, `PUT ${ENTRIES}`].sort());
+
+    // Upgrading and deleting in one change would lose the Remove: `check` says so, and how to avoid it.
+    project.synth(current(['entry']));
+    const lines: string[] = [];
+    expect(runCheck({ outdir: project.outdir, stack: ['migrated'] }, process.env, (t) => lines.push(t))).toBe(1);
+    expect(lines.join('\n')).toContain(`migrated: CertificateDeployment migrated/web [${S1.toLowerCase()}]`);
+    expect(lines.join('\n')).toContain('last applied by a cdktf-keyfactor version without the undo registry. Fix: put them back and apply once');
+
+    // The upgrade: only the registry's instances are added; no carrier changes, nothing is sent.
+    fs.writeFileSync(config, today);
+    let out = '';
+    expect(await requestsDuring(async () => (out = await project.apply(env)))).toEqual([]);
+    expect(out).toMatch(/Apply complete! Resources: 3 added, 0 changed, 0 destroyed/);
+
+    project.synth(current(['entry']));
+    expect(await requestsDuring(() => project.apply(env))).toEqual([`POST ${REMOVE} ${S0}/mig-web`, `POST ${REMOVE} ${S1}/mig-web`]);
   });
 });

@@ -1,5 +1,5 @@
 import { Testing, TerraformStack } from 'cdktf';
-import { UNDO_REGISTRY_ID } from '../../src/synth/undo-registry';
+import { UNDO_REGISTRY_ID } from '../../src/contract/environment';
 
 /**
  * The stack's synthesized JSON without its undo registry (`KeyfactorUndo`, tested on its own in

@@ -1,0 +1,169 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { UNDO_REGISTRY_ID as REGISTRY } from '../contract/environment';
+import { SPEC_VERSION, SpecBase, specLabel } from '../contract/spec';
+import { RunnerError } from '../runtime/errors';
+
+const CARRIER_TYPES = { terraform_data: 'input', null_resource: 'triggers' } as const;
+
+export interface CheckOptions {
+  /** The synthesized app. Default `cdktf.out`. */
+  readonly outdir?: string;
+  /** Only these stacks. Default: every stack in the app. */
+  readonly stack?: string[];
+}
+
+/** An undo that the next apply of a stack would (lost) or will (pending) run. */
+interface Finding {
+  readonly stack: string;
+  readonly label: string;
+  readonly why?: 'registry-gone' | 'applied-before-registry';
+}
+
+/**
+ * `cdktf-keyfactor check`, run after `cdktf synth` and before the apply: compares each stack's
+ * Terraform state with the configuration about to be applied and fails when the apply would
+ * drop a construct deleted from the code without running its undo (Remove, DELETE). Those are
+ * the cases the undo registry cannot cover: the stack lost its registry block with its last
+ * Keyfactor construct, or the construct was last applied by a version without the registry.
+ * Returns the exit code: 0 nothing would be lost, 1 something would (or the check failed).
+ */
+export function runCheck(options: CheckOptions, env: NodeJS.ProcessEnv, write: (text: string) => void): number {
+  const outdir = path.resolve(options.outdir ?? 'cdktf.out');
+  const stacks = options.stack?.length ? options.stack : synthesizedStacks(outdir);
+  const lost: Finding[] = [];
+  const pending: Finding[] = [];
+  for (const stack of stacks) {
+    const dir = path.join(outdir, 'stacks', stack);
+    const config = readConfiguration(dir, stack);
+    const found = compare(stack, config, stateResources(dir, env));
+    lost.push(...found.lost);
+    pending.push(...found.pending);
+  }
+  for (const f of pending) write(`${f.stack}: ${f.label} was deleted from the code: the next apply runs its undo.`);
+  if (lost.length === 0) {
+    write(`cdktf-keyfactor check: ${stacks.length} stack(s) checked: no construct deleted from the code would lose its undo.`);
+    return 0;
+  }
+  write(`cdktf-keyfactor check: the next apply would drop ${lost.length} construct instance(s) without running their undo:`);
+  for (const f of lost) write(`  ${f.stack}: ${f.label}`);
+  for (const stack of new Set(lost.filter((f) => f.why === 'registry-gone').map((f) => f.stack))) {
+    write(`Stack "${stack}" no longer has any Keyfactor construct, so its undo registry (KeyfactorUndo) would go too. Fix: add ` +
+      `\`new KeyfactorDefaults(stack, 'KeyfactorDefaults')\` to stack "${stack}" and apply (that runs the undos), then remove it in a ` +
+      `later change; or, to tear the whole stack down, put the constructs back and run \`cdktf destroy ${stack}\`.`);
+  }
+  if (lost.some((f) => f.why === 'applied-before-registry')) {
+    write('Those constructs were last applied by a cdktf-keyfactor version without the undo registry. Fix: put them back and apply ' +
+      'once with this version (it records their undo and sends nothing), then delete them and apply again.');
+  }
+  return 1;
+}
+
+interface StateResource {
+  readonly address: string;
+  readonly type: string;
+  readonly name: string;
+  readonly index?: string | number;
+  readonly values: Record<string, unknown>;
+}
+
+function compare(stack: string, config: Configuration, state: StateResource[]): { lost: Finding[]; pending: Finding[] } {
+  const configured = (type: string, name: string) => config.resource?.[type]?.[name] !== undefined;
+  const registryBlock = Object.keys(CARRIER_TYPES).map((t) => config.resource?.[t]?.[REGISTRY]).find((b) => b !== undefined);
+  const registryKeys = new Set(Object.keys((registryBlock?.for_each as Record<string, unknown> | undefined) ?? {}));
+  const registry: Array<{ key: string; carrier: string; spec?: SpecBase }> = [];
+  const carriers: Array<{ address: string; type: string; name: string; spec: SpecBase }> = [];
+  for (const r of state) {
+    if (!(r.type in CARRIER_TYPES)) continue;
+    const values = r.values[CARRIER_TYPES[r.type as keyof typeof CARRIER_TYPES]] as Record<string, unknown> | undefined;
+    const spec = parseSpec(values?.spec);
+    if (r.name === REGISTRY && typeof values?.carrier === 'string') registry.push({ key: String(r.index), carrier: values.carrier, spec });
+    else if (spec) carriers.push({ address: `${r.type}.${r.name}`, type: r.type, name: r.name, spec });
+  }
+  const lost: Finding[] = [];
+  const pending: Finding[] = [];
+  for (const u of registry) {
+    const [type, name] = splitAddress(u.carrier);
+    if (configured(type, name)) continue; // the carrier's own destroy provisioner undoes
+    const label = u.spec ? specLabel(u.spec) : u.key;
+    if (!registryBlock) lost.push({ stack, label, why: 'registry-gone' });
+    else if (!registryKeys.has(u.key)) pending.push({ stack, label });
+  }
+  for (const c of carriers) {
+    if (configured(c.type, c.name) || !hasUndo(c.spec)) continue;
+    const recorded = registry.some((u) => u.carrier === c.address && u.spec?.path === c.spec.path && u.spec?.key === c.spec.key);
+    if (!recorded) lost.push({ stack, label: specLabel(c.spec), why: 'applied-before-registry' });
+  }
+  return { lost, pending };
+}
+
+/**
+ * Carriers whose deletion has an undo to lose: deployments that remove on destroy, PAM entries
+ * (deleteOnDestroy is not in the spec, so an entry kept on destroy counts too: a false alarm at worst).
+ */
+function hasUndo(spec: SpecBase): boolean {
+  const s = spec as SpecBase & { removeOnDestroy?: boolean; part?: string };
+  if (s.operation === 'CertificateDeployment') return s.removeOnDestroy !== false;
+  return s.operation === 'PamLocalEntry' && s.part === 'entry';
+}
+
+type Configuration = { resource?: Record<string, Record<string, Record<string, unknown>>> };
+
+function readConfiguration(dir: string, stack: string): Configuration {
+  const file = path.join(dir, 'cdk.tf.json');
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new RunnerError(`stack "${stack}": cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): run \`cdktf synth\` first.`);
+  }
+}
+
+function synthesizedStacks(outdir: string): string[] {
+  const stacksDir = path.join(outdir, 'stacks');
+  const names = fs.existsSync(stacksDir)
+    ? fs.readdirSync(stacksDir).filter((n) => fs.existsSync(path.join(stacksDir, n, 'cdk.tf.json'))).sort()
+    : [];
+  if (names.length === 0) throw new RunnerError(`no synthesized stacks in ${outdir}: run \`cdktf synth\` first (or pass --outdir).`);
+  return names;
+}
+
+/** The stack's state as `terraform show -json` gives it (any backend), after `terraform init` when the directory needs it. */
+function stateResources(dir: string, env: NodeJS.ProcessEnv): StateResource[] {
+  const terraform = (args: string[]) => spawnSync('terraform', args, { cwd: dir, env, encoding: 'utf8', maxBuffer: 1024 * 1024 * 1024 });
+  if (!fs.existsSync(path.join(dir, '.terraform'))) {
+    const init = terraform(['init', '-input=false', '-no-color']);
+    if (init.status !== 0) throw new RunnerError(`\`terraform init\` failed in ${dir}:\n${(init.stderr || init.stdout || String(init.error)).trim()}`);
+  }
+  const show = terraform(['show', '-json', '-no-color']);
+  if (show.status !== 0) throw new RunnerError(`\`terraform show -json\` failed in ${dir}:\n${(show.stderr || String(show.error)).trim()}`);
+  const state = JSON.parse(show.stdout) as { values?: { root_module?: Module } };
+  const all: StateResource[] = [];
+  const walk = (m: Module | undefined) => {
+    if (!m) return;
+    all.push(...(m.resources ?? []).filter((r) => r.mode === 'managed'));
+    (m.child_modules ?? []).forEach(walk);
+  };
+  walk(state.values?.root_module);
+  return all;
+}
+
+interface Module {
+  readonly resources?: Array<StateResource & { mode: string }>;
+  readonly child_modules?: Module[];
+}
+
+function parseSpec(text: unknown): SpecBase | undefined {
+  if (typeof text !== 'string' || !text.startsWith('{')) return undefined;
+  try {
+    const spec = JSON.parse(text);
+    return spec?.v === SPEC_VERSION && typeof spec.operation === 'string' && typeof spec.path === 'string' ? spec : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function splitAddress(address: string): [string, string] {
+  const dot = address.indexOf('.');
+  return [address.slice(0, dot), address.slice(dot + 1)];
+}
