@@ -1,7 +1,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { UNDO_REGISTRY_ID as REGISTRY } from '../contract/environment';
+import { isUndoRegistryId } from '../contract/environment';
 import { SPEC_VERSION, SpecBase, specLabel } from '../contract/spec';
 import { RunnerError } from '../runtime/errors';
 
@@ -49,7 +49,7 @@ export function runCheck(options: CheckOptions, env: NodeJS.ProcessEnv, write: (
   write(`cdktf-keyfactor check: the next apply would drop ${lost.length} construct instance(s) without running their undo:`);
   for (const f of lost) write(`  ${f.stack}: ${f.label}`);
   for (const stack of new Set(lost.filter((f) => f.why === 'registry-gone').map((f) => f.stack))) {
-    write(`Stack "${stack}" no longer has any Keyfactor construct, so its undo registry (KeyfactorUndo) would go too. Fix: add ` +
+    write(`Stack "${stack}" no longer has any Keyfactor construct, so its undo registry (KeyfactorUndo*) would go too. Fix: add ` +
       `\`new KeyfactorDefaults(stack, 'KeyfactorDefaults')\` to stack "${stack}" and apply (that runs the undos), then remove it in a ` +
       `later change; or, to tear the whole stack down, put the constructs back and run \`cdktf destroy ${stack}\`.`);
   }
@@ -70,15 +70,16 @@ interface StateResource {
 
 function compare(stack: string, config: Configuration, state: StateResource[]): { lost: Finding[]; pending: Finding[] } {
   const configured = (type: string, name: string) => config.resource?.[type]?.[name] !== undefined;
-  const registryBlock = Object.keys(CARRIER_TYPES).map((t) => config.resource?.[t]?.[REGISTRY]).find((b) => b !== undefined);
-  const registryKeys = new Set(Object.keys((registryBlock?.for_each as Record<string, unknown> | undefined) ?? {}));
+  const registryBlocks = Object.keys(CARRIER_TYPES)
+    .flatMap((t) => Object.entries(config.resource?.[t] ?? {}).filter(([name]) => isUndoRegistryId(name)).map(([, block]) => block));
+  const registryKeys = new Set(registryBlocks.flatMap((b) => Object.keys((b.for_each as Record<string, unknown> | undefined) ?? {})));
   const registry: Array<{ key: string; carrier: string; spec?: SpecBase }> = [];
   const carriers: Array<{ address: string; type: string; name: string; spec: SpecBase }> = [];
   for (const r of state) {
     if (!(r.type in CARRIER_TYPES)) continue;
     const values = r.values[CARRIER_TYPES[r.type as keyof typeof CARRIER_TYPES]] as Record<string, unknown> | undefined;
     const spec = parseSpec(values?.spec);
-    if (r.name === REGISTRY && typeof values?.carrier === 'string') registry.push({ key: String(r.index), carrier: values.carrier, spec });
+    if (isUndoRegistryId(r.name) && typeof values?.carrier === 'string') registry.push({ key: String(r.index), carrier: values.carrier, spec });
     else if (spec) carriers.push({ address: `${r.type}.${r.name}`, type: r.type, name: r.name, spec });
   }
   const lost: Finding[] = [];
@@ -87,7 +88,7 @@ function compare(stack: string, config: Configuration, state: StateResource[]): 
     const [type, name] = splitAddress(u.carrier);
     if (configured(type, name)) continue; // the carrier's own destroy provisioner undoes
     const label = u.spec ? specLabel(u.spec) : u.key;
-    if (!registryBlock) lost.push({ stack, label, why: 'registry-gone' });
+    if (registryBlocks.length === 0) lost.push({ stack, label, why: 'registry-gone' });
     else if (!registryKeys.has(u.key)) pending.push({ stack, label });
   }
   for (const c of carriers) {

@@ -5,8 +5,22 @@
 
 /** The carrier's spec (JSON, read from `self`). */
 export const SPEC_ENV = 'CDKTF_KEYFACTOR_SPEC';
-/** Construct id, and so Terraform name, of each stack's undo registry (see src/synth/undo-registry.ts). */
+/**
+ * Construct ids, and so Terraform names, of a stack's undo registry blocks (see
+ * src/synth/undo-registry.ts): `KeyfactorUndo` holds the undos that run last, `KeyfactorUndo1`
+ * and `KeyfactorUndo2` those of constructs that depend on them.
+ */
 export const UNDO_REGISTRY_ID = 'KeyfactorUndo';
+/** How many registry blocks a stack has: the length of the dependsOn chains whose undos run in order. */
+export const UNDO_LEVELS = 3;
+
+export function undoRegistryId(level: number): string {
+  return level === 0 ? UNDO_REGISTRY_ID : `${UNDO_REGISTRY_ID}${level}`;
+}
+
+export function isUndoRegistryId(name: string): boolean {
+  return new RegExp(`^${UNDO_REGISTRY_ID}\\d*$`).test(name);
+}
 /** The undo registry's record of the carrier an undo belongs to (its Terraform resource address). */
 export const CARRIER_ENV = 'CDKTF_KEYFACTOR_CARRIER';
 /** The ledger directory chosen at synth, relative to the stack directory. */

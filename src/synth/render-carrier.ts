@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { Carrier, CarrierType } from './carrier';
 import { KeyfactorDefaults } from './defaults';
 import { checkTerraformVersionOncePerStack, ensureNullProvider, ledgerDirFromStackDir, provisionerEnvironment, runnerCommand } from './provisioner';
-import { registerUndo, undoRegistry } from './undo-registry';
+import { registerCarrier, undoRegistry } from './undo-registry';
 import { Validator } from './validation';
 import { WaitPolicy } from './wait-policy';
 import { variableEnvName } from '../contract/environment';
@@ -97,7 +97,7 @@ export function renderCarrier(scope: Construct, options: CarrierOptions): Terraf
   // deleting the last construct that had one still runs it.
   const stackDefaults = KeyfactorDefaults.of(TerraformStack.of(scope));
   const registry = undoRegistry(scope, stackDefaults.carrier ?? carrier, ledgerDirFromStackDir(scope, stackDefaults.ledgerDirectory));
-  if (forEach && options.undo && (options.undoWhenDeleted ?? true)) registerUndo(registry, resource, Object.keys(forEach));
+  registerCarrier(registry, scope, resource, forEach && Object.keys(forEach), options.undo && (options.undoWhenDeleted ?? true), options.dependsOn);
   return resource;
 }
 

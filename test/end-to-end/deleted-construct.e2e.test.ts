@@ -112,6 +112,38 @@ describe('deleting a construct from the code', () => {
     expect(await requestsDuring(() => project.apply(env))).toEqual([]);
   });
 
+  test('deleted together, a construct that depends on another is undone first, its wait included, as on destroy', async () => {
+    const { sim } = started;
+    const project = new TerraformProject('ordered');
+    projects.push(project);
+    const env = { ...started.env, DEL_PAM_VALUE: 'ord-pam-value' };
+    project.synth((scope) => {
+      // The secret that, say, holds the store's password: the Remove job needs it until it is done.
+      const secret = new PamLocalEntry(scope, 'secret', { providerId: 1, secretName: 'ord-secret', secretValue: Secret.fromEnv('DEL_PAM_VALUE') });
+      new CertificateDeployment(scope, 'web', {
+        certificateId: 3,
+        schedule: Schedule.immediate(),
+        wait: WaitPolicy.forCompletion({ pollIntervalSeconds: 1 }),
+        dependsOn: [secret],
+        stores: [{ certificateStoreId: S1, alias: 'ord-web' }],
+      });
+    });
+    await project.apply(env);
+    sim.setStoreBehaviour(S1, { jobDurationMs: { waitingMs: 600, inProcessMs: 600 } });
+    try {
+      project.synth(() => undefined);
+      expect(await requestsDuring(() => project.apply(env))).toEqual([`DELETE ${ENTRIES} ord-secret`, `POST ${REMOVE} ${S1}/ord-web`]);
+    } finally {
+      sim.setStoreBehaviour(S1, { jobDurationMs: undefined });
+    }
+    const destroyed = Ledger.read(project.ledgerDir).filter((r) => r.phase === 'destroy');
+    const [web, secret] = ['ordered/web', 'ordered/secret'].map((p) => destroyed.find((r) => r.constructPath === p)!);
+    expect([web.outcome, secret.outcome]).toEqual(['succeeded', 'succeeded']);
+    // The Remove job ran for about 1.2 s and was waited for; only then was the secret deleted.
+    expect(Date.parse(secret.startedAt)).toBeGreaterThanOrEqual(Date.parse(web.finishedAt!));
+    expect(Date.parse(web.finishedAt!) - Date.parse(web.startedAt)).toBeGreaterThanOrEqual(1000);
+  });
+
   test('the last Keyfactor construct deleted with nothing of ours left: `check` fails with the path and the fix, which works', async () => {
     const project = new TerraformProject('guard');
     projects.push(project);
@@ -146,7 +178,8 @@ describe('deleting a construct from the code', () => {
     const current = (parts: Array<'web' | 'entry'>) => (scope: Construct) => {
       if (parts.includes('web')) {
         new CertificateDeployment(scope, 'web', {
-          certificateId: 3, schedule: Schedule.immediate(),
+          certificateId: 3,
+          schedule: Schedule.immediate(),
           stores: [{ certificateStoreId: S0, alias: 'mig-web' }, { certificateStoreId: S1, alias: 'mig-web' }],
         });
       }

@@ -1,0 +1,111 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { CARRIER_ENV, SPEC_ENV } from '../../src/contract/environment';
+import { canonicalJson, SPEC_VERSION } from '../../src/contract/spec';
+import type { CertificateDeploymentSpec } from '../../src/operations/certificate-deployment/spec';
+import type { PamLocalEntrySpec } from '../../src/operations/pam-local-entry/spec';
+import { deletedConstructDecision } from '../../src/runner/deleted-construct';
+import { run } from '../../src/runner/main';
+import { Ledger } from '../../src/runtime/ledger';
+import { captureOutput, S1, tempDir } from '../support/runtime';
+
+/** What the undo registry's destroy (`runner.cjs orphan`) decides from the configuration being applied. */
+const web: CertificateDeploymentSpec = {
+  v: SPEC_VERSION,
+  operation: 'CertificateDeployment',
+  stack: 't',
+  path: 't/web',
+  key: S1,
+  certificateId: 3,
+  store: { certificateStoreId: S1, alias: 'web' },
+  schedule: { Immediate: true },
+  removeOnDestroy: true,
+};
+const secret: PamLocalEntrySpec = {
+  v: SPEC_VERSION,
+  operation: 'PamLocalEntry',
+  stack: 't',
+  path: 't/secret',
+  key: '1/db-password',
+  part: 'entry',
+  providerId: 1,
+  secretName: 'DB-Password',
+  secretValue: { source: 'env', name: 'V' },
+};
+const WEB_CARRIER = 'terraform_data.web_Carrier_8FBC246C';
+
+/** A stack directory whose cdk.tf.json configures `blocks` (name -> for_each specs) as terraform_data carriers. */
+function configDir(blocks: Record<string, unknown[]>, type = 'terraform_data'): string {
+  const dir = tempDir('kf-orphan-');
+  const resource = {
+    [type]: Object.fromEntries(Object.entries(blocks).map(([name, specs]) => [name, {
+      for_each: Object.fromEntries(specs.map((spec, i) => [String(i), { spec: canonicalJson(spec), hash: 'h' }])),
+    }])),
+  };
+  fs.writeFileSync(path.join(dir, 'cdk.tf.json'), JSON.stringify({ resource }));
+  return dir;
+}
+
+describe('the undo registry decides from the configuration', () => {
+  test('the carrier block still configured (stack destroy, a store dropped, a changed spec): the carrier undoes, not the registry', () => {
+    expect(deletedConstructDecision(web, WEB_CARRIER, configDir({ web_Carrier_8FBC246C: [] }))).toEqual({ undo: false, reason: 'configured' });
+    expect(deletedConstructDecision(web, 'null_resource.web_Carrier_8FBC246C', configDir({ web_Carrier_8FBC246C: [] }, 'null_resource')))
+      .toEqual({ undo: false, reason: 'configured' });
+  });
+
+  test('the carrier gone and nothing else owning its target: undo', () => {
+    const unrelated = { ...web, path: 't/api', store: { certificateStoreId: S1, alias: 'api' } };
+    expect(deletedConstructDecision(web, WEB_CARRIER, configDir({ api_Carrier_1: [unrelated], other_Carrier: [secret] }))).toEqual({ undo: true });
+    // A block of the same type under another name is not the carrier.
+    expect(deletedConstructDecision(web, WEB_CARRIER, configDir({ web_Carrier_OTHER: [] }))).toEqual({ undo: true });
+  });
+
+  test('renamed or moved (another construct deploys to the same store and alias, or to that store without an alias): left in place', () => {
+    const moved = { ...web, path: 't/web-v2' };
+    expect(deletedConstructDecision(web, WEB_CARRIER, configDir({ webv2_Carrier_1: [moved] }))).toEqual({ undo: false, reason: 'taken-over', by: moved });
+    const noAlias = { ...web, path: 't/any', store: { certificateStoreId: S1 } };
+    expect(deletedConstructDecision(web, WEB_CARRIER, configDir({ any_Carrier_1: [noAlias] }))).toMatchObject({ reason: 'taken-over' });
+    expect(deletedConstructDecision({ ...web, store: { certificateStoreId: S1 } }, WEB_CARRIER, configDir({ api_Carrier_1: [{ ...web, path: 't/api' }] })))
+      .toMatchObject({ reason: 'taken-over' });
+  });
+
+  test('a PAM entry: the same provider and name in any case is taken over; the content part or another provider is not', () => {
+    const dir = (spec: PamLocalEntrySpec) => configDir({ renamed_Carrier_1: [spec] });
+    expect(deletedConstructDecision(secret, 'terraform_data.secret_Carrier_1', dir({ ...secret, path: 't/moved', secretName: 'db-password' })))
+      .toMatchObject({ reason: 'taken-over' });
+    expect(deletedConstructDecision(secret, 'terraform_data.secret_Carrier_1', dir({ ...secret, path: 't/moved', part: 'content', key: 'content' })))
+      .toEqual({ undo: true });
+    expect(deletedConstructDecision(secret, 'terraform_data.secret_Carrier_1', dir({ ...secret, path: 't/moved', providerId: 2 }))).toEqual({ undo: true });
+  });
+
+  test('no configuration to read, or no carrier address: a clear error rather than a guess (undoing twice or not at all)', () => {
+    const empty = tempDir('kf-orphan-');
+    expect(() => deletedConstructDecision(web, WEB_CARRIER, empty)).toThrow(
+      new RegExp(`cannot tell whether t/web was deleted from the code: reading ${empty}/cdk\\.tf\\.json failed \\(ENOENT\\)`));
+    fs.writeFileSync(path.join(empty, 'cdk.tf.json'), '{"resource": ');
+    expect(() => deletedConstructDecision(web, WEB_CARRIER, empty)).toThrow(/reading .*cdk\.tf\.json failed \(Unexpected end of JSON input\)/);
+    expect(() => deletedConstructDecision(web, undefined, configDir({}))).toThrow(/did not pass its carrier address \(CDKTF_KEYFACTOR_CARRIER\)/);
+  });
+
+  test('`runner.cjs orphan`: still configured, it exits 0 having sent nothing and written nothing; taken over, it records a skip', async () => {
+    const ledger = tempDir('kf-orphan-ledger-');
+    // No connection settings at all: any request would fail the run.
+    const env = { CDKTF_KEYFACTOR_LEDGER_DIR: ledger, [SPEC_ENV]: canonicalJson(web), [CARRIER_ENV]: WEB_CARRIER };
+    const cwd = process.cwd();
+    const out = captureOutput();
+    try {
+      process.chdir(configDir({ web_Carrier_8FBC246C: [] }));
+      expect(await run(['orphan'], env)).toBe(0);
+      expect(Ledger.read(ledger)).toEqual([]);
+      process.chdir(configDir({ webv2_Carrier_1: [{ ...web, path: 't/web-v2' }] }));
+      expect(await run(['orphan'], env)).toBe(0);
+    } finally {
+      process.chdir(cwd);
+      out.restore();
+    }
+    expect(Ledger.read(ledger).map((r) => [r.phase, r.outcome, r.constructPath, r.message])).toEqual([
+      ['destroy', 'skipped', 't/web', 'deleted from the code, but t/web-v2 now owns the same target (renamed or moved): left in place, not undone'],
+    ]);
+    expect(out.text()).toContain('t/web-v2 now owns the same target');
+  });
+});

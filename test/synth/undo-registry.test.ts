@@ -1,0 +1,113 @@
+import { App, Testing, TerraformStack } from 'cdktf';
+import {
+  Carrier, CertificateDeployment, CertificateStorePassword, KeyfactorDefaults, PamLocalEntry, PfxReplacement, Schedule, Secret,
+} from '../../src';
+
+/** The stack's undo registry blocks (KeyfactorUndo, KeyfactorUndo1, KeyfactorUndo2): what deleting a construct runs. */
+const A = 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d';
+const B = 'f0e1d2c3-b4a5-4968-8776-655443322110';
+
+function stack(): TerraformStack {
+  return new TerraformStack(Testing.app(), 'unit');
+}
+
+function synth(s: TerraformStack, type = 'terraform_data'): Record<string, any> {
+  return JSON.parse(Testing.synth(s)).resource?.[type] ?? {};
+}
+
+function deploy(s: TerraformStack, id: string, more: Record<string, unknown> = {}): CertificateDeployment {
+  return new CertificateDeployment(s, id, { certificateId: 7, schedule: Schedule.immediate(), stores: [{ certificateStoreId: A, alias: id }], ...more });
+}
+
+function entry(s: TerraformStack, id: string, more: Record<string, unknown> = {}): PamLocalEntry {
+  return new PamLocalEntry(s, id, { providerId: 1, secretName: id, secretValue: Secret.fromEnv('V'), ...more });
+}
+
+describe('the undo registry', () => {
+  test('one instance per carrier instance with an undo, referencing that instance\'s spec; destroy-only, running `orphan`', () => {
+    const s = stack();
+    deploy(s, 'web', { stores: [{ certificateStoreId: A }, { certificateStoreId: B.toUpperCase() }] });
+    entry(s, 'db');
+    const resources = synth(s);
+    const registry = resources.KeyfactorUndo;
+    const web = Object.keys(resources).find((k) => k.startsWith('web_Carrier_'))!;
+    const db = Object.keys(resources).find((k) => k.startsWith('db_Carrier_'))!;
+    expect(registry.for_each).toEqual({
+      [`unit/web/Carrier[${A}]`]: { carrier: `terraform_data.${web}`, spec: `\${terraform_data.${web}["${A}"].input.spec}` },
+      [`unit/web/Carrier[${B}]`]: { carrier: `terraform_data.${web}`, spec: `\${terraform_data.${web}["${B}"].input.spec}` },
+      'unit/db/Carrier[1/db]': { carrier: `terraform_data.${db}`, spec: `\${terraform_data.${db}["1/db"].input.spec}` },
+    });
+    expect(registry.input).toEqual({ carrier: '${each.value.carrier}', spec: '${each.value.spec}' });
+    expect(registry.provisioner).toHaveLength(1);
+    expect(registry.provisioner[0]['local-exec']).toMatchObject({
+      when: 'destroy',
+      command: expect.stringMatching(/^exec node "assets\/KeyfactorRunner\/[0-9A-F]+\/runner\.cjs" orphan$/),
+      environment: { CDKTF_KEYFACTOR_SPEC: '${self.input.spec}', CDKTF_KEYFACTOR_CARRIER: '${self.input.carrier}' },
+    });
+    // Nothing of a spec is copied: the registry holds what the carrier's state holds.
+    expect(JSON.stringify(registry)).not.toContain('certificateId');
+  });
+
+  test('constructs without an undo keep the registry (empty), so deleting the last one with an undo still runs it', () => {
+    const s = stack();
+    new CertificateStorePassword(s, 'pw', { certStoreId: A, newPassword: Secret.fromEnv('P') });
+    new PfxReplacement(s, 'pfx', { existingCertificateId: 1, certificateId: 7 });
+    deploy(s, 'kept', { removeOnDestroy: false });
+    entry(s, 'kept-entry', { deleteOnDestroy: false });
+    const resources = synth(s);
+    expect(['KeyfactorUndo', 'KeyfactorUndo1', 'KeyfactorUndo2'].map((id) => resources[id]?.for_each)).toEqual([{}, {}, {}]);
+  });
+
+  test('KeyfactorDefaults alone keeps a stack\'s registry; a stack with nothing of ours has none', () => {
+    const app = Testing.app();
+    const withDefaults = new TerraformStack(app, 'with');
+    new KeyfactorDefaults(withDefaults, 'KeyfactorDefaults');
+    expect(Object.keys(synth(withDefaults))).toEqual(['KeyfactorUndo', 'KeyfactorUndo1', 'KeyfactorUndo2']);
+    expect(synth(new TerraformStack(app, 'without'))).toEqual({});
+    // Defaults set on the app (for every stack) need no stack of their own.
+    expect(() => new KeyfactorDefaults(new App({ outdir: Testing.app().outdir }), 'Defaults')).not.toThrow();
+  });
+
+  test('a construct that depends on one with an undo is undone first: one block further, blocks chained by depends_on', () => {
+    const s = stack();
+    const secret = entry(s, 'secret');
+    // Through a construct without an undo: the password set from the secret, then the deployment.
+    const password = new CertificateStorePassword(s, 'pw', { certStoreId: A, newPassword: Secret.fromPamProvider(1, { SecretName: 'secret' }), dependsOn: [secret] });
+    const web = deploy(s, 'web', { dependsOn: [password] });
+    const api = deploy(s, 'api', { dependsOn: [web], stores: [{ certificateStoreId: B, alias: 'api' }] });
+    deploy(s, 'deeper', { dependsOn: [api], stores: [{ certificateStoreId: B, alias: 'deeper' }] });
+    deploy(s, 'alone', { stores: [{ certificateStoreId: B, alias: 'alone' }] });
+    const resources = synth(s);
+    const paths = (id: string) => Object.keys(resources[id].for_each).map((k) => k.replace(/\/Carrier\[.*$/, '')).sort();
+    expect(paths('KeyfactorUndo')).toEqual(['unit/alone', 'unit/secret']);
+    expect(paths('KeyfactorUndo1')).toEqual(['unit/web']);
+    // Past the last block, the rest share it (their undos run together).
+    expect(paths('KeyfactorUndo2')).toEqual(['unit/api', 'unit/deeper']);
+    expect(resources.KeyfactorUndo.depends_on).toBeUndefined();
+    expect(resources.KeyfactorUndo1.depends_on).toEqual(['terraform_data.KeyfactorUndo']);
+    expect(resources.KeyfactorUndo2.depends_on).toEqual(['terraform_data.KeyfactorUndo1']);
+  });
+
+  test('null_resource when the stack\'s default carrier is, referencing triggers', () => {
+    const s = stack();
+    new KeyfactorDefaults(s, 'KeyfactorDefaults', { carrier: Carrier.nullResource() });
+    deploy(s, 'web');
+    const resources = synth(s, 'null_resource');
+    const web = Object.keys(resources).find((k) => k.startsWith('web_Carrier_'))!;
+    expect(resources.KeyfactorUndo.for_each[`unit/web/Carrier[${A}]`]).toEqual({
+      carrier: `null_resource.${web}`, spec: `\${null_resource.${web}["${A}"].triggers.spec}`,
+    });
+    expect(resources.KeyfactorUndo.triggers).toEqual({ carrier: '${each.value.carrier}', spec: '${each.value.spec}' });
+    expect(resources.KeyfactorUndo.provisioner[0]['local-exec'].environment).toMatchObject({
+      CDKTF_KEYFACTOR_SPEC: '${self.triggers.spec}', CDKTF_KEYFACTOR_CARRIER: '${self.triggers.carrier}',
+    });
+    expect(synth(s)).toEqual({});
+  });
+
+  test('an instance key is quoted for HCL: quotes and backslashes escaped, template sequences doubled', () => {
+    const s = stack();
+    entry(s, 'odd', { secretName: 'a"b\\c${d}%{e}' });
+    const [instance] = Object.values<any>(synth(s).KeyfactorUndo.for_each);
+    expect(instance.spec).toMatch(/\["1\/a\\"b\\\\c\$\$\{d\}%%\{e\}"\]\.input\.spec\}$/);
+  });
+});
