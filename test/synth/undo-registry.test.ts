@@ -16,7 +16,8 @@ function synth(s: TerraformStack, type = 'terraform_data'): Record<string, any> 
 }
 
 function deploy(s: TerraformStack, id: string, more: Record<string, unknown> = {}): CertificateDeployment {
-  return new CertificateDeployment(s, id, { certificateId: 7, schedule: Schedule.immediate(), stores: [{ certificateStoreId: A, alias: id }], ...more });
+  const props = { certificateId: 7, schedule: Schedule.immediate(), stores: [{ certificateStoreId: A, alias: id }], ...more };
+  return new CertificateDeployment(s, id, props);
 }
 
 function entry(s: TerraformStack, id: string, more: Record<string, unknown> = {}): PamLocalEntry {
