@@ -9,7 +9,9 @@
  *  3. `terraform apply` of 200 CertificateDeployments, parallelism 10, against the simulator
  *     with 20 ms added latency, vs the same configuration whose provisioners run `node -e 0`
  *     (target <= 1.3x);
- *  4. a job wait over 200 GUIDs: JobHistory requests per poll, per page of results (target 1).
+ *  4. a job wait over 200 GUIDs: JobHistory requests per poll, per page of results (target 1);
+ *  5. the undo registry: apply and destroy of those 200 with vs without it, and deleting all of
+ *     them from the code vs `terraform destroy` (no targets: what it costs, reported).
  *
  * Run after `npm run compile` (the bench task does it): it measures lib/ and bundle/, what
  * users run. Repetitions and sizes can be changed with BENCH_SYNTH_REPS (5), BENCH_START_REPS
@@ -24,7 +26,7 @@ import * as path from 'path';
 import { performance } from 'perf_hooks';
 import { App, LocalBackend, TerraformStack } from 'cdktf';
 import { BenchRow, renderChart } from './chart';
-import { CertificateDeployment, Schedule, WaitPolicy } from '../lib';
+import { CertificateDeployment, KeyfactorDefaults, Schedule, WaitPolicy } from '../lib';
 import { DEFAULT_SEED, KeyfactorSimulator, SimulatorSeed } from '../lib/simulator';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -42,7 +44,7 @@ const LATENCY_MS = 20;
 const PARALLELISM = 10;
 const PAGE_SIZE = 100; // rows per JobHistory page the runner asks for (src/runtime/jobs/completion.ts)
 
-/** BENCH_ONLY=synth,coldStart,apply,jobWait runs some measures only (results not written). */
+/** BENCH_ONLY=synth,coldStart,apply,jobWait,undoRegistry runs some measures only (results not written). */
 const ONLY = process.env.BENCH_ONLY?.split(',').map((s) => s.trim()).filter(Boolean);
 const run = (id: string) => !ONLY || ONLY.includes(id);
 
@@ -326,6 +328,93 @@ async function benchApply(sim: KeyfactorSimulator): Promise<BenchRow[]> {
   }, floorRow];
 }
 
+// 5. the undo registry (deleting a construct runs its undo): its cost on apply and destroy, and
+// what deleting every construct from the code costs against `terraform destroy`
+
+/** A copy of a synthesized stack without its undo registry blocks (the rendering before it). */
+function withoutRegistry(stackDir: string, to: string): string {
+  fs.cpSync(stackDir, to, { recursive: true });
+  const file = path.join(to, 'cdk.tf.json');
+  const json = JSON.parse(fs.readFileSync(file, 'utf8'));
+  for (const name of Object.keys(json.resource.terraform_data)) if (/^KeyfactorUndo\d*$/.test(name)) delete json.resource.terraform_data[name];
+  json.terraform.backend.local.path = path.join(to, 'terraform.tfstate');
+  fs.writeFileSync(file, JSON.stringify(json, null, 2));
+  return to;
+}
+
+async function benchUndoRegistry(sim: KeyfactorSimulator): Promise<BenchRow[]> {
+  log(`undo registry: ${APPLY_COUNT} CertificateDeployments, -parallelism=${PARALLELISM}: apply and destroy with and without the registry, and deleting them all from the code; ${APPLY_REPS} repetitions`);
+  const build = (stack: TerraformStack) => {
+    for (let i = 0; i < APPLY_COUNT; i++) {
+      new CertificateDeployment(stack, `deployment-${i}`, { certificateId: 1 + (i % 5), schedule: Schedule.immediate(), stores: [{ certificateStoreId: storeGuid(i), alias: `app-${i}` }] });
+    }
+  };
+  const withDir = synthStack(path.join(WORK, 'undo-with'), 'undo', build);
+  const withoutDir = withoutRegistry(withDir, path.join(WORK, 'undo-without'));
+  const baseWith = baselineCopy(withDir, path.join(WORK, 'undo-base-with'));
+  const baseWithout = baselineCopy(withoutDir, path.join(WORK, 'undo-base-without'));
+  // The same stack after every deployment was deleted from the code (the stack keeps its defaults).
+  const deletedDir = synthStack(path.join(WORK, 'undo-deleted'), 'undo', (stack) => new KeyfactorDefaults(stack, 'KeyfactorDefaults'));
+  const deletedConfig = fs.readFileSync(path.join(deletedDir, 'cdk.tf.json'), 'utf8').split(deletedDir).join(withDir);
+  const ledgerRoot = fs.mkdtempSync(path.join(WORK, 'undo-ledger-'));
+  for (const dir of [withDir, withoutDir, baseWith, baseWithout]) await terraform(['init', '-input=false', '-no-color'], dir, terraformEnv(sim, ledgerRoot));
+
+  const tf = async (dir: string, verb: 'apply' | 'destroy', rep: number, fresh: boolean) => {
+    if (fresh) for (const f of ['terraform.tfstate', 'terraform.tfstate.backup']) fs.rmSync(path.join(dir, f), { force: true });
+    sim.reset();
+    const ledger = fs.mkdtempSync(path.join(ledgerRoot, `rep${rep}-`));
+    return (await terraform([verb, '-auto-approve', '-input=false', '-no-color', `-parallelism=${PARALLELISM}`], dir, terraformEnv(sim, ledger))).ms;
+  };
+  const removes = (what: string) => {
+    const n = sim.received('POST', '/CertificateStores/Certificates/Remove').length;
+    if (n !== APPLY_COUNT) throw new Error(`undo registry (${what}): expected ${APPLY_COUNT} Remove requests, got ${n}`);
+  };
+  const m = { applyWith: [] as number[], applyWithout: [] as number[], destroyWith: [] as number[], destroyWithout: [] as number[], deleted: [] as number[] };
+  for (let r = 0; r < APPLY_REPS; r++) {
+    m.applyWith.push(await tf(baseWith, 'apply', r, true));
+    m.applyWithout.push(await tf(baseWithout, 'apply', r, true));
+    await tf(withDir, 'apply', r, true);
+    m.destroyWith.push(await tf(withDir, 'destroy', r, false));
+    removes('destroy with the registry');
+    await tf(withoutDir, 'apply', r, true);
+    m.destroyWithout.push(await tf(withoutDir, 'destroy', r, false));
+    removes('destroy without the registry');
+    await tf(withDir, 'apply', r, true);
+    const config = path.join(withDir, 'cdk.tf.json');
+    const full = fs.readFileSync(config, 'utf8');
+    fs.writeFileSync(config, deletedConfig);
+    try {
+      m.deleted.push(await tf(withDir, 'apply', r, false));
+    } finally {
+      fs.writeFileSync(config, full);
+    }
+    removes('deleted from the code');
+    log(`  rep ${r + 1}: apply ${(m.applyWith[r] / 1000).toFixed(2)} s with the registry, ${(m.applyWithout[r] / 1000).toFixed(2)} s without (node -e 0); ` +
+      `destroy ${(m.destroyWith[r] / 1000).toFixed(2)} s with, ${(m.destroyWithout[r] / 1000).toFixed(2)} s without; all deleted from the code ${(m.deleted[r] / 1000).toFixed(2)} s`);
+  }
+  sim.reset();
+  const ms = (xs: number[]) => xs.map((x) => round(x, 0));
+  return [{
+    id: 'registryApply',
+    label: `terraform apply, ${APPLY_COUNT} CertificateDeployments with vs without the undo registry (node -e 0 provisioners, no target)`,
+    value: round(median(m.applyWith) / median(m.applyWithout)),
+    unit: 'x',
+    details: { note: 'what the registry\'s extra instances cost Terraform on a first apply', withMs: ms(m.applyWith), withoutMs: ms(m.applyWithout) },
+  }, {
+    id: 'registryDestroy',
+    label: `terraform destroy, ${APPLY_COUNT} CertificateDeployments with vs without the undo registry (runner, no target)`,
+    value: round(median(m.destroyWith) / median(m.destroyWithout)),
+    unit: 'x',
+    details: { note: 'each registry instance starts the runner, which finds the carrier configured and exits', withMs: ms(m.destroyWith), withoutMs: ms(m.destroyWithout) },
+  }, {
+    id: 'deleteUndo',
+    label: `every one of ${APPLY_COUNT} CertificateDeployments deleted from the code and applied vs terraform destroy (runner, no target)`,
+    value: round(median(m.deleted) / median(m.destroyWith)),
+    unit: 'x',
+    details: { note: `${APPLY_COUNT} Remove requests either way`, deletedMs: ms(m.deleted), destroyMs: ms(m.destroyWith) },
+  }];
+}
+
 interface PollStats { polls: number; requests: number; pagesNeeded: number; guidsPerRequest: number[]; maxQueryChars: number; pageNumbers: number[] }
 
 /** JobHistory requests of a JobWait run, grouped into polls by the progress lines it printed. */
@@ -449,6 +538,7 @@ async function main(): Promise<void> {
     sim = await KeyfactorSimulator.start({ seed: seedWithStores(Math.max(APPLY_COUNT, WAIT_GUIDS)), jobTiming: { waitingMs: 4000, inProcessMs: 4000 } });
     if (run('apply')) rows.push(...await benchApply(sim));
     if (run('jobWait')) rows.push(await benchJobWait(sim));
+    if (run('undoRegistry')) rows.push(...await benchUndoRegistry(sim));
   } finally {
     await sim?.stop();
     fs.rmSync(WORK, { recursive: true, force: true });

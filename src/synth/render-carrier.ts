@@ -97,7 +97,8 @@ export function renderCarrier(scope: Construct, options: CarrierOptions): Terraf
   // deleting the last construct that had one still runs it.
   const stackDefaults = KeyfactorDefaults.of(TerraformStack.of(scope));
   const registry = undoRegistry(scope, stackDefaults.carrier ?? carrier, ledgerDirFromStackDir(scope, stackDefaults.ledgerDirectory));
-  registerCarrier(registry, scope, resource, forEach && Object.keys(forEach), options.undo && (options.undoWhenDeleted ?? true), options.dependsOn);
+  const specsByKey = forEach && Object.fromEntries(Object.entries(forEach).map(([key, v]) => [key, v.spec]));
+  registerCarrier(registry, scope, resource, specsByKey, options.undo && (options.undoWhenDeleted ?? true), options.dependsOn);
   return resource;
 }
 

@@ -1,4 +1,4 @@
-import { DataResource, ITerraformDependable, Lazy, TerraformResource, TerraformStack } from 'cdktf';
+import { DataResource, dependable, ITerraformDependable, Lazy, TerraformLocal, TerraformResource, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { Carrier, CarrierType } from './carrier';
 import { checkTerraformVersionOncePerStack, ensureNullProvider, provisionerEnvironment, runnerCommand } from './provisioner';
@@ -8,18 +8,21 @@ import { CARRIER_ENV, UNDO_LEVELS, undoRegistryId } from '../contract/environmen
  * Terraform runs a destroy-time provisioner only while its resource block is in the
  * configuration, so deleting a construct would drop its carrier without running its undo. The
  * undo registry is a few blocks per stack that outlive any construct: one instance per carrier
- * instance with an undo, keyed by the carrier's construct path and instance key, holding a
- * reference to that instance's spec. A deleted construct is a deleted registry instance, whose
+ * instance with an undo, keyed by the carrier's construct path and instance key, holding that
+ * instance's spec and carrier address. A deleted construct is a deleted registry instance, whose
  * destroy provisioner runs the undo (`runner.cjs orphan`): only when the carrier's own block is
  * gone from the configuration (otherwise the carrier's own destroy provisioner runs it) and no
  * construct in the configuration now owns the same target (a renamed or moved construct).
  *
- * Ordering, as on destroy: referencing the carriers orders every registry block before them, so
- * an undo runs before Terraform destroys what the deleted construct depended on. Constructs
- * that depend (through `dependsOn` on other Keyfactor constructs) on constructs with an undo sit
- * one block further along (`KeyfactorUndo1`, `KeyfactorUndo2`), and each block depends on the
- * previous one, so a dependent's undo (a Remove, with its wait) finishes before that of what it
- * depends on (the DELETE of the PAM secret holding the store password) starts.
+ * Ordering, as on destroy: each block depends on what its constructs depend on outside this
+ * library (the store resource, the PAM provider), so an undo runs before Terraform destroys it.
+ * Constructs that depend (through `dependsOn` on other Keyfactor constructs) on constructs with an
+ * undo sit one block further along (`KeyfactorUndo1`, `KeyfactorUndo2`), and each block depends on
+ * the previous one, so a dependent's undo (a Remove, with its wait) finishes before that of what
+ * it depends on (the DELETE of the PAM secret holding the store password) starts.
+ *
+ * The instances are a `locals` map, not an inline for_each map: Terraform evaluates a resource's
+ * for_each once per instance, which makes an inline map of N specs cost N² template parses.
  */
 export interface UndoRegistry {
   /** The registry blocks, from the undos that run last (level 0). */
@@ -30,8 +33,8 @@ export interface UndoRegistry {
 
 interface Member {
   readonly owner: Construct;
-  /** The carriers of this construct whose instances have an undo worth running after a deletion. */
-  readonly undoCarriers: Array<{ readonly carrier: TerraformResource; readonly keys: string[] }>;
+  /** The carriers of this construct whose instances have an undo worth running after a deletion, with each instance's spec. */
+  readonly undoCarriers: Array<{ readonly carrier: TerraformResource; readonly specs: Record<string, string> }>;
   readonly dependsOn: ITerraformDependable[];
 }
 
@@ -50,33 +53,32 @@ export function undoRegistry(scope: Construct, carrier: Carrier, ledgerDirectory
   const provisioners = [{
     type: 'local-exec' as const,
     when: 'destroy' as const,
-    command: runnerCommand(stack, 'orphan'),
+    // The common case, a stack destroy (the carrier still configured: it undoes), without starting
+    // node: its block's key in cdk.tf.json. Anything else, the runner decides precisely.
+    command: `grep -qF "\\"$\${${CARRIER_ENV}#*.}\\": {" cdk.tf.json 2>/dev/null && exit 0; ${runnerCommand(stack, 'orphan')}`,
     environment: provisionerEnvironment(carrier, ledgerDirectory, { [CARRIER_ENV]: 'carrier' }),
   }];
   let levels: Map<Member, number> | undefined;
+  const levelsOf = () => (levels ??= memberLevels(registry));
   for (let level = 0; level < UNDO_LEVELS; level++) {
     const id = undoRegistryId(level);
-    // A dependent's undo first: this block is destroyed before the previous one.
-    const dependsOn = level > 0 ? [registry.blocks[level - 1]] : undefined;
+    const instances = new TerraformLocal(stack, `${id}Instances`, Lazy.anyValue({ produce: () => instancesAt(registry, levelsOf(), level) }));
     let block: TerraformResource;
     if (carrier.type === CarrierType.TERRAFORM_DATA) {
-      const data = new DataResource(stack, id, { input: value, provisioners, dependsOn });
+      const data = new DataResource(stack, id, { input: value, provisioners });
       checkTerraformVersionOncePerStack(data);
       block = data;
     } else {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const nullProvider = require('@cdktf/provider-null') as typeof import('@cdktf/provider-null');
       ensureNullProvider(stack, nullProvider);
-      block = new nullProvider.resource.Resource(stack, id, { triggers: value, provisioners, dependsOn });
+      block = new nullProvider.resource.Resource(stack, id, { triggers: value, provisioners });
     }
     // Resolved when the stack synthesizes, after every construct registered; an empty map keeps
     // the block (and so the undos of constructs deleted since the last apply).
-    block.addOverride('for_each', Lazy.anyValue({
-      produce: () => {
-        levels ??= memberLevels(registry);
-        return instancesAt(registry, levels, level);
-      },
-    }));
+    block.addOverride('for_each', instances.expression);
+    const previous = registry.blocks[level - 1];
+    block.addOverride('depends_on', Lazy.listValue({ produce: () => dependenciesAt(registry, levelsOf(), level, previous) }, { omitEmpty: true }));
     registry.blocks.push(block);
   }
   REGISTRIES.set(stack, registry);
@@ -84,12 +86,12 @@ export function undoRegistry(scope: Construct, carrier: Carrier, ledgerDirectory
 }
 
 /**
- * Registers a carrier of the Keyfactor construct `owner`: its instances `keys` when they have an
- * undo to run after a deletion (`undo`), and in any case what it depends on, which places the
- * owner's undos after those of its dependents.
+ * Registers a carrier of the Keyfactor construct `owner`: its instances (`specs`, by instance
+ * key) when they have an undo to run after a deletion (`undo`), and in any case what it depends
+ * on, which places the owner's undos after those of its dependents.
  */
 export function registerCarrier(
-  registry: UndoRegistry, owner: Construct, carrier: TerraformResource, keys: string[] | undefined, undo: boolean,
+  registry: UndoRegistry, owner: Construct, carrier: TerraformResource, specs: Record<string, string> | undefined, undo: boolean,
   dependsOn: ITerraformDependable[] = [],
 ): void {
   let member = registry.members.get(owner);
@@ -98,7 +100,7 @@ export function registerCarrier(
     registry.members.set(owner, member);
   }
   member.dependsOn.push(...dependsOn);
-  if (undo && keys?.length) member.undoCarriers.push({ carrier, keys });
+  if (undo && specs && Object.keys(specs).length) member.undoCarriers.push({ carrier, specs });
 }
 
 /**
@@ -109,13 +111,7 @@ export function registerCarrier(
 function memberLevels(registry: UndoRegistry): Map<Member, number> {
   const levels = new Map<Member, number>();
   const visiting = new Set<Member>();
-  const ownerOf = (dep: ITerraformDependable): Member | undefined => {
-    for (let s: Construct | undefined = dep instanceof Construct ? dep : undefined; s; s = s.node.scope) {
-      const m = registry.members.get(s);
-      if (m) return m;
-    }
-    return undefined;
-  };
+  const ownerOf = (dep: ITerraformDependable) => memberOf(registry, dep);
   const level = (m: Member): number => {
     const known = levels.get(m);
     if (known !== undefined) return known;
@@ -134,24 +130,39 @@ function memberLevels(registry: UndoRegistry): Map<Member, number> {
   return levels;
 }
 
+/** The Keyfactor construct `dep` is (or is part of), if any. */
+function memberOf(registry: UndoRegistry, dep: ITerraformDependable): Member | undefined {
+  for (let s: Construct | undefined = dep instanceof Construct ? dep : undefined; s; s = s.node.scope) {
+    const m = registry.members.get(s);
+    if (m) return m;
+  }
+  return undefined;
+}
+
+const levelOf = (levels: Map<Member, number>, m: Member) => Math.min(levels.get(m) ?? 0, UNDO_LEVELS - 1);
+
+/** What block `level` depends on: the previous block, and what its constructs depend on outside this library. */
+function dependenciesAt(registry: UndoRegistry, levels: Map<Member, number>, level: number, previous?: TerraformResource): string[] {
+  const found = new Set<ITerraformDependable>(previous ? [previous] : []);
+  for (const m of registry.members.values()) {
+    if (!m.undoCarriers.length || levelOf(levels, m) !== level) continue;
+    for (const dep of m.dependsOn) if (!memberOf(registry, dep)) found.add(dep);
+  }
+  return [...found].map((d) => dependable(d));
+}
+
 function instancesAt(registry: UndoRegistry, levels: Map<Member, number>, level: number): Record<string, { carrier: string; spec: string }> {
   const instances: Record<string, { carrier: string; spec: string }> = {};
   for (const m of registry.members.values()) {
-    if (Math.min(levels.get(m) ?? 0, UNDO_LEVELS - 1) !== level) continue;
-    for (const { carrier, keys } of m.undoCarriers) {
+    if (levelOf(levels, m) !== level) continue;
+    for (const { carrier, specs } of m.undoCarriers) {
       const address = `${carrier.terraformResourceType}.${carrier.friendlyUniqueId}`;
-      const attribute = carrier.terraformResourceType === CarrierType.TERRAFORM_DATA ? 'input' : 'triggers';
-      for (const key of keys) {
+      for (const [key, spec] of Object.entries(specs)) {
         const id = `${carrier.node.path}[${key}]`;
         if (instances[id]) throw new Error(`cdktf-keyfactor: two carrier instances share the undo registry key ${id}; rename one of the constructs.`);
-        instances[id] = { carrier: address, spec: `\${${address}[${hclString(key)}].${attribute}.spec}` };
+        instances[id] = { carrier: address, spec };
       }
     }
   }
   return instances;
-}
-
-/** `key` as a quoted HCL string inside a template: JSON escapes, and `${`/`%{` doubled so they stay literal. */
-function hclString(key: string): string {
-  return JSON.stringify(key).replace(/([$%])\{/g, (_m, sign: string) => `${sign}${sign}{`);
 }

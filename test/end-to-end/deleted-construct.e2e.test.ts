@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { DataResource } from 'cdktf';
 import { Construct } from 'constructs';
 import { CertificateDeployment, Ledger, PamLocalEntry, Schedule, Secret, WaitPolicy } from '../../src';
 import { runCheck } from '../../src/cli/check';
@@ -112,27 +113,30 @@ describe('deleting a construct from the code', () => {
     expect(await requestsDuring(() => project.apply(env))).toEqual([]);
   });
 
-  test('deleted together, a construct that depends on another is undone first, its wait included, as on destroy', async () => {
+  test('deleted together, a construct that depends on another is undone first, its wait included, and before what it depended on is destroyed', async () => {
     const { sim } = started;
     const project = new TerraformProject('ordered');
     projects.push(project);
     const env = { ...started.env, DEL_PAM_VALUE: 'ord-pam-value' };
     project.synth((scope) => {
+      // Stands in for the store resource (e.g. keyfactor_certificate_store).
+      const store = new DataResource(scope, 'store', { input: { name: 'store' } });
       // The secret that, say, holds the store's password: the Remove job needs it until it is done.
       const secret = new PamLocalEntry(scope, 'secret', { providerId: 1, secretName: 'ord-secret', secretValue: Secret.fromEnv('DEL_PAM_VALUE') });
       new CertificateDeployment(scope, 'web', {
         certificateId: 3,
         schedule: Schedule.immediate(),
         wait: WaitPolicy.forCompletion({ pollIntervalSeconds: 1 }),
-        dependsOn: [secret],
+        dependsOn: [secret, store],
         stores: [{ certificateStoreId: S1, alias: 'ord-web' }],
       });
     });
     await project.apply(env);
     sim.setStoreBehaviour(S1, { jobDurationMs: { waitingMs: 600, inProcessMs: 600 } });
+    let out = '';
     try {
       project.synth(() => undefined);
-      expect(await requestsDuring(() => project.apply(env))).toEqual([`DELETE ${ENTRIES} ord-secret`, `POST ${REMOVE} ${S1}/ord-web`]);
+      expect(await requestsDuring(async () => (out = await project.apply(env)))).toEqual([`DELETE ${ENTRIES} ord-secret`, `POST ${REMOVE} ${S1}/ord-web`]);
     } finally {
       sim.setStoreBehaviour(S1, { jobDurationMs: undefined });
     }
@@ -142,6 +146,10 @@ describe('deleting a construct from the code', () => {
     // The Remove job ran for about 1.2 s and was waited for; only then was the secret deleted.
     expect(Date.parse(secret.startedAt)).toBeGreaterThanOrEqual(Date.parse(web.finishedAt!));
     expect(Date.parse(web.finishedAt!) - Date.parse(web.startedAt)).toBeGreaterThanOrEqual(1000);
+    // And the store the deployment depended on, deleted in the same change, went after its Remove.
+    const at = (line: RegExp) => out.split('\n').findIndex((l) => line.test(l));
+    expect(at(/^terraform_data\.store: Destroying/)).toBeGreaterThan(at(/^terraform_data\.KeyfactorUndo1\["ordered\/web\/Carrier\[.*\]"\]: Destruction complete/));
+    expect(at(/^terraform_data\.KeyfactorUndo1\["ordered\/web\/Carrier\[.*\]"\]: Destruction complete/)).toBeGreaterThan(0);
   });
 
   test('the last Keyfactor construct deleted with nothing of ours left: `check` fails with the path and the fix, which works', async () => {
@@ -211,5 +219,7 @@ describe('deleting a construct from the code', () => {
 
     project.synth(current(['entry']));
     expect(await requestsDuring(() => project.apply(env))).toEqual([`POST ${REMOVE} ${S0}/mig-web`, `POST ${REMOVE} ${S1}/mig-web`]);
+    // A destroy: the carrier undoes, the registry (whose destroy runs too) leaves it to the carrier.
+    expect(await requestsDuring(() => project.destroy(env))).toEqual([`DELETE ${ENTRIES} mig-entry`]);
   });
 });

@@ -13,5 +13,7 @@ export function synthJson(stack: TerraformStack): any {
     Object.keys(blocks).filter(isUndoRegistryId).forEach((id) => delete blocks[id]);
     if (Object.keys(blocks).length === 0) delete json.resource[type];
   }
+  for (const name of Object.keys(json.locals ?? {})) if (isUndoRegistryId(name.replace(/Instances$/, ''))) delete json.locals[name];
+  if (json.locals && Object.keys(json.locals).length === 0) delete json.locals;
   return json;
 }

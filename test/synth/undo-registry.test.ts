@@ -1,4 +1,4 @@
-import { App, Testing, TerraformStack } from 'cdktf';
+import { App, DataResource, Testing, TerraformStack } from 'cdktf';
 import {
   Carrier, CertificateDeployment, CertificateStorePassword, KeyfactorDefaults, PamLocalEntry, PfxReplacement, Schedule, Secret,
 } from '../../src';
@@ -15,6 +15,11 @@ function synth(s: TerraformStack, type = 'terraform_data'): Record<string, any> 
   return JSON.parse(Testing.synth(s)).resource?.[type] ?? {};
 }
 
+/** The instances of registry block `id` (a `locals` map its for_each points at). */
+function instances(s: TerraformStack, id = 'KeyfactorUndo'): Record<string, { carrier: string; spec: string }> {
+  return JSON.parse(Testing.synth(s)).locals[`${id}Instances`];
+}
+
 function deploy(s: TerraformStack, id: string, more: Record<string, unknown> = {}): CertificateDeployment {
   const props = { certificateId: 7, schedule: Schedule.immediate(), stores: [{ certificateStoreId: A, alias: id }], ...more };
   return new CertificateDeployment(s, id, props);
@@ -25,28 +30,28 @@ function entry(s: TerraformStack, id: string, more: Record<string, unknown> = {}
 }
 
 describe('the undo registry', () => {
-  test('one instance per carrier instance with an undo, referencing that instance\'s spec; destroy-only, running `orphan`', () => {
+  test('one instance per carrier instance with an undo, holding its spec and carrier; destroy-only, running `orphan`', () => {
     const s = stack();
     deploy(s, 'web', { stores: [{ certificateStoreId: A }, { certificateStoreId: B.toUpperCase() }] });
     entry(s, 'db');
     const resources = synth(s);
     const registry = resources.KeyfactorUndo;
-    const web = Object.keys(resources).find((k) => k.startsWith('web_Carrier_'))!;
-    const db = Object.keys(resources).find((k) => k.startsWith('db_Carrier_'))!;
-    expect(registry.for_each).toEqual({
-      [`unit/web/Carrier[${A}]`]: { carrier: `terraform_data.${web}`, spec: `\${terraform_data.${web}["${A}"].input.spec}` },
-      [`unit/web/Carrier[${B}]`]: { carrier: `terraform_data.${web}`, spec: `\${terraform_data.${web}["${B}"].input.spec}` },
-      'unit/db/Carrier[1/db]': { carrier: `terraform_data.${db}`, spec: `\${terraform_data.${db}["1/db"].input.spec}` },
+    const [web, db] = ['web_Carrier_', 'db_Carrier_'].map((prefix) => Object.keys(resources).find((k) => k.startsWith(prefix))!);
+    expect(registry.for_each).toBe('${local.KeyfactorUndoInstances}');
+    expect(instances(s)).toEqual({
+      [`unit/web/Carrier[${A}]`]: { carrier: `terraform_data.${web}`, spec: resources[web].for_each[A].spec },
+      [`unit/web/Carrier[${B}]`]: { carrier: `terraform_data.${web}`, spec: resources[web].for_each[B].spec },
+      'unit/db/Carrier[1/db]': { carrier: `terraform_data.${db}`, spec: resources[db].for_each['1/db'].spec },
     });
     expect(registry.input).toEqual({ carrier: '${each.value.carrier}', spec: '${each.value.spec}' });
     expect(registry.provisioner).toHaveLength(1);
     expect(registry.provisioner[0]['local-exec']).toMatchObject({
       when: 'destroy',
-      command: expect.stringMatching(/^exec node "assets\/KeyfactorRunner\/[0-9A-F]+\/runner\.cjs" orphan$/),
       environment: { CDKTF_KEYFACTOR_SPEC: '${self.input.spec}', CDKTF_KEYFACTOR_CARRIER: '${self.input.carrier}' },
     });
-    // Nothing of a spec is copied: the registry holds what the carrier's state holds.
-    expect(JSON.stringify(registry)).not.toContain('certificateId');
+    // Terraform reads `$${` as a literal `${`: the shell sees its own parameter expansion.
+    expect(registry.provisioner[0]['local-exec'].command).toMatch(
+      /^grep -qF "\\"\$\$\{CDKTF_KEYFACTOR_CARRIER#\*\.\}\\": \{" cdk\.tf\.json 2>\/dev\/null && exit 0; exec node "assets\/KeyfactorRunner\/[0-9A-F]+\/runner\.cjs" orphan$/);
   });
 
   test('constructs without an undo keep the registry (empty), so deleting the last one with an undo still runs it', () => {
@@ -55,8 +60,8 @@ describe('the undo registry', () => {
     new PfxReplacement(s, 'pfx', { existingCertificateId: 1, certificateId: 7 });
     deploy(s, 'kept', { removeOnDestroy: false });
     entry(s, 'kept-entry', { deleteOnDestroy: false });
-    const resources = synth(s);
-    expect(['KeyfactorUndo', 'KeyfactorUndo1', 'KeyfactorUndo2'].map((id) => resources[id]?.for_each)).toEqual([{}, {}, {}]);
+    expect(Object.keys(synth(s)).filter((id) => id.startsWith('KeyfactorUndo'))).toEqual(['KeyfactorUndo', 'KeyfactorUndo1', 'KeyfactorUndo2']);
+    expect(['KeyfactorUndo', 'KeyfactorUndo1', 'KeyfactorUndo2'].map((id) => instances(s, id))).toEqual([{}, {}, {}]);
   });
 
   test('KeyfactorDefaults alone keeps a stack\'s registry; a stack with nothing of ours has none', () => {
@@ -79,7 +84,7 @@ describe('the undo registry', () => {
     deploy(s, 'deeper', { dependsOn: [api], stores: [{ certificateStoreId: B, alias: 'deeper' }] });
     deploy(s, 'alone', { stores: [{ certificateStoreId: B, alias: 'alone' }] });
     const resources = synth(s);
-    const paths = (id: string) => Object.keys(resources[id].for_each).map((k) => k.replace(/\/Carrier\[.*$/, '')).sort();
+    const paths = (id: string) => Object.keys(instances(s, id)).map((k) => k.replace(/\/Carrier\[.*$/, '')).sort();
     expect(paths('KeyfactorUndo')).toEqual(['unit/alone', 'unit/secret']);
     expect(paths('KeyfactorUndo1')).toEqual(['unit/web']);
     // Past the last block, the rest share it (their undos run together).
@@ -89,26 +94,28 @@ describe('the undo registry', () => {
     expect(resources.KeyfactorUndo2.depends_on).toEqual(['terraform_data.KeyfactorUndo1']);
   });
 
-  test('null_resource when the stack\'s default carrier is, referencing triggers', () => {
+  test('each block depends on what its constructs depend on outside this library, so an undo runs before that is destroyed', () => {
+    const s = stack();
+    const store = new DataResource(s, 'store', { input: { standsInFor: 'keyfactor_certificate_store' } });
+    const provider = new DataResource(s, 'provider', { input: { standsInFor: 'the PAM provider' } });
+    const secret = entry(s, 'secret', { dependsOn: [provider] });
+    deploy(s, 'web', { dependsOn: [store, secret] });
+    const resources = synth(s);
+    expect(resources.KeyfactorUndo.depends_on).toEqual(['terraform_data.provider']);
+    expect(resources.KeyfactorUndo1.depends_on).toEqual(['terraform_data.KeyfactorUndo', 'terraform_data.store']);
+  });
+
+  test('null_resource when the stack\'s default carrier is', () => {
     const s = stack();
     new KeyfactorDefaults(s, 'KeyfactorDefaults', { carrier: Carrier.nullResource() });
     deploy(s, 'web');
     const resources = synth(s, 'null_resource');
     const web = Object.keys(resources).find((k) => k.startsWith('web_Carrier_'))!;
-    expect(resources.KeyfactorUndo.for_each[`unit/web/Carrier[${A}]`]).toEqual({
-      carrier: `null_resource.${web}`, spec: `\${null_resource.${web}["${A}"].triggers.spec}`,
-    });
+    expect(instances(s)[`unit/web/Carrier[${A}]`]).toEqual({ carrier: `null_resource.${web}`, spec: resources[web].for_each[A].spec });
     expect(resources.KeyfactorUndo.triggers).toEqual({ carrier: '${each.value.carrier}', spec: '${each.value.spec}' });
     expect(resources.KeyfactorUndo.provisioner[0]['local-exec'].environment).toMatchObject({
       CDKTF_KEYFACTOR_SPEC: '${self.triggers.spec}', CDKTF_KEYFACTOR_CARRIER: '${self.triggers.carrier}',
     });
     expect(synth(s)).toEqual({});
-  });
-
-  test('an instance key is quoted for HCL: quotes and backslashes escaped, template sequences doubled', () => {
-    const s = stack();
-    entry(s, 'odd', { secretName: 'a"b\\c${d}%{e}' });
-    const [instance] = Object.values<any>(synth(s).KeyfactorUndo.for_each);
-    expect(instance.spec).toMatch(/\["1\/a\\"b\\\\c\$\$\{d\}%%\{e\}"\]\.input\.spec\}$/);
   });
 });
