@@ -15,7 +15,7 @@ export interface CheckOptions {
 }
 
 /** An undo that the next apply of a stack would (lost) or will (pending) run. */
-interface Finding {
+export interface Finding {
   readonly stack: string;
   readonly label: string;
   readonly why?: 'registry-gone' | 'applied-before-registry';
@@ -60,7 +60,7 @@ export function runCheck(options: CheckOptions, env: NodeJS.ProcessEnv, write: (
   return 1;
 }
 
-interface StateResource {
+export interface StateResource {
   readonly address: string;
   readonly type: string;
   readonly name: string;
@@ -68,11 +68,11 @@ interface StateResource {
   readonly values: Record<string, unknown>;
 }
 
-function compare(stack: string, config: Configuration, state: StateResource[]): { lost: Finding[]; pending: Finding[] } {
+export function compare(stack: string, config: Configuration, state: StateResource[]): { lost: Finding[]; pending: Finding[] } {
   const configured = (type: string, name: string) => config.resource?.[type]?.[name] !== undefined;
-  const registryBlocks = Object.keys(CARRIER_TYPES)
-    .flatMap((t) => Object.entries(config.resource?.[t] ?? {}).filter(([name]) => isUndoRegistryId(name)).map(([, block]) => block));
-  const registryKeys = new Set(registryBlocks.flatMap((b) => Object.keys((b.for_each as Record<string, unknown> | undefined) ?? {})));
+  const registryBlocks = Object.keys(CARRIER_TYPES).flatMap((t) => Object.keys(config.resource?.[t] ?? {}).filter(isUndoRegistryId));
+  // Each block's instances are the `locals` map its for_each names (see src/synth/undo-registry.ts).
+  const registryKeys = new Set(registryBlocks.flatMap((name) => Object.keys(config.locals?.[`${name}Instances`] ?? {})));
   const registry: Array<{ key: string; carrier: string; spec?: SpecBase }> = [];
   const carriers: Array<{ address: string; type: string; name: string; spec: SpecBase }> = [];
   for (const r of state) {
@@ -109,7 +109,10 @@ function hasUndo(spec: SpecBase): boolean {
   return s.operation === 'PamLocalEntry' && s.part === 'entry';
 }
 
-type Configuration = { resource?: Record<string, Record<string, Record<string, unknown>>> };
+export type Configuration = {
+  resource?: Record<string, Record<string, Record<string, unknown>>>;
+  locals?: Record<string, Record<string, unknown> | undefined>;
+};
 
 function readConfiguration(dir: string, stack: string): Configuration {
   const file = path.join(dir, 'cdk.tf.json');
