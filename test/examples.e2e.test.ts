@@ -9,6 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdktf';
 import { buildExample } from '../examples/main';
+import { isUndoRegistryId } from '../src/contract/environment';
 import { DEFAULT_SEED } from '../src/simulator';
 
 const OPERATIONS = ['CertificateDeployment', 'CertificateStorePassword', 'PfxReplacement', 'PamLocalEntry', 'CertificateStoreReenrollment'];
@@ -25,10 +26,11 @@ function demoSecrets(): Record<string, string> {
   return found;
 }
 
-/** Operation names in every carrier spec of a synthesized stack (single or for_each). */
+/** Operation names in every carrier spec of a synthesized stack (single or for_each); the undo registry is no carrier. */
 function operationsIn(json: any): string[] {
   const specs: string[] = [];
-  for (const resource of Object.values<any>(json.resource?.terraform_data ?? {})) {
+  for (const [name, resource] of Object.entries<any>(json.resource?.terraform_data ?? {})) {
+    if (isUndoRegistryId(name)) continue;
     if (resource.for_each) specs.push(...Object.values<any>(resource.for_each).map((v) => v.spec));
     else specs.push(resource.input.spec);
   }
