@@ -52,7 +52,10 @@ export class KeyfactorDefaults extends Construct {
     this.props = props;
     // The first one added to a scope wins, as it would in a search of the scope's children.
     if (!DEFAULTS_BY_SCOPE.has(scope)) DEFAULTS_BY_SCOPE.set(scope, this);
-    if (isInStack(scope)) undoRegistry(scope, props.carrier ?? Carrier.terraformData(), ledgerDirFromStackDir(scope, props.ledgerDirectory));
+    if (isInStack(scope)) {
+      const carrier = props.carrier ?? Carrier.terraformData();
+      undoRegistry(scope, () => ({ carrier, ledgerDirectory: ledgerDirFromStackDir(scope, props.ledgerDirectory) }));
+    }
   }
 }
 

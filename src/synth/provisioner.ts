@@ -102,8 +102,17 @@ const RUNNER_PATHS = new WeakMap<TerraformStack, string>();
  * cdktf.out (where Terraform runs provisioners), so moving the whole project keeps it valid.
  */
 export function ledgerDirFromStackDir(scope: Construct, configured: string | undefined): string {
-  const ledger = path.resolve(configured ?? DEFAULT_LEDGER_DIRECTORY);
   const stack = TerraformStack.of(scope);
-  const stackDir = path.resolve(App.of(scope).outdir, 'stacks', stack.node.id);
-  return path.relative(stackDir, ledger).split(path.sep).join('/');
+  // Every carrier asks; the answer depends on the stack and the configured directory only.
+  const known = LEDGER_DIRS.get(stack) ?? new Map<string | undefined, string>();
+  LEDGER_DIRS.set(stack, known);
+  let relative = known.get(configured);
+  if (relative === undefined) {
+    const stackDir = path.resolve(App.of(scope).outdir, 'stacks', stack.node.id);
+    relative = path.relative(stackDir, path.resolve(configured ?? DEFAULT_LEDGER_DIRECTORY)).split(path.sep).join('/');
+    known.set(configured, relative);
+  }
+  return relative;
 }
+
+const LEDGER_DIRS = new WeakMap<TerraformStack, Map<string | undefined, string>>();

@@ -95,8 +95,10 @@ export function renderCarrier(scope: Construct, options: CarrierOptions): Terraf
   if (forEach) resource.addOverride('for_each', forEach);
   // Every stack with a Keyfactor construct keeps its registry, even when none has an undo, so
   // deleting the last construct that had one still runs it.
-  const stackDefaults = KeyfactorDefaults.of(TerraformStack.of(scope));
-  const registry = undoRegistry(scope, stackDefaults.carrier ?? carrier, ledgerDirFromStackDir(scope, stackDefaults.ledgerDirectory));
+  const registry = undoRegistry(scope, () => {
+    const stackDefaults = KeyfactorDefaults.of(TerraformStack.of(scope));
+    return { carrier: stackDefaults.carrier ?? carrier, ledgerDirectory: ledgerDirFromStackDir(scope, stackDefaults.ledgerDirectory) };
+  });
   const specsByKey = forEach && Object.fromEntries(Object.entries(forEach).map(([key, v]) => [key, v.spec]));
   registerCarrier(registry, scope, resource, specsByKey, options.undo && (options.undoWhenDeleted ?? true), options.dependsOn);
   return resource;

@@ -41,13 +41,15 @@ interface Member {
 const REGISTRIES = new WeakMap<TerraformStack, UndoRegistry>();
 
 /**
- * The registry of the stack `scope` is in, created on first use with `carrier`'s resource type
- * (the stack's default carrier, else the first construct's) and the stack's ledger directory.
+ * The registry of the stack `scope` is in, created on first use with the resource type of the
+ * carrier `settings` gives (the stack's default carrier, else the first construct's) and the
+ * stack's ledger directory.
  */
-export function undoRegistry(scope: Construct, carrier: Carrier, ledgerDirectory: string): UndoRegistry {
+export function undoRegistry(scope: Construct, settings: () => { carrier: Carrier; ledgerDirectory: string }): UndoRegistry {
   const stack = TerraformStack.of(scope);
   const known = REGISTRIES.get(stack);
   if (known) return known;
+  const { carrier, ledgerDirectory } = settings();
   const registry: UndoRegistry = { blocks: [], members: new Map() };
   const value = { spec: '${each.value.spec}', carrier: '${each.value.carrier}' };
   const provisioners = [{

@@ -152,6 +152,34 @@ describe('deleting a construct from the code', () => {
     expect(at(/^terraform_data\.KeyfactorUndo1\["ordered\/web\/Carrier\[.*\]"\]: Destruction complete/)).toBeGreaterThan(0);
   });
 
+  test('an undo that fails keeps its registry instance in the state: the next apply runs it again', async () => {
+    const { sim } = started;
+    const project = new TerraformProject('retried');
+    projects.push(project);
+    project.synth((scope) => {
+      new CertificateDeployment(scope, 'web', {
+        certificateId: 3,
+        schedule: Schedule.immediate(),
+        wait: WaitPolicy.forCompletion({ pollIntervalSeconds: 1 }),
+        stores: [{ certificateStoreId: S0, alias: 'retry-web' }],
+      });
+    });
+    await project.apply(started.env);
+    project.synth(() => undefined);
+    sim.setStoreBehaviour(S0, { failJobs: true });
+    let failed;
+    try {
+      failed = await project.terraform(['apply', '-auto-approve', '-input=false', '-no-color'], started.env);
+    } finally {
+      sim.setStoreBehaviour(S0, { failJobs: undefined });
+    }
+    expect(failed.status).toBe(1);
+    expect(failed.stderr).toMatch(/1 of 1 jobs failed/);
+    expect(await requestsDuring(() => project.apply(started.env))).toEqual([`POST ${REMOVE} ${S0}/retry-web`]);
+    expect(Ledger.read(project.ledgerDir).filter((r) => r.phase === 'destroy').map((r) => r.outcome)).toEqual(['failed', 'succeeded']);
+    expect(await requestsDuring(() => project.apply(started.env))).toEqual([]);
+  });
+
   test('the last Keyfactor construct deleted with nothing of ours left: `check` fails with the path and the fix, which works', async () => {
     const project = new TerraformProject('guard');
     projects.push(project);
