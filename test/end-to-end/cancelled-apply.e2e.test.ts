@@ -3,8 +3,8 @@ import * as fs from 'fs';
 import { Construct } from 'constructs';
 import { CertificateDeployment, CertificateStorePassword, Ledger, PamLocalEntry, Schedule, Secret } from '../../src';
 import { DEFAULT_SEED } from '../../src/simulator';
-import { startSimulator, StartedSimulator } from '../support/simulator';
-import { TerraformProject } from '../support/terraform';
+import { StartedSimulator } from '../support/simulator';
+import { endToEnd } from '../support/terraform';
 
 /**
  * A pipeline cancelled while Command holds the answers to requests it has already processed
@@ -42,15 +42,9 @@ function runnerPids(dir: string): number[] {
 }
 
 describe('an apply cancelled while Command holds its answers', () => {
+  const e2e = endToEnd();
   let started: StartedSimulator;
-  const projects: TerraformProject[] = [];
-  beforeAll(async () => {
-    started = await startSimulator({ jobTiming: { waitingMs: 20, inProcessMs: 20 } });
-  });
-  afterAll(async () => {
-    await started?.sim.stop();
-    projects.forEach((p) => p.cleanup());
-  });
+  beforeAll(() => (started = e2e.started()));
 
   test.each([
     ['SIGTERM to the terraform process only (a CI cancel)', 'terraform-term'],
@@ -59,8 +53,7 @@ describe('an apply cancelled while Command holds its answers', () => {
   ] as const)('%s, then a plain re-apply: no duplicate, no lost GUID', async (_name, how) => {
     const { sim } = started;
     sim.reset();
-    const project = new TerraformProject(`cancel-${how}`);
-    projects.push(project);
+    const project = e2e.project(`cancel-${how}`);
     project.synth(stack);
     const env = { ...started.env, CANCEL_STORE_PASSWORD: 'cancel-store-pw', CANCEL_PAM_VALUE: 'cancel-pam-value', CDKTF_KEYFACTOR_JOB_LOOKUP_SECONDS: '2' };
     await project.mustRun(['init', '-input=false', '-no-color'], env);

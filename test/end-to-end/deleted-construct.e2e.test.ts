@@ -5,8 +5,8 @@ import { Construct } from 'constructs';
 import { CertificateDeployment, Ledger, PamLocalEntry, Schedule, Secret, WaitPolicy } from '../../src';
 import { runCheck } from '../../src/cli/check';
 import { DEFAULT_SEED } from '../../src/simulator';
-import { startSimulator, StartedSimulator } from '../support/simulator';
-import { TerraformProject } from '../support/terraform';
+import { StartedSimulator } from '../support/simulator';
+import { endToEnd } from '../support/terraform';
 
 /**
  * Deleting a construct from the code and applying runs its undo, as deleting a resource block
@@ -44,15 +44,9 @@ function build(parts: Part[]): (scope: Construct) => void {
 }
 
 describe('deleting a construct from the code', () => {
+  const e2e = endToEnd();
   let started: StartedSimulator;
-  const projects: TerraformProject[] = [];
-  beforeAll(async () => {
-    started = await startSimulator({ jobTiming: { waitingMs: 20, inProcessMs: 20 } });
-  });
-  afterAll(async () => {
-    await started?.sim.stop();
-    projects.forEach((p) => p.cleanup());
-  });
+  beforeAll(() => (started = e2e.started()));
 
   /** Requests that reached Command's API during `step`, as "METHOD path alias/secretName". */
   async function requestsDuring(step: () => Promise<unknown>): Promise<string[]> {
@@ -70,8 +64,7 @@ describe('deleting a construct from the code', () => {
 
   test('runs Remove for each store of a deleted deployment, DELETE for a deleted PAM entry, nothing for the rest', async () => {
     const { sim } = started;
-    const project = new TerraformProject('deleted');
-    projects.push(project);
+    const project = e2e.project('deleted');
     const env = { ...started.env, DEL_PAM_VALUE: 'del-pam-value' };
 
     project.synth(build(['web', 'api', 'entry']));
@@ -115,8 +108,7 @@ describe('deleting a construct from the code', () => {
 
   test('deleted together, a construct that depends on another is undone first, its wait included, and before what it depended on is destroyed', async () => {
     const { sim } = started;
-    const project = new TerraformProject('ordered');
-    projects.push(project);
+    const project = e2e.project('ordered');
     const env = { ...started.env, DEL_PAM_VALUE: 'ord-pam-value' };
     project.synth((scope) => {
       // Stands in for the store resource (e.g. keyfactor_certificate_store).
@@ -154,8 +146,7 @@ describe('deleting a construct from the code', () => {
 
   test('an undo that fails keeps its registry instance in the state: the next apply runs it again', async () => {
     const { sim } = started;
-    const project = new TerraformProject('retried');
-    projects.push(project);
+    const project = e2e.project('retried');
     project.synth((scope) => {
       new CertificateDeployment(scope, 'web', {
         certificateId: 3,
@@ -181,8 +172,7 @@ describe('deleting a construct from the code', () => {
   });
 
   test('the last Keyfactor construct deleted with nothing of ours left: `check` fails with the path and the fix, which works', async () => {
-    const project = new TerraformProject('guard');
-    projects.push(project);
+    const project = e2e.project('guard');
     const env = { ...started.env, CDKTF_KEYFACTOR_LEDGER_DIR: project.ledgerDir };
     const check = () => {
       const lines: string[] = [];
@@ -207,8 +197,7 @@ describe('deleting a construct from the code', () => {
   });
 
   test('a stack applied before the registry existed upgrades without sending anything; deleting a construct then undoes it', async () => {
-    const project = new TerraformProject('migrated');
-    projects.push(project);
+    const project = e2e.project('migrated');
     const env = { ...started.env, MIG_PAM_VALUE: 'mig-pam-value' };
     // The same stack as the fixture, which commit 577d7e2 (the rendering before the registry) synthesized.
     const current = (parts: Array<'web' | 'entry'>) => (scope: Construct) => {

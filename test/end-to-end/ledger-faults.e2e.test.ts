@@ -5,8 +5,8 @@ import { TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
 import { CertificateDeployment, Ledger, Schedule, Secret } from '../../src';
 import { DEFAULT_SEED } from '../../src/simulator';
-import { startSimulator, StartedSimulator } from '../support/simulator';
-import { TerraformProject } from '../support/terraform';
+import { StartedSimulator } from '../support/simulator';
+import { endToEnd, TerraformProject } from '../support/terraform';
 
 /**
  * The ledger failing under a running apply, while Command holds the answer to an Add it has
@@ -23,15 +23,9 @@ function setWritable(dir: string, writable: boolean): void {
 }
 
 describe('the ledger failing during an apply', () => {
+  const e2e = endToEnd();
   let started: StartedSimulator;
-  const projects: TerraformProject[] = [];
-  beforeAll(async () => {
-    started = await startSimulator({ jobTiming: { waitingMs: 20, inProcessMs: 20 } });
-  });
-  afterAll(async () => {
-    await started?.sim.stop();
-    projects.forEach((p) => p.cleanup());
-  });
+  beforeAll(() => (started = e2e.started()));
 
   /** Applies `build` with the Add held for 1.5 s; `meanwhile` runs once Command has processed it. */
   async function applyWhileHeld(
@@ -39,8 +33,7 @@ describe('the ledger failing during an apply', () => {
   ) {
     const { sim } = started;
     sim.reset();
-    const project = new TerraformProject(name);
-    projects.push(project);
+    const project = e2e.project(name);
     project.synth(build, env);
     await project.mustRun(['init', '-input=false', '-no-color'], env);
     sim.injectFaults({ route: { method: 'POST', pathSuffix: ADD }, kind: 'holdAfterProcessing', holdMs: 1500, count: 1 });

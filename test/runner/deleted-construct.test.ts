@@ -2,25 +2,14 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { CARRIER_ENV, SPEC_ENV } from '../../src/contract/environment';
 import { canonicalJson, SPEC_VERSION } from '../../src/contract/spec';
-import type { CertificateDeploymentSpec } from '../../src/operations/certificate-deployment/spec';
 import type { PamLocalEntrySpec } from '../../src/operations/pam-local-entry/spec';
 import { deletedConstructDecision } from '../../src/runner/deleted-construct';
 import { run } from '../../src/runner/main';
 import { Ledger } from '../../src/runtime/ledger';
-import { captureOutput, S1, tempDir } from '../support/runtime';
+import { captureOutput, deploymentSpec, S1, tempDir } from '../support/runtime';
 
 /** What the undo registry's destroy (`runner.cjs orphan`) decides from the configuration being applied. */
-const web: CertificateDeploymentSpec = {
-  v: SPEC_VERSION,
-  operation: 'CertificateDeployment',
-  stack: 't',
-  path: 't/web',
-  key: S1,
-  certificateId: 3,
-  store: { certificateStoreId: S1, alias: 'web' },
-  schedule: { Immediate: true },
-  removeOnDestroy: true,
-};
+const web = deploymentSpec('web');
 const secret: PamLocalEntrySpec = {
   v: SPEC_VERSION,
   operation: 'PamLocalEntry',

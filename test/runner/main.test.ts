@@ -4,24 +4,13 @@ import type { AddressInfo } from 'net';
 import { Ledger } from '../../src';
 import { SPEC_ENV } from '../../src/contract/environment';
 import { canonicalJson, SPEC_VERSION, specHash } from '../../src/contract/spec';
-import { CertificateDeploymentSpec } from '../../src/operations/certificate-deployment/spec';
 import { identityKey } from '../../src/runtime/ledger';
 import { origin } from '../../src/runtime/settings';
 import { KeyfactorSimulator } from '../../src/simulator';
-import { basicEnv, CANARY, runInProcess, S1, startSim, tempDir } from '../support/runtime';
+import { basicEnv, CANARY, runInProcess, deploymentSpec, S1, startSim, tempDir } from '../support/runtime';
 
 const ADD = '/CertificateStores/Certificates/Add';
-const deployment: CertificateDeploymentSpec = {
-  v: SPEC_VERSION,
-  operation: 'CertificateDeployment',
-  stack: 't',
-  path: 't/web',
-  key: S1,
-  certificateId: 3,
-  store: { certificateStoreId: S1, alias: 'held' },
-  schedule: { Immediate: true },
-  removeOnDestroy: true,
-};
+const deployment = deploymentSpec('held');
 
 describe('runner (in process)', () => {
   let sim: KeyfactorSimulator;

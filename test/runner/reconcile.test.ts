@@ -1,24 +1,14 @@
 import { SPEC_ENV } from '../../src/contract/environment';
-import { canonicalJson, SPEC_VERSION, specHash } from '../../src/contract/spec';
+import { canonicalJson, specHash } from '../../src/contract/spec';
 import type { CertificateDeploymentSpec } from '../../src/operations/certificate-deployment/spec';
 import { Ledger, LedgerWriter } from '../../src/runtime/ledger';
 import { origin } from '../../src/runtime/settings';
 import { KeyfactorSimulator } from '../../src/simulator';
-import { basicEnv, runInProcess, S1, startSim, tempDir } from '../support/runtime';
+import { basicEnv, runInProcess, deploymentSpec, S1, startSim, tempDir } from '../support/runtime';
 
 /** Which earlier records the runner looks for in JobHistory before sending, and which it closes at once. */
 const ADD = '/CertificateStores/Certificates/Add';
-const deployment: CertificateDeploymentSpec = {
-  v: SPEC_VERSION,
-  operation: 'CertificateDeployment',
-  stack: 't',
-  path: 't/web',
-  key: S1,
-  certificateId: 3,
-  store: { certificateStoreId: S1, alias: 'reconcile' },
-  schedule: { Immediate: true },
-  removeOnDestroy: true,
-};
+const deployment = deploymentSpec('reconcile');
 
 describe('reconciling earlier runs', () => {
   let sim: KeyfactorSimulator;

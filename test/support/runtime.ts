@@ -1,6 +1,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { SPEC_VERSION } from '../../src/contract/spec';
+import type { CertificateDeploymentSpec } from '../../src/operations/certificate-deployment/spec';
 import { run } from '../../src/runner/main';
 import { KeyfactorClient } from '../../src/runtime/api/client';
 import { RunContext } from '../../src/runtime/context';
@@ -20,6 +22,22 @@ export const CANARY = {
 export const S1 = '11111111-1111-4111-8111-000000000001';
 export const S2 = '11111111-1111-4111-8111-000000000002';
 export const A1 = '22222222-2222-4222-8222-000000000001';
+
+/** The spec a CertificateDeployment `t/web` renders for store S1 (certificate 3, immediate) with `alias`. */
+export function deploymentSpec(alias: string, more: Partial<CertificateDeploymentSpec> = {}): CertificateDeploymentSpec {
+  return {
+    v: SPEC_VERSION,
+    operation: 'CertificateDeployment',
+    stack: 't',
+    path: 't/web',
+    key: S1,
+    certificateId: 3,
+    store: { certificateStoreId: S1, alias },
+    schedule: { Immediate: true },
+    removeOnDestroy: true,
+    ...more,
+  };
+}
 
 export const SEED: SimulatorSeed = {
   ...DEFAULT_SEED,

@@ -4,6 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, LocalBackend, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
+import { startSimulator, StartedSimulator } from './simulator';
 import { KeyfactorDefaults } from '../../src';
 
 /**
@@ -128,4 +129,28 @@ function cleanEnv(): Record<string, string> {
     if (v !== undefined && !k.startsWith('KEYFACTOR_') && !k.startsWith('TF_')) env[k] = v;
   }
   return env;
+}
+
+/**
+ * For an end-to-end describe block: one simulator (over TLS, jobs done in about 40 ms) for all its
+ * tests, and the projects they create, removed after them.
+ */
+export function endToEnd(): { readonly started: () => StartedSimulator; readonly project: (stackName: string) => TerraformProject } {
+  let started: StartedSimulator | undefined;
+  const projects: TerraformProject[] = [];
+  beforeAll(async () => {
+    started = await startSimulator({ jobTiming: { waitingMs: 20, inProcessMs: 20 } });
+  });
+  afterAll(async () => {
+    await started?.sim.stop();
+    projects.forEach((p) => p.cleanup());
+  });
+  return {
+    started: () => started!,
+    project: (stackName) => {
+      const project = new TerraformProject(stackName);
+      projects.push(project);
+      return project;
+    },
+  };
 }
