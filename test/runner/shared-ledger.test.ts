@@ -1,27 +1,16 @@
 import { selectRecords } from '../../src/cli/outputs';
 import { SPEC_ENV } from '../../src/contract/environment';
 import { canonicalJson, SPEC_VERSION, specHash } from '../../src/contract/spec';
-import type { CertificateDeploymentSpec } from '../../src/operations/certificate-deployment/spec';
 import type { JobWaitSpec } from '../../src/operations/job-wait/spec';
 import { Ledger } from '../../src/runtime/ledger';
 import { KeyfactorSimulator } from '../../src/simulator';
-import { basicEnv, runInProcess, S1, startSim, tempDir } from '../support/runtime';
+import { basicEnv, deploymentSpec, runInProcess, S1, startSim, tempDir } from '../support/runtime';
 
 /**
  * Two environments (a dev and a prod Command, or two Terraform workspaces) writing one ledger
  * directory, with the same stack: each run reads only the records of its own origin.
  */
-const deployment: CertificateDeploymentSpec = {
-  v: SPEC_VERSION,
-  operation: 'CertificateDeployment',
-  stack: 'app',
-  path: 'app/web',
-  key: S1,
-  certificateId: 3,
-  store: { certificateStoreId: S1, alias: 'shared' },
-  schedule: { Immediate: true },
-  removeOnDestroy: true,
-};
+const deployment = deploymentSpec('shared', { stack: 'app', path: 'app/web' });
 const wait: JobWaitSpec = {
   v: SPEC_VERSION,
   operation: 'JobWait',

@@ -1,22 +1,10 @@
-import { SPEC_VERSION } from '../../../src/contract/spec';
 import { certificateDeployment } from '../../../src/operations/certificate-deployment/run';
-import type { CertificateDeploymentSpec } from '../../../src/operations/certificate-deployment/spec';
 import { LedgerWriter } from '../../../src/runtime/ledger';
-import { A1, applyHalfHarness, basicEnv, contextFor, failure, S1 } from '../../support/runtime';
+import { A1, applyHalfHarness, basicEnv, contextFor, deploymentSpec, failure, S1 } from '../../support/runtime';
 
 const ADD = '/CertificateStores/Certificates/Add';
 const REMOVE = '/CertificateStores/Certificates/Remove';
-const deployment: CertificateDeploymentSpec = {
-  v: SPEC_VERSION,
-  stack: 't',
-  path: 't/op',
-  operation: 'CertificateDeployment',
-  key: S1,
-  certificateId: 3,
-  store: { certificateStoreId: S1, alias: 'web' },
-  schedule: { Immediate: true },
-  removeOnDestroy: true,
-};
+const deployment = deploymentSpec('web', { path: 't/op' });
 
 describe('CertificateDeployment apply half: Add or Remove sent, answer lost', () => {
   const h = applyHalfHarness();
