@@ -102,7 +102,8 @@ project.eslint?.addRules({
         target: RUNNER_SIDE,
         from: ['./src/synth/**', './src/operations/**', './src/*.ts', './src/cli/**', './src/simulator/**'],
         // (exceptions to glob zones are matched against absolute paths)
-        except: ['**/src/operations/*/run.ts', '**/src/operations/*/spec.ts'],
+        // ...and the pure input rules the runner checks evaluated references with, as synth checks literals.
+        except: ['**/src/operations/*/run.ts', '**/src/operations/*/spec.ts', '**/src/operations/*/*-rules.ts', '**/src/operations/*/x500.ts'],
         message: 'The runner bundle must not pull in synth-only code (it runs with node alone).',
       },
       { target: './src/simulator', from: './src', except: ['./simulator'], message: 'The simulator imports nothing from the library.' },

@@ -8,6 +8,7 @@
  * under `src/operations/`.
  */
 import { createHash } from 'crypto';
+import type { DeferredCheck } from './rules';
 
 /** Version of the spec format; the runner refuses specs it does not understand. */
 export const SPEC_VERSION = 1;
@@ -44,6 +45,11 @@ export interface SpecBase {
    * changing it updates the carrier in place instead of re-running the operation.
    */
   readonly wait?: WaitSpec;
+  /**
+   * Props that were Terraform references at synth: the runner checks their evaluated values
+   * before sending anything. Absent when every prop was literal.
+   */
+  readonly checks?: readonly DeferredCheck[];
 }
 
 /** Keyfactor schedule, as the API takes it: exactly one member set. */

@@ -9,9 +9,11 @@
  * Terraform mark the resource failed (and retry it on the next apply).
  */
 import * as fs from 'fs';
+import { checkEvaluated } from './checks';
 import { deletedConstructDecision } from './deleted-construct';
 import { isOperationName, OperationSpec, runOperation } from './operations';
 import { CARRIER_ENV, SPEC_ENV } from '../contract/environment';
+import { formatProblems } from '../contract/rules';
 import { SPEC_VERSION, specHash, specLabel } from '../contract/spec';
 import { AmbiguousRequestError } from '../runtime/api/client';
 import { RunContext } from '../runtime/context';
@@ -29,8 +31,19 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
     if (phase !== 'create' && phase !== 'destroy' && phase !== 'report' && phase !== 'orphan') {
       throw new RunnerError(`usage: runner.cjs create|destroy|report|orphan (got ${JSON.stringify(phase)})`);
     }
-    const spec = parseSpec(env[SPEC_ENV]);
+    const evaluated = checkEvaluated(parseSpec(env[SPEC_ENV]));
+    const spec = evaluated.spec;
     label = specLabel(spec);
+    if (evaluated.problems.length) {
+      const problems = `${formatProblems(spec.path, spec.operation, evaluated.problems)}. ` +
+        'Terraform evaluated these values at apply, so they are checked now; nothing was sent to Keyfactor Command.';
+      if (phase === 'create') throw new RunnerError(problems);
+      if (phase !== 'report') {
+        // A spec refused at create never reached Command: there is nothing to undo.
+        process.stdout.write(`cdktf-keyfactor: ${label}: ${phase}: nothing to undo, its create was refused: ${problems}\n`);
+        return 0;
+      }
+    }
     let takenOver: OperationSpec | undefined;
     if (phase === 'orphan') {
       const decision = deletedConstructDecision(spec, env[CARRIER_ENV], process.cwd());

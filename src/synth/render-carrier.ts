@@ -2,6 +2,7 @@ import { DataResource, ITerraformDependable, TerraformResource, TerraformStack }
 import { Construct } from 'constructs';
 import { Carrier, CarrierType } from './carrier';
 import { KeyfactorDefaults } from './defaults';
+import { hashExpression, holdsTerraformValues, jsonencodeExpression } from './expression';
 import { checkTerraformVersionOncePerStack, ensureNullProvider, ledgerDirFromStackDir, provisionerEnvironment, runnerCommand } from './provisioner';
 import { registerCarrier, undoRegistry } from './undo-registry';
 import { Validator } from './validation';
@@ -36,7 +37,13 @@ export function renderCarrier(scope: Construct, options: CarrierOptions): Terraf
   const single = typeof (options.instances as SpecBase).operation === 'string';
   // The hash covers the spec's identity only (not runtime options such as `wait`), so with
   // terraform_data a runtime option change updates `input` in place and re-runs nothing.
-  const toValue = (spec: SpecBase) => ({ spec: canonicalJson(spec), hash: specHash(spec) });
+  // A spec holding Terraform values (references, templates) is a jsonencode expression, hashed by
+  // Terraform: the trigger follows what Terraform evaluated, not the text at synth.
+  const toValue = (spec: SpecBase) => {
+    if (!holdsTerraformValues(spec)) return { spec: canonicalJson(spec), hash: specHash(spec) };
+    const { wait: _runtimeOnly, ...identity } = spec;
+    return { spec: jsonencodeExpression(spec), hash: hashExpression(identity) };
+  };
 
   // for_each is written as a plain map and its values as plain `each.value` expressions, not
   // with a TerraformIterator, whose tokens each capture a stack trace and make large stacks slow

@@ -82,13 +82,13 @@ export class Schedule {
       case 'immediate':
         return { Immediate: true };
       case 'exactlyOnce':
-        return v.utcTime(`${field}.time`, time) ? { ExactlyOnce: { Time: time! } } : undefined;
+        return v.utcTime(`${field}.time`, time, `${field}.ExactlyOnce.Time`) ? { ExactlyOnce: { Time: time! } } : undefined;
       case 'interval':
-        return v.int(`${field}.minutes`, minutes, 1) ? { Interval: { Minutes: minutes! } } : undefined;
+        return v.int(`${field}.minutes`, minutes, 1, undefined, `${field}.Interval.Minutes`) ? { Interval: { Minutes: minutes! } } : undefined;
       case 'daily':
-        return v.utcTime(`${field}.time`, time) ? { Daily: { Time: time! } } : undefined;
+        return v.utcTime(`${field}.time`, time, `${field}.Daily.Time`) ? { Daily: { Time: time! } } : undefined;
       case 'weekly': {
-        let ok = v.utcTime(`${field}.time`, time);
+        let ok = v.utcTime(`${field}.time`, time, `${field}.Weekly.Time`);
         if (!Array.isArray(days) || days.length === 0) {
           v.fail(`${field}.days`, 'must name at least one day');
           ok = false;
@@ -99,7 +99,7 @@ export class Schedule {
         return ok ? { Weekly: { Days: [...days!], Time: time! } } : undefined;
       }
       case 'monthly': {
-        const ok = v.int(`${field}.day`, day, 1, 27) && v.utcTime(`${field}.time`, time);
+        const ok = v.int(`${field}.day`, day, 1, 27, `${field}.Monthly.Day`) && v.utcTime(`${field}.time`, time, `${field}.Monthly.Time`);
         return ok ? { Monthly: { Day: day!, Time: time! } } : undefined;
       }
     }

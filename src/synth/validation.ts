@@ -1,5 +1,10 @@
 import { Construct } from 'constructs';
-import { GUID } from '../contract/guid';
+import { isTerraformValue, templateProblem } from './expression';
+import {
+  booleanProblem, DeferredCheck, formatProblems, guidProblem, intProblem, MAX_INT32, nonEmptyStringProblem, Problem, stringProblem, utcTimeProblem,
+} from '../contract/rules';
+
+export { show } from '../contract/rules';
 
 /**
  * A synth-time input error. The message always names the construct path and the field, so
@@ -24,84 +29,85 @@ export class KeyfactorValidationError extends Error {
 
 /** Collects the validation errors of one construct and throws them together. */
 export class Validator {
-  private readonly errors: { field: string; detail: string }[] = [];
+  private readonly errors: Problem[] = [];
+  private deferred: DeferredCheck[] = [];
   constructor(private readonly scope: Construct, private readonly kind: string) {}
 
   fail(field: string, detail: string): void {
     this.errors.push({ field, detail });
   }
 
-  guid(field: string, value: unknown): boolean {
-    if (typeof value !== 'string' || !GUID.test(value)) {
-      this.fail(field, `must be a GUID like 3fa85f64-5717-4562-b3fc-2c963f66afa6, got ${show(value)}`);
-      return false;
-    }
+  /**
+   * A value Terraform evaluates (a token or a template) cannot be checked now: the runner checks
+   * it at apply with the same rule. Returns true when `value` is such a value (and was deferred).
+   */
+  private deferIfTerraform(value: unknown, check: Omit<DeferredCheck, 'at'> & { at?: string }): boolean {
+    if (!isTerraformValue(value)) return false;
+    this.deferred.push({ ...check, at: check.at ?? check.field });
     return true;
   }
 
-  int(field: string, value: unknown, min: number, max = 2147483647): boolean {
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-      this.fail(field, `must be an integer from ${min} to ${max}, got ${show(value)}`);
-      return false;
-    }
-    return true;
+  /** The checks deferred to apply time since the last call, for the spec being built. */
+  takeDeferred(): DeferredCheck[] {
+    const out = this.deferred;
+    this.deferred = [];
+    return out;
+  }
+
+  /** Defers a check the construct makes itself (e.g. an operation-specific rule). */
+  defer(check: DeferredCheck): void {
+    this.deferred.push(check);
+  }
+
+  private check(field: string, problem: string | undefined): boolean {
+    if (problem) this.fail(field, problem);
+    return !problem;
+  }
+
+  guid(field: string, value: unknown, at?: string): boolean {
+    return this.deferIfTerraform(value, { field, at, rule: 'guid' }) || this.check(field, guidProblem(value));
+  }
+
+  int(field: string, value: unknown, min: number, max = MAX_INT32, at?: string): boolean {
+    return this.deferIfTerraform(value, { field, at, rule: 'int', min, max }) || this.check(field, intProblem(value, min, max));
   }
 
   /** ISO 8601 date-time in UTC, e.g. 2026-11-25T23:30:00Z. */
-  utcTime(field: string, value: unknown): boolean {
-    const problem = utcTimeProblem(value);
-    if (problem) {
-      this.fail(field, problem);
-      return false;
-    }
-    return true;
+  utcTime(field: string, value: unknown, at?: string): boolean {
+    return this.deferIfTerraform(value, { field, at, rule: 'utcTime' }) || this.check(field, utcTimeProblem(value));
   }
 
-  nonEmptyString(field: string, value: unknown, maxLength?: number): boolean {
-    if (typeof value !== 'string' || value.trim() === '') {
-      this.fail(field, `must be a non-empty string, got ${show(value)}`);
-      return false;
+  nonEmptyString(field: string, value: unknown, maxLength?: number, at?: string): boolean {
+    return this.deferIfTerraform(value, { field, at, rule: 'nonEmptyString', max: maxLength }) || this.check(field, nonEmptyStringProblem(value, maxLength));
+  }
+
+  string(field: string, value: unknown, maxLength?: number, at?: string): boolean {
+    return this.deferIfTerraform(value, { field, at, rule: 'string', max: maxLength }) || this.check(field, stringProblem(value, maxLength));
+  }
+
+  boolean(field: string, value: unknown, at?: string): boolean {
+    return this.deferIfTerraform(value, { field, at, rule: 'boolean' }) || this.check(field, booleanProblem(value));
+  }
+
+  /**
+   * Every literal string in `props` (plain objects and lists, recursively) must read as Terraform
+   * reads it: a lone `${` is a template Terraform would refuse at plan. Names the prop.
+   */
+  templates(props: unknown, field = ''): void {
+    if (typeof props === 'string') {
+      const problem = templateProblem(props);
+      if (problem) this.fail(field || 'props', problem);
+    } else if (Array.isArray(props)) {
+      props.forEach((x, i) => this.templates(x, `${field}[${i}]`));
+    } else if (props && typeof props === 'object' && Object.getPrototypeOf(props) === Object.prototype) {
+      for (const [k, x] of Object.entries(props)) this.templates(x, field ? `${field}.${k}` : k);
     }
-    if (maxLength !== undefined && value.length > maxLength) {
-      this.fail(field, `must be at most ${maxLength} characters, got ${value.length}`);
-      return false;
-    }
-    return true;
   }
 
   /** Throws every collected error at once, naming the construct. */
   throwIfAny(): void {
     if (this.errors.length === 0) return;
     const path = this.scope.node.path;
-    const [first, ...more] = this.errors;
-    if (more.length === 0) throw new KeyfactorValidationError(path, first.field, `${path}: ${first.field}: ${first.detail} (in ${this.kind})`);
-    const list = this.errors.map((e) => `\n  - ${e.field}: ${e.detail}`).join('');
-    throw new KeyfactorValidationError(path, first.field, `${path}: ${this.kind} has ${this.errors.length} invalid props:${list}`);
-  }
-}
-
-const ISO_UTC = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,7})?)?Z$/;
-
-/** Returns why `value` is not an ISO 8601 UTC time, or undefined when it is one. */
-export function utcTimeProblem(value: unknown): string | undefined {
-  if (typeof value !== 'string') return `must be an ISO 8601 UTC time like 2026-11-25T23:30:00Z, got ${show(value)}`;
-  if (/([+-]\d{2}:?\d{2})$/.test(value) || (/T/.test(value) && !/Z$/.test(value))) {
-    return `must be in UTC (end with "Z", no offset or local time), got ${show(value)}`;
-  }
-  const m = ISO_UTC.exec(value);
-  if (!m) return `must be an ISO 8601 UTC time like 2026-11-25T23:30:00Z, got ${show(value)}`;
-  const [, y, mo, d, h, mi, s = '00'] = m;
-  // Date.UTC rolls over (Feb 30 is Mar 2, 24:00 the next day) and reads years 0-99 as 19xx:
-  // only a real date-time comes back unchanged.
-  const date = new Date(Date.UTC(+y, +mo - 1, +d, +h, +mi, +s));
-  return date.toISOString().slice(0, 19) === `${y}-${mo}-${d}T${h}:${mi}:${s}` ? undefined : `is not a real date-time: ${show(value)}`;
-}
-
-export function show(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
+    throw new KeyfactorValidationError(path, this.errors[0].field, formatProblems(path, this.kind, this.errors));
   }
 }

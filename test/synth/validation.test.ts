@@ -1,5 +1,6 @@
 import { Testing, TerraformStack } from 'cdktf';
-import { KeyfactorValidationError, show, utcTimeProblem, Validator } from '../../src/synth/validation';
+import { show, utcTimeProblem } from '../../src/contract/rules';
+import { KeyfactorValidationError, Validator } from '../../src/synth/validation';
 
 function validator(kind = 'Thing'): Validator {
   return new Validator(new TerraformStack(Testing.app(), 'v'), kind);

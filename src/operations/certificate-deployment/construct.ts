@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import type { CertificateDeploymentSpec, DeploymentStoreSpec } from './spec';
 import { SecretRef, SPEC_VERSION, WaitSpec } from '../../contract/spec';
 import { Carrier } from '../../synth/carrier';
+import { isTerraformValue } from '../../synth/expression';
 import { renderCarrier, resolveWait, specIdentity } from '../../synth/render-carrier';
 import { Schedule } from '../../synth/schedule';
 import { Secret, secretProblem } from '../../synth/secret';
@@ -12,8 +13,18 @@ import { renderJobWait } from '../job-wait/construct';
 
 /** One certificate store to deploy the certificate into. */
 export interface CertificateDeploymentStore {
-  /** The certificate store's GUID (`CertificateStoreId`). */
+  /**
+   * The certificate store's GUID (`CertificateStoreId`). May be a reference, e.g. the id of a
+   * `keyfactor_certificate_store` created in the same apply; then give `key` too.
+   */
   readonly certificateStoreId: string;
+  /**
+   * Name of this store's carrier instance (its `for_each` key), which Terraform must know at plan.
+   * Required when `certificateStoreId` is a Terraform reference. Changing it (or adding it to a
+   * store already deployed) removes the certificate from the store and adds it again.
+   * @default - the store GUID in lower case
+   */
+  readonly key?: string;
   /**
    * Alias of the certificate in the store. Also what Remove targets on destroy.
    * @default - none sent; Command derives one where the store type allows it
@@ -97,7 +108,10 @@ export interface CertificateDeploymentProps {
 export class CertificateDeployment extends Construct implements ITerraformDependable {
   /** The carrier resource (one instance per store). */
   public readonly carrierResource: TerraformResource;
-  /** The GUIDs of the stores this construct deploys to, in the order given. */
+  /**
+   * The carrier instance keys of the stores, in the order given: each store's `key`, else its
+   * GUID in lower case.
+   */
   public readonly storeIds: string[];
   /**
    * The carrier that waits for the add jobs, when the wait policy waits.
@@ -134,31 +148,51 @@ function validate(
   props: CertificateDeploymentProps,
   id: { stack: string; path: string; wait?: WaitSpec },
 ): Record<string, CertificateDeploymentSpec> {
+  v.templates(props);
   v.int('certificateId', props.certificateId, 1);
   if (props.collectionId !== undefined) v.int('collectionId', props.collectionId, 0);
   const schedule = props.schedule instanceof Schedule
     ? props.schedule._render(v, 'schedule')
     : (v.fail('schedule', `is required: use Schedule.immediate() or another Schedule factory, got ${show(props.schedule)}`), undefined);
+  const shared = v.takeDeferred();
 
   const stores = props.stores;
+  if (isTerraformValue(stores)) {
+    v.fail('stores', 'cannot be a Terraform reference: list the stores in code (each store id may be a reference, with a `key`), so Terraform knows each store\'s carrier instance at plan');
+    return {};
+  }
   if (!Array.isArray(stores) || stores.length === 0) {
     v.fail('stores', 'must list at least one certificate store');
     return {};
   }
   const specs: Record<string, CertificateDeploymentSpec> = {};
-  const seen = new Map<string, number>();
+  const seenKeys = new Map<string, number>();
+  const seenStores = new Map<string, number>();
   stores.forEach((store, i) => {
     const field = `stores[${i}]`;
-    if (!store || !v.guid(`${field}.certificateStoreId`, store.certificateStoreId)) return;
-    const key = store.certificateStoreId.toLowerCase();
-    if (seen.has(key)) {
-      v.fail(`${field}.certificateStoreId`, `store ${store.certificateStoreId} is already listed at stores[${seen.get(key)}]; list each store once`);
+    if (!store) {
+      v.fail(field, `must be a store, got ${show(store)}`);
       return;
     }
-    seen.set(key, i);
-    if (store.alias !== undefined) v.nonEmptyString(`${field}.alias`, store.alias, 400);
+    const key = instanceKey(v, field, store);
+    if (!v.guid(`${field}.certificateStoreId`, store.certificateStoreId, 'store.certificateStoreId') || key === undefined) return;
+    const literalId = isTerraformValue(store.certificateStoreId) ? undefined : store.certificateStoreId.toLowerCase();
+    if (literalId !== undefined && seenStores.has(literalId)) {
+      v.fail(`${field}.certificateStoreId`, `store ${store.certificateStoreId} is already listed at stores[${seenStores.get(literalId)}]; list each store once`);
+      return;
+    }
+    if (seenKeys.has(key)) {
+      v.fail(`${field}.key`, `${show(key)} is already the key of stores[${seenKeys.get(key)}]; give each store its own key`);
+      return;
+    }
+    if (literalId !== undefined) seenStores.set(literalId, i);
+    seenKeys.set(key, i);
+    if (store.alias !== undefined) v.nonEmptyString(`${field}.alias`, store.alias, 400, 'store.alias');
+    if (store.includePrivateKey !== undefined) v.boolean(`${field}.includePrivateKey`, store.includePrivateKey, 'store.includePrivateKey');
+    if (store.overwrite !== undefined) v.boolean(`${field}.overwrite`, store.overwrite, 'store.overwrite');
+    const checks = [...shared, ...v.takeDeferred()];
     const storeSpec: DeploymentStoreSpec = {
-      certificateStoreId: key,
+      certificateStoreId: literalId ?? store.certificateStoreId,
       alias: store.alias,
       includePrivateKey: store.includePrivateKey,
       overwrite: store.overwrite,
@@ -176,9 +210,30 @@ function validate(
       schedule: schedule!,
       collectionId: props.collectionId,
       removeOnDestroy: props.removeOnDestroy ?? true,
+      ...(checks.length ? { checks } : {}),
     };
   });
   return specs;
+}
+
+/**
+ * The store's carrier instance key: its `key`, else its GUID in lower case. Terraform must know
+ * it at plan, so a store id that is a reference needs a `key`.
+ */
+function instanceKey(v: Validator, field: string, store: CertificateDeploymentStore): string | undefined {
+  if (store.key !== undefined) {
+    if (isTerraformValue(store.key)) {
+      v.fail(`${field}.key`, 'must be literal text: it names the store\'s carrier instance, which Terraform needs at plan');
+      return undefined;
+    }
+    return v.nonEmptyString(`${field}.key`, store.key, 200) ? store.key : undefined;
+  }
+  if (isTerraformValue(store.certificateStoreId)) {
+    v.fail(`${field}.certificateStoreId`, 'is a Terraform reference, known only at apply, so it cannot name the store\'s carrier instance: ' +
+      `give ${field}.key, a fixed name for this store in this deployment (e.g. key: 'web-01'), and keep it when the reference changes`);
+    return undefined;
+  }
+  return typeof store.certificateStoreId === 'string' ? store.certificateStoreId.toLowerCase() : undefined;
 }
 
 function secretRef(v: Validator, field: string, secret: Secret | undefined, allowPam: boolean): SecretRef | undefined {

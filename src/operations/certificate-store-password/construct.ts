@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import type { CertificateStorePasswordSpec } from './spec';
 import { SPEC_VERSION } from '../../contract/spec';
 import { Carrier } from '../../synth/carrier';
+import { isTerraformValue } from '../../synth/expression';
 import { renderCarrier, specIdentity } from '../../synth/render-carrier';
 import { Secret, secretProblem } from '../../synth/secret';
 import { Validator } from '../../synth/validation';
@@ -54,20 +55,22 @@ export class CertificateStorePassword extends Construct implements ITerraformDep
     // Read on demand: cdktf makes a new token (and captures a stack trace) on every read.
     return this.carrierResource.fqn;
   }
-  /** The store's GUID (lower case). */
+  /** The store's GUID (lower case), or the reference given. */
   public readonly certStoreId: string;
 
   constructor(scope: Construct, id: string, props: CertificateStorePasswordProps) {
     super(scope, id);
     const v = new Validator(this, 'CertificateStorePassword');
     const p = props ?? ({} as CertificateStorePasswordProps);
+    v.templates(p);
     v.guid('certStoreId', p.certStoreId);
     const problem = secretProblem(p.newPassword, true);
     if (problem) v.fail('newPassword', problem);
     if (p.rotationKey !== undefined) v.nonEmptyString('rotationKey', p.rotationKey, 200);
+    const checks = v.takeDeferred();
     v.throwIfAny();
 
-    this.certStoreId = p.certStoreId.toLowerCase();
+    this.certStoreId = isTerraformValue(p.certStoreId) ? p.certStoreId : p.certStoreId.toLowerCase();
     const spec: CertificateStorePasswordSpec = {
       v: SPEC_VERSION,
       operation: 'CertificateStorePassword',
@@ -75,6 +78,7 @@ export class CertificateStorePassword extends Construct implements ITerraformDep
       certStoreId: this.certStoreId,
       newPassword: p.newPassword._ref(),
       rotationKey: p.rotationKey,
+      ...(checks.length ? { checks } : {}),
     };
     this.carrierResource = renderCarrier(this, { instances: spec, undo: false, carrier: p.carrier, dependsOn: p.dependsOn });
   }

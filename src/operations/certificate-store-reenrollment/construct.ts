@@ -5,6 +5,7 @@ import { renderSans, SubjectAlternativeName } from './subject-alternative-name';
 import { distinguishedNameProblem } from './x500';
 import { SPEC_VERSION, WaitSpec } from '../../contract/spec';
 import { Carrier } from '../../synth/carrier';
+import { isTerraformValue } from '../../synth/expression';
 import { renderCarrier, resolveWait, specIdentity } from '../../synth/render-carrier';
 import { show, Validator } from '../../synth/validation';
 import { WaitPolicy } from '../../synth/wait-policy';
@@ -135,10 +136,13 @@ function validate(
   props: CertificateStoreReenrollmentProps,
   id: { stack: string; path: string; wait?: WaitSpec },
 ): CertificateStoreReenrollmentSpec {
+  v.templates(props);
   v.guid('keystoreId', props.keystoreId);
   v.guid('agentGuid', props.agentGuid);
   v.nonEmptyString('alias', props.alias, 400);
-  if (v.nonEmptyString('subjectName', props.subjectName)) {
+  if (isTerraformValue(props.subjectName)) {
+    v.defer({ field: 'subjectName', at: 'subjectName', rule: 'distinguishedName' });
+  } else if (v.nonEmptyString('subjectName', props.subjectName)) {
     const problem = distinguishedNameProblem(props.subjectName);
     if (problem) v.fail('subjectName', problem);
   }
@@ -154,7 +158,7 @@ function validate(
   const sans = renderSans(v, 'sans', props.sans);
   stringMap(v, 'additionalEnrollmentFields', props.additionalEnrollmentFields);
   stringMap(v, 'metadata', props.metadata);
-  if (props.overwrite !== undefined && typeof props.overwrite !== 'boolean') v.fail('overwrite', `must be true or false, got ${show(props.overwrite)}`);
+  if (props.overwrite !== undefined) v.boolean('overwrite', props.overwrite);
   if (props.ownerRoleId !== undefined && props.ownerRoleName !== undefined) {
     v.fail('ownerRoleId', 'give at most one of ownerRoleId and ownerRoleName, not both');
   } else if (props.ownerRoleId !== undefined) {
@@ -162,13 +166,15 @@ function validate(
   } else if (props.ownerRoleName !== undefined) {
     v.nonEmptyString('ownerRoleName', props.ownerRoleName);
   }
+  const checks = v.takeDeferred();
+  const lower = (guid: string) => (typeof guid === 'string' && !isTerraformValue(guid) ? guid.toLowerCase() : guid);
   return {
     v: SPEC_VERSION,
     operation: 'CertificateStoreReenrollment',
     ...id,
-    keystoreId: typeof props.keystoreId === 'string' ? props.keystoreId.toLowerCase() : props.keystoreId,
+    keystoreId: lower(props.keystoreId),
     subjectName: props.subjectName,
-    agentGuid: typeof props.agentGuid === 'string' ? props.agentGuid.toLowerCase() : props.agentGuid,
+    agentGuid: lower(props.agentGuid),
     alias: props.alias,
     jobProperties: props.jobProperties,
     certificateAuthority: props.certificateAuthority,
@@ -180,6 +186,7 @@ function validate(
     overwrite: props.overwrite,
     ownerRoleId: props.ownerRoleId,
     ownerRoleName: props.ownerRoleName,
+    ...(checks.length ? { checks } : {}),
   };
 }
 
@@ -195,6 +202,7 @@ function stringMap(v: Validator, field: string, map: unknown): void {
   }
   for (const [k, value] of Object.entries(map)) {
     if (k.trim() === '') v.fail(field, 'has an empty key');
+    else if (isTerraformValue(value)) v.defer({ field: `${field}.${k}`, at: `${field}.${k}`, rule: 'string' });
     else if (typeof value !== 'string') v.fail(`${field}.${k}`, `must be a string (Command types these values as strings), got ${show(value)}`);
   }
 }

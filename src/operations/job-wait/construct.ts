@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import type { JobWaitSpec } from './spec';
 import { KeyfactorSchedule, SpecBase, specHash, SPEC_VERSION, WaitSpec } from '../../contract/spec';
 import { Carrier } from '../../synth/carrier';
+import { holdsTerraformValues } from '../../synth/expression';
 import { carrierAddress, renderCarrier, specIdentity } from '../../synth/render-carrier';
 
 export interface JobWaitOptions {
@@ -21,12 +22,16 @@ export interface JobWaitOptions {
  */
 export function renderJobWait(scope: Construct, options: JobWaitOptions): TerraformResource {
   const keys = Object.keys(options.specs);
+  // An instance whose spec holds references is identified by its spec as Terraform evaluated it.
+  const evaluated = keys.filter((k) => holdsTerraformValues(options.specs[k]));
+  const attribute = options.of.terraformResourceType === 'terraform_data' ? 'input' : 'triggers';
   const spec: JobWaitSpec = {
     v: SPEC_VERSION,
     operation: 'JobWait',
     ...specIdentity(scope),
     of: options.specs[keys[0]].operation,
-    instances: Object.fromEntries(keys.map((k) => [k, specHash(options.specs[k])])),
+    instances: Object.fromEntries(keys.filter((k) => !evaluated.includes(k)).map((k) => [k, specHash(options.specs[k])])),
+    ...(evaluated.length ? { evaluated: Object.fromEntries(evaluated.map((k) => [k, `\${${carrierAddress(options.of, k)}.${attribute}.spec}`])) } : {}),
     addresses: Object.fromEntries(keys.map((k) => [k, carrierAddress(options.of, k)])),
     schedule: options.specs[keys[0]].schedule,
     wait: options.wait,

@@ -1,4 +1,6 @@
 import type { JobWaitSpec } from './spec';
+import { SpecBase, specHash } from '../../contract/spec';
+import { checkEvaluated } from '../../runner/checks';
 import { OperationModule } from '../../runtime/context';
 import { RunnerError } from '../../runtime/errors';
 import { notDueReason, waitForJobs, WaitTarget } from '../../runtime/jobs/completion';
@@ -11,7 +13,8 @@ import { readLedgerDir, sameOrigin, warnUnreadable } from '../../runtime/ledger'
  */
 export const jobWait: OperationModule<JobWaitSpec> = {
   async create(ctx, spec) {
-    const request = { of: spec.of, instances: Object.keys(spec.instances) };
+    const hashes = instanceHashes(spec);
+    const request = { of: spec.of, instances: Object.keys(hashes) };
     if (!spec.wait || spec.wait.mode !== 'completion') return { request, outcome: 'skipped', message: 'wait policy is noWait' };
     const notDue = notDueReason(spec.schedule);
     if (notDue) {
@@ -21,7 +24,7 @@ export const jobWait: OperationModule<JobWaitSpec> = {
     const records = readLedgerDir(ctx.ledgerDirectory, { onUnreadable: warnUnreadable }).filter((r) => sameOrigin(r, ctx.settings.origin));
     const targets: WaitTarget[] = [];
     const missing: string[] = [];
-    for (const [key, hash] of Object.entries(spec.instances)) {
+    for (const [key, hash] of Object.entries(hashes)) {
       const record = records
         .filter((r) => r.phase === 'create' && r.outcome === 'succeeded' && r.constructPath === spec.path && r.instanceKey === key && r.specHash === hash)
         .pop();
@@ -36,7 +39,7 @@ export const jobWait: OperationModule<JobWaitSpec> = {
       ctx.log(`no ledger record for ${missing.join(', ')} (created in an earlier apply whose ledger is elsewhere): not waiting for those`);
     }
     if (targets.length === 0) {
-      if (missing.length === Object.keys(spec.instances).length) {
+      if (missing.length === Object.keys(hashes).length) {
         throw new RunnerError(`none of the instances of ${spec.path} has a ledger record in ${ctx.ledgerDirectory}; cannot tell which jobs to wait for.`);
       }
       return { request, outcome: 'skipped', message: 'no jobs to wait for' };
@@ -54,3 +57,21 @@ export const jobWait: OperationModule<JobWaitSpec> = {
     };
   },
 };
+
+/**
+ * Instance key -> spec hash: given at synth for literal specs, computed here for specs Terraform
+ * evaluated, after the same checks and normalization as the instance's own run (one that failed
+ * them never ran, so it has no record: an empty hash finds none).
+ */
+function instanceHashes(spec: JobWaitSpec): Record<string, string> {
+  const hashes: Record<string, string> = { ...spec.instances };
+  for (const [key, text] of Object.entries(spec.evaluated ?? {})) {
+    try {
+      const checked = checkEvaluated(JSON.parse(text) as SpecBase);
+      hashes[key] = checked.problems.length ? '' : specHash(checked.spec);
+    } catch {
+      hashes[key] = '';
+    }
+  }
+  return hashes;
+}

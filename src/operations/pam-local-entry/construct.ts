@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import type { PamLocalEntrySpec } from './spec';
 import { SPEC_VERSION } from '../../contract/spec';
 import { Carrier } from '../../synth/carrier';
+import { isTerraformValue, templateOf } from '../../synth/expression';
 import { renderCarrier, specIdentity } from '../../synth/render-carrier';
 import { Secret, secretProblem } from '../../synth/secret';
 import { show, Validator } from '../../synth/validation';
@@ -96,18 +97,17 @@ export class PamLocalEntry extends Construct implements ITerraformDependable {
     super(scope, id);
     const v = new Validator(this, 'PamLocalEntry');
     const p = props ?? ({} as PamLocalEntryProps);
+    v.templates(p);
     v.int('providerId', p.providerId, 1);
     v.nonEmptyString('secretName', p.secretName, 400);
-    if (p.description !== undefined) {
-      if (typeof p.description !== 'string') v.fail('description', `must be a string, got ${show(p.description)}`);
-      else if (p.description.length > 2000) v.fail('description', `must be at most 2000 characters, got ${p.description.length}`);
-    }
+    if (p.description !== undefined) v.string('description', p.description, 2000);
     const problem = secretProblem(p.secretValue, false);
     if (problem) v.fail('secretValue', problem);
     if (p.rotationKey !== undefined) v.nonEmptyString('rotationKey', p.rotationKey, 200);
     if (p.deleteOnDestroy !== undefined && typeof p.deleteOnDestroy !== 'boolean') {
       v.fail('deleteOnDestroy', `must be true or false, got ${show(p.deleteOnDestroy)}`);
     }
+    const checks = v.takeDeferred();
     v.throwIfAny();
 
     this.providerId = p.providerId;
@@ -120,6 +120,7 @@ export class PamLocalEntry extends Construct implements ITerraformDependable {
       secretName: p.secretName,
       description: p.description,
       secretValue: p.secretValue._ref(),
+      ...(checks.length ? { checks } : {}),
     };
 
     // (a) The entry. One for_each instance keyed by provider and name (case-insensitively, as
@@ -129,7 +130,10 @@ export class PamLocalEntry extends Construct implements ITerraformDependable {
     // deleteOnDestroy) deletes it. Any other change leaves the instance alone (terraform_data:
     // `input` updates in place; null_resource: `triggers` changes are ignored), so nothing can
     // delete a live entry to re-create it.
-    const instanceKey = `${p.providerId}/${p.secretName.toLowerCase()}`;
+    // From references, Terraform computes the key, so they must be known at plan (variables, data sources).
+    const instanceKey = isTerraformValue(p.providerId) || isTerraformValue(p.secretName)
+      ? templateOf((r) => `\${${r(p.providerId)}}/\${lower(${r(p.secretName)})}`)
+      : `${p.providerId}/${p.secretName.toLowerCase()}`;
     const entrySpec: PamLocalEntrySpec = { ...common, key: instanceKey, part: 'entry' };
     this.entryCarrier = renderCarrier(this, {
       instances: { [instanceKey]: entrySpec },

@@ -1,8 +1,10 @@
 import { ITerraformDependable, TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
 import type { PfxReplacementSpec } from './spec';
+import { sameValueProblem } from '../../contract/rules';
 import { SecretRef, SPEC_VERSION, WaitSpec } from '../../contract/spec';
 import { Carrier } from '../../synth/carrier';
+import { isTerraformValue } from '../../synth/expression';
 import { renderCarrier, resolveWait, specIdentity } from '../../synth/render-carrier';
 import { Secret, secretProblem } from '../../synth/secret';
 import { Validator } from '../../synth/validation';
@@ -91,6 +93,7 @@ export class PfxReplacement extends Construct implements ITerraformDependable {
 }
 
 function validate(v: Validator, props: PfxReplacementProps, id: { stack: string; path: string; wait?: WaitSpec }): PfxReplacementSpec {
+  v.templates(props);
   v.int('existingCertificateId', props.existingCertificateId, 1);
   const hasCertificate = props.certificateId !== undefined && props.certificateId !== null;
   const hasRequest = props.requestId !== undefined && props.requestId !== null;
@@ -99,22 +102,25 @@ function validate(v: Validator, props: PfxReplacementProps, id: { stack: string;
   } else if (!hasCertificate && !hasRequest) {
     v.fail('certificateId', 'give exactly one of certificateId (the new certificate) or requestId (its enrollment request); neither was given');
   } else if (hasCertificate) {
-    if (v.int('certificateId', props.certificateId, 1) && props.certificateId === props.existingCertificateId) {
-      v.fail('certificateId', `is the same certificate as existingCertificateId (${props.existingCertificateId}); give the newly enrolled certificate`);
+    const same = { kind: 'certificate', otherField: 'existingCertificateId', hint: 'give the newly enrolled certificate' };
+    if (isTerraformValue(props.certificateId) || isTerraformValue(props.existingCertificateId)) {
+      v.defer({ field: 'certificateId', at: 'certificateId', rule: 'differs', other: 'existingCertificateId', ...same });
+    }
+    if (v.int('certificateId', props.certificateId, 1) && props.certificateId === props.existingCertificateId && !isTerraformValue(props.certificateId)) {
+      v.fail('certificateId', sameValueProblem(same.kind, same.otherField, props.existingCertificateId, same.hint));
     }
   } else {
     v.int('requestId', props.requestId, 1);
   }
   if (props.jobTime !== undefined) v.utcTime('jobTime', props.jobTime);
-  if (props.allowPartialSuccess !== undefined && typeof props.allowPartialSuccess !== 'boolean') {
-    v.fail('allowPartialSuccess', `must be true or false, got ${JSON.stringify(props.allowPartialSuccess)}`);
-  }
+  if (props.allowPartialSuccess !== undefined) v.boolean('allowPartialSuccess', props.allowPartialSuccess);
   let password: SecretRef | undefined;
   if (props.password !== undefined) {
     const problem = secretProblem(props.password, false);
     if (problem) v.fail('password', problem);
     else password = props.password._ref();
   }
+  const checks = v.takeDeferred();
   return {
     v: SPEC_VERSION,
     operation: 'PfxReplacement',
@@ -125,5 +131,6 @@ function validate(v: Validator, props: PfxReplacementProps, id: { stack: string;
     password,
     jobTime: props.jobTime,
     allowPartialSuccess: props.allowPartialSuccess ?? false,
+    ...(checks.length ? { checks } : {}),
   };
 }

@@ -1,0 +1,198 @@
+import { IResolvable, IResolveContext, Lazy, Token, Tokenization } from 'cdktf';
+
+/*
+ * Specs whose values Terraform evaluates. A prop may be a cdktf token (another resource's output,
+ * a variable, `Fn.*`) or a string holding a `${...}` / `%{...}` template, which Terraform evaluates
+ * as it does in any cdktf string. Such a spec cannot be written as JSON text at synth: it becomes
+ * a `jsonencode({...})` expression, so Terraform evaluates each value and JSON-escapes the result.
+ * cdktf's own Fn.jsonencode is not used: it leaves quotes in literal strings unescaped, escapes
+ * `${` in literals but not `%{`, and warns on every call.
+ */
+
+/** cdktf's string token marker, e.g. `${TfToken[TOKEN.12]}`. */
+const STRING_TOKEN = /\$\{TfToken\[[^\]]*\]\}/g;
+const TEMPLATE_START = /[$%]\{/;
+
+/** A string's parts: literal text, and cdktf tokens in order. */
+type Part = { readonly text: string } | { readonly token: IResolvable };
+
+function parts(value: string): Part[] {
+  const out: Part[] = [];
+  let last = 0;
+  for (const m of value.matchAll(STRING_TOKEN)) {
+    if (m.index! > last) out.push({ text: value.slice(last, m.index) });
+    const token = Tokenization.reverseString(m[0]).firstToken;
+    out.push(token ? { token } : { text: m[0] });
+    last = m.index! + m[0].length;
+  }
+  if (last < value.length) out.push({ text: value.slice(last) });
+  return out;
+}
+
+/** `Fn.rawString(text)`: its text, sent verbatim (cdktf's RawString, which it does not export). */
+function rawText(token: IResolvable): string | undefined {
+  const t = token as unknown as { constructor?: { name?: string }; str?: unknown };
+  return t.constructor?.name === 'RawString' && typeof t.str === 'string' ? t.str : undefined;
+}
+
+/**
+ * Whether `value` (a prop value) is known only to Terraform: a token, or a string with a
+ * `${...}`/`%{...}` template (escaped `$${` and `%%{` included: Terraform unescapes them, so
+ * the text it hands the runner differs from the text at synth). `Fn.rawString` text counts too.
+ */
+export function isTerraformValue(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('TfToken[') ? Token.isUnresolved(value) || TEMPLATE_START.test(value) : TEMPLATE_START.test(value);
+  if (typeof value === 'number') return Token.isUnresolved(value);
+  if (Array.isArray(value)) return Token.isUnresolved(value);
+  return false;
+}
+
+/** Whether any value anywhere in `value` is known only to Terraform. */
+export function holdsTerraformValues(value: unknown): boolean {
+  if (isTerraformValue(value)) return true;
+  if (Array.isArray(value)) return value.some(holdsTerraformValues);
+  if (value && typeof value === 'object') return Object.values(value).some(holdsTerraformValues);
+  return false;
+}
+
+/** A literal string as Terraform would read it: why it is not a valid template, or undefined. */
+export function templateProblem(value: string): string | undefined {
+  for (const part of parts(value)) {
+    if ('text' in part) {
+      const problem = sections(part.text).problem;
+      if (problem) return problem;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Splits literal text into plain text and `${...}`/`%{...}` template sections, as Terraform reads
+ * a string. `$${` and `%%{` are escapes and stay in the text.
+ */
+function sections(text: string): { sections: Array<{ text: string; template: boolean }>; problem?: string } {
+  const out: Array<{ text: string; template: boolean }> = [];
+  let plain = '';
+  let i = 0;
+  while (i < text.length) {
+    if (text.startsWith('$${', i) || text.startsWith('%%{', i)) {
+      plain += text.slice(i, i + 3);
+      i += 3;
+    } else if (text.startsWith('${', i) || text.startsWith('%{', i)) {
+      const end = closingBrace(text, i + 2);
+      if (end < 0) {
+        return {
+          sections: out,
+          problem: `has "${text.slice(i, i + 2)}" at character ${i + 1} without its closing "}": Terraform reads \${...} and %{...} as an expression. ` +
+            'To send the text as it is, wrap the value in Fn.rawString(...) (or write $${ and %%{)',
+        };
+      }
+      if (plain) out.push({ text: plain, template: false });
+      plain = '';
+      out.push({ text: text.slice(i, end + 1), template: true });
+      i = end + 1;
+    } else {
+      plain += text[i++];
+    }
+  }
+  if (plain) out.push({ text: plain, template: false });
+  return { sections: out };
+}
+
+/** Index of the `}` closing an expression that starts at `from`, skipping nested braces and quoted strings; -1 if none. */
+function closingBrace(text: string, from: number): number {
+  let depth = 1;
+  for (let j = from; j < text.length; j++) {
+    const c = text[j];
+    if (c === '"') {
+      j = closingQuote(text, j + 1);
+      if (j < 0) return -1;
+    } else if (c === '{') {
+      depth++;
+    } else if (c === '}' && --depth === 0) {
+      return j;
+    }
+  }
+  return -1;
+}
+
+function closingQuote(text: string, from: number): number {
+  for (let j = from; j < text.length; j++) {
+    const c = text[j];
+    if (c === '\\') {
+      j++;
+    } else if (c === '"') {
+      return j;
+    } else if ((c === '$' || c === '%') && text[j + 1] === '{' && text[j - 1] !== c) {
+      j = closingBrace(text, j + 2);
+      if (j < 0) return -1;
+    }
+  }
+  return -1;
+}
+
+/** Plain text inside an HCL quoted string. */
+function escapeText(text: string): string {
+  return text.replace(/[\\"\u0000-\u001f]/g, (c) => ({ '\\': '\\\\', '"': '\\"', '\n': '\\n', '\r': '\\r', '\t': '\\t' } as Record<string, string>)[c]
+    ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** Verbatim text inside an HCL quoted string: templates escaped too. */
+function escapeVerbatim(text: string): string {
+  return escapeText(text).replace(/([$%])\{/g, (_, c: string) => `${c}${c}{`);
+}
+
+/** A token as a bare HCL expression (`var.alias`, `terraform_data.x.output`), not a `${...}` template. */
+function bare(context: IResolveContext, token: IResolvable): string {
+  const raw = rawText(token);
+  if (raw !== undefined) return `"${escapeVerbatim(raw)}"`;
+  context.suppressBraces = true;
+  const resolved = context.resolve(token);
+  return typeof resolved === 'string' ? resolved : hcl(context, resolved);
+}
+
+/** The HCL expression for a JSON value whose strings, numbers and lists may be tokens. */
+function hcl(context: IResolveContext, value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (typeof value === 'boolean') return String(value);
+  if (typeof value === 'number') return Token.isUnresolved(value) ? bare(context, Tokenization.reverseNumber(value)!) : JSON.stringify(value);
+  if (typeof value === 'string') {
+    const ps = parts(value);
+    if (ps.length === 1 && 'token' in ps[0] && rawText(ps[0].token) === undefined) return bare(context, ps[0].token);
+    let out = '';
+    for (const p of ps) {
+      if ('token' in p) {
+        const raw = rawText(p.token);
+        out += raw !== undefined ? escapeVerbatim(raw) : `\${${bare(context, p.token)}}`;
+      } else {
+        for (const s of sections(p.text).sections) out += s.template ? s.text : escapeText(s.text);
+      }
+    }
+    return `"${out}"`;
+  }
+  if (Array.isArray(value)) {
+    if (Token.isUnresolved(value)) return bare(context, Tokenization.reverseList(value)!);
+    return `[${value.map((v) => hcl(context, v)).join(', ')}]`;
+  }
+  if (typeof value === 'object') {
+    const o = value as Record<string, unknown>;
+    const keys = Object.keys(o).filter((k) => o[k] !== undefined).sort();
+    return `{${keys.map((k) => `"${escapeVerbatim(k)}" = ${hcl(context, o[k])}`).join(', ')}}`;
+  }
+  throw new Error(`cdktf-keyfactor: cannot render ${typeof value} in a spec`);
+}
+
+/** `${jsonencode(...)}` of `value`, resolved when the stack synthesizes (tokens resolve in their stack). */
+export function jsonencodeExpression(value: unknown): string {
+  return Lazy.stringValue({ produce: (context: IResolveContext) => `\${jsonencode(${hcl(context, value)})}` });
+}
+
+/** The first 16 hex digits of the SHA-256 of `jsonencode(value)`, computed by Terraform. */
+export function hashExpression(value: unknown): string {
+  return Lazy.stringValue({ produce: (context: IResolveContext) => `\${substr(sha256(jsonencode(${hcl(context, value)})), 0, 16)}` });
+}
+
+/** A string Terraform evaluates, built from HCL expressions of values (`r(value)`), resolved at synth. */
+export function templateOf(build: (r: (value: unknown) => string) => string): string {
+  return Lazy.stringValue({ produce: (context: IResolveContext) => build((value) => hcl(context, value)) });
+}

@@ -1,0 +1,129 @@
+import { DataResource, Fn, TerraformVariable, Token } from 'cdktf';
+import { Construct } from 'constructs';
+import { CertificateDeployment, Ledger, PfxReplacement, Schedule, WaitPolicy } from '../../src';
+import { DEFAULT_SEED } from '../../src/simulator';
+import { StartedSimulator } from '../support/simulator';
+import { endToEnd } from '../support/terraform';
+
+/**
+ * Props that are Terraform references: values from other resources' outputs, a store created in
+ * the same apply, a variable, and literal text sent verbatim with Fn.rawString. Terraform
+ * evaluates them; the runner sends what Terraform evaluated, checks it first, and identifies each
+ * instance by it.
+ */
+const [S0, S1] = [DEFAULT_SEED.stores[0].Id, DEFAULT_SEED.stores[1].Id];
+const KF = '/KeyfactorAPI';
+const ADD = `${KF}/CertificateStores/Certificates/Add`;
+const REMOVE = `${KF}/CertificateStores/Certificates/Remove`;
+const VERBATIM = 'lit-${var.x}-%{ if true }X%{ endif }';
+
+describe('props that are Terraform references', () => {
+  const e2e = endToEnd();
+  let started: StartedSimulator;
+  beforeAll(() => (started = e2e.started()));
+
+  /** Job-creating requests sent during `step`, as "path certificate store/alias" (Remove sends no certificate id). */
+  async function sentDuring(step: () => Promise<unknown>): Promise<string[]> {
+    const before = started.sim.requests.length;
+    await step();
+    return started.sim.requests.slice(before)
+      .filter((r) => r.method === 'POST' && !r.path.endsWith('/JobHistory'))
+      .map((r) => {
+        const body = r.body as { CertificateId?: number; CertificateStores?: { CertificateStoreId: string; Alias?: string }[] };
+        return `${r.path} ${body.CertificateId ?? '(no certificate id)'} ${body.CertificateStores?.map((s) => `${s.CertificateStoreId}/${s.Alias}`).join(',')}`;
+      })
+      .sort();
+  }
+
+  test('a deployment from other resources\' outputs, a store created in the same apply, a variable alias and verbatim text', async () => {
+    const project = e2e.project('refs');
+    project.synth((scope: Construct) => {
+      // Stand-ins for keyfactor_certificate and keyfactor_certificate_store: outputs known only at apply.
+      const enrolled = new DataResource(scope, 'enrolled', { input: { certificateId: 3 } });
+      const store = new DataResource(scope, 'store', { input: S1 });
+      const alias = new TerraformVariable(scope, 'alias', { type: 'string' });
+      new CertificateDeployment(scope, 'web', {
+        certificateId: Token.asNumber(Fn.lookup(enrolled.output, 'certificateId')),
+        schedule: Schedule.immediate(),
+        wait: WaitPolicy.forCompletion({ pollIntervalSeconds: 1 }),
+        stores: [
+          { certificateStoreId: Token.asString(store.output), key: 'created-store', alias: alias.stringValue },
+          { certificateStoreId: S0, alias: Fn.rawString(VERBATIM) },
+        ],
+      });
+    });
+    const env = started.env;
+
+    let out = '';
+    expect(await sentDuring(async () => (out = await project.apply(env, ['-var', 'alias=ref-a'])))).toEqual([
+      `${ADD} 3 ${S0}/${VERBATIM}`, `${ADD} 3 ${S1}/ref-a`,
+    ]);
+    expect(out).toMatch(/all 2 job\(s\) completed/);
+    const created = Ledger.read(project.ledgerDir).filter((r) => r.operation === 'CertificateDeployment');
+    expect(created.map((r) => [r.instanceKey, r.outcome]).sort()).toEqual([[S0, 'succeeded'], ['created-store', 'succeeded']]);
+
+    // The variable changes: that store's instance only is replaced, Remove (old alias) before Add.
+    const before = started.sim.requests.length;
+    expect(await sentDuring(async () => (out = await project.apply(env, ['-var', 'alias=ref-b'])))).toEqual([
+      `${ADD} 3 ${S1}/ref-b`, `${REMOVE} (no certificate id) ${S1}/ref-a`,
+    ]);
+    const order = started.sim.requests.slice(before).filter((r) => r.method === 'POST' && !r.path.endsWith('/JobHistory')).map((r) => r.path);
+    expect(order).toEqual([REMOVE, ADD]);
+    // The wait runs again, over each instance's newest job: the new Add, and the other store's, done already.
+    expect(out).toMatch(/all 2 job\(s\) completed/);
+    // Replaced: the store's instance and the wait; updated: the store's undo registry entry.
+    expect(out).toMatch(/Resources: 2 added, 1 changed, 2 destroyed/);
+
+    // Unchanged: nothing runs.
+    expect(await sentDuring(() => project.apply(env, ['-var', 'alias=ref-b']))).toEqual([]);
+
+    expect(await sentDuring(() => project.mustRun(['destroy', '-auto-approve', '-input=false', '-no-color', '-var', 'alias=ref-b'], env))).toEqual([
+      `${REMOVE} (no certificate id) ${S0}/${VERBATIM}`, `${REMOVE} (no certificate id) ${S1}/ref-b`,
+    ]);
+  });
+
+  test('a reference that evaluates to an invalid value fails the apply with the synth message and sends nothing', async () => {
+    const project = e2e.project('refs-bad');
+    project.synth((scope: Construct) => {
+      const bad = new DataResource(scope, 'bad', { input: { id: 0, store: 'not-a-guid' } });
+      new CertificateDeployment(scope, 'web', {
+        certificateId: Token.asNumber(Fn.lookup(bad.output, 'id')),
+        schedule: Schedule.immediate(),
+        stores: [{ certificateStoreId: Token.asString(Fn.lookup(bad.output, 'store')), key: 'created-store' }],
+      });
+      new PfxReplacement(scope, 'renew', {
+        existingCertificateId: Token.asNumber(Fn.lookup(bad.output, 'id')),
+        certificateId: 1,
+      });
+    });
+    await project.mustRun(['init', '-input=false', '-no-color'], started.env);
+    const before = started.sim.requests.length;
+    const res = await project.terraform(['apply', '-auto-approve', '-input=false', '-no-color'], started.env);
+    expect(res.status).toBe(1);
+    const text = (res.stdout + res.stderr).replace(/\s*│\s*/g, ' ');
+    expect(text).toContain('refs-bad/web: CertificateDeployment has 2 invalid props:');
+    expect(text).toContain('certificateId: must be an integer from 1 to 2147483647, got 0');
+    expect(text).toContain('stores[0].certificateStoreId: must be a GUID like 3fa85f64-5717-4562-b3fc-2c963f66afa6, got "not-a-guid"');
+    expect(text).toContain('refs-bad/renew: existingCertificateId: must be an integer from 1 to 2147483647, got 0 (in PfxReplacement)');
+    expect(text).toContain('nothing was sent to Keyfactor Command');
+    expect(started.sim.requests.slice(before).filter((r) => r.method !== 'GET')).toEqual([]);
+  });
+
+  test('a PfxReplacement from an enrollment\'s outputs sends the evaluated ids', async () => {
+    const project = e2e.project('refs-pfx');
+    project.synth((scope: Construct) => {
+      // Stands in for a PFX enrollment: its response's certificate id, as a string as Terraform ids are.
+      const enrollment = new DataResource(scope, 'enrollment', { input: { replaced: 1, issued: '2' } });
+      new PfxReplacement(scope, 'renew', {
+        existingCertificateId: Token.asNumber(Fn.lookup(enrollment.output, 'replaced')),
+        certificateId: Token.asNumber(Fn.lookup(enrollment.output, 'issued')),
+        allowPartialSuccess: true, // the seed's store 5 refuses replacements
+      });
+    });
+    const before = started.sim.requests.length;
+    await project.apply(started.env);
+    const sent = started.sim.requests.slice(before).filter((r) => r.path.endsWith('/Enrollment/PFX/Replace'));
+    expect(sent.map((r) => r.body)).toEqual([expect.objectContaining({ ExistingCertificateId: 1, CertificateId: 2 })]);
+    await project.destroy(started.env);
+  });
+});
