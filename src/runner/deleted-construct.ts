@@ -20,8 +20,11 @@ export type DeletedConstructDecision =
   | { readonly undo: true }
   /** The carrier is still configured: its own destroy provisioner runs the undo (now or later). */
   | { readonly undo: false; readonly reason: 'configured' }
-  /** The construct is gone, but another construct now owns the same target (renamed or moved). */
-  | { readonly undo: false; readonly reason: 'taken-over'; readonly by: OperationSpec };
+  /**
+   * The construct is gone, but another construct now owns the same target (renamed or moved), or
+   * may own it (`uncertain`: its target is a Terraform reference, whose value only Terraform knows).
+   */
+  | { readonly undo: false; readonly reason: 'taken-over'; readonly by: OperationSpec; readonly uncertain?: true };
 
 export function deletedConstructDecision(spec: OperationSpec, carrierAddress: string | undefined, directory: string): DeletedConstructDecision {
   const dot = carrierAddress?.indexOf('.') ?? -1;
@@ -40,18 +43,28 @@ export function deletedConstructDecision(spec: OperationSpec, carrierAddress: st
   const resources = config.resource ?? {};
   const [type, name] = [carrierAddress.slice(0, dot), carrierAddress.slice(dot + 1)];
   if (resources[type]?.[name] !== undefined) return { undo: false, reason: 'configured' };
-  const by = configuredSpecs(resources).find((live) => sharesUndoTarget(spec, live));
-  return by ? { undo: false, reason: 'taken-over', by } : { undo: true };
+  const live = configuredSpecs(resources);
+  const by = live.find((l) => !l.partial && sharesUndoTarget(spec, l.spec)) ?? live.find((l) => l.partial && sharesUndoTarget(spec, l.spec));
+  if (!by) return { undo: true };
+  return by.partial ? { undo: false, reason: 'taken-over', by: by.spec, uncertain: true } : { undo: false, reason: 'taken-over', by: by.spec };
 }
 
-/** Every spec a carrier in the configuration holds (for_each values or the single value). */
-function configuredSpecs(resources: Record<string, Record<string, Record<string, unknown>>>): OperationSpec[] {
-  const specs: OperationSpec[] = [];
-  const add = (text: unknown) => {
-    if (typeof text !== 'string' || !text.startsWith('{')) return; // an expression, e.g. the registry's own references
+/**
+ * Every spec a carrier in the configuration holds (for_each values or the single value). A spec
+ * Terraform evaluates is known by its literal values only (`known`, references as null): `partial`.
+ */
+function configuredSpecs(resources: Record<string, Record<string, Record<string, unknown>>>): Array<{ spec: OperationSpec; partial: boolean }> {
+  const specs: Array<{ spec: OperationSpec; partial: boolean }> = [];
+  const add = (text: unknown, known?: unknown) => {
+    let partial = false;
+    if (typeof text !== 'string' || !text.startsWith('{')) {
+      if (typeof known !== 'string') return; // an expression, e.g. the registry's own references
+      text = known.replace(/([$%])\1\{/g, '$1{');
+      partial = true;
+    }
     try {
-      const spec = JSON.parse(text);
-      if (spec?.v === SPEC_VERSION && typeof spec.operation === 'string') specs.push(spec);
+      const spec = JSON.parse(text as string);
+      if (spec?.v === SPEC_VERSION && typeof spec.operation === 'string') specs.push({ spec, partial });
     } catch {
       // Not one of ours.
     }
@@ -60,7 +73,7 @@ function configuredSpecs(resources: Record<string, Record<string, Record<string,
     for (const block of Object.values(resources[type] ?? {})) {
       const forEach = block.for_each;
       if (forEach && typeof forEach === 'object') {
-        Object.values(forEach as Record<string, { spec?: unknown }>).forEach((v) => add(v?.spec));
+        Object.values(forEach as Record<string, { spec?: unknown; known?: unknown }>).forEach((v) => add(v?.spec, v?.known));
       } else {
         add((block[attribute] as { spec?: unknown } | undefined)?.spec);
       }

@@ -45,11 +45,15 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
       }
     }
     let takenOver: OperationSpec | undefined;
+    let uncertain = false;
     if (phase === 'orphan') {
       const decision = deletedConstructDecision(spec, env[CARRIER_ENV], process.cwd());
       // Still configured: the carrier's own destroy provisioner is the one that undoes.
       if (!decision.undo && decision.reason === 'configured') return 0;
-      if (!decision.undo) takenOver = decision.by;
+      if (!decision.undo) {
+        takenOver = decision.by;
+        uncertain = decision.uncertain === true;
+      }
       // Deleted from the code: the same undo, record and wait as a destroy of the carrier.
       phase = 'destroy';
     }
@@ -72,7 +76,10 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
         'whether Keyfactor Command had acted: checking Command before sending anything');
     }
     if (takenOver) {
-      const message = `deleted from the code, but ${takenOver.path} now owns the same target (renamed or moved): left in place, not undone`;
+      const message = uncertain
+        ? `deleted from the code, but ${takenOver.path} may now own the same target (renamed or moved; its target is a Terraform reference, ` +
+          'known only to Terraform): left in place, not undone. If it is not the same, undo it by hand'
+        : `deleted from the code, but ${takenOver.path} now owns the same target (renamed or moved): left in place, not undone`;
       ctx.log(message);
       ctx.settleEarlier('the construct was deleted and its target taken over by another');
       record.finish('skipped', { message });

@@ -192,7 +192,32 @@ export function hashExpression(value: unknown): string {
   return Lazy.stringValue({ produce: (context: IResolveContext) => `\${substr(sha256(jsonencode(${hcl(context, value)})), 0, 16)}` });
 }
 
-/** A string Terraform evaluates, built from HCL expressions of values (`r(value)`), resolved at synth. */
+/**
+ * A string template Terraform evaluates, e.g. `${var.a}/${lower(var.b)}`, built from the HCL
+ * expressions of values (`r(value)`): the template where a string is expected (a for_each key),
+ * the same template quoted where it sits inside another expression (a spec).
+ */
 export function templateOf(build: (r: (value: unknown) => string) => string): string {
-  return Lazy.stringValue({ produce: (context: IResolveContext) => build((value) => hcl(context, value)) });
+  return Lazy.stringValue({
+    produce: (context: IResolveContext) => {
+      const inExpression = context.suppressBraces === true;
+      const template = build((value) => hcl(context, value));
+      // Quotes inside ${...} need no escaping in an HCL template; `build` writes no literal quote.
+      return inExpression ? `"${template}"` : template;
+    },
+  });
+}
+
+/**
+ * `value` with every value Terraform evaluates replaced by null, as JSON text Terraform leaves
+ * alone (`${` and `%{` escaped): what a reader of cdk.tf.json can know of a spec without Terraform.
+ */
+export function knownValuesJson(value: unknown): string {
+  const known = (v: unknown): unknown => {
+    if (isTerraformValue(v)) return null;
+    if (Array.isArray(v)) return v.map(known);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, known(x)]));
+    return v;
+  };
+  return JSON.stringify(known(value)).replace(/([$%])\{/g, (_, c: string) => `${c}${c}{`);
 }

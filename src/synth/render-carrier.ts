@@ -2,7 +2,7 @@ import { DataResource, ITerraformDependable, TerraformResource, TerraformStack }
 import { Construct } from 'constructs';
 import { Carrier, CarrierType } from './carrier';
 import { KeyfactorDefaults } from './defaults';
-import { hashExpression, holdsTerraformValues, jsonencodeExpression } from './expression';
+import { hashExpression, holdsTerraformValues, jsonencodeExpression, knownValuesJson } from './expression';
 import { checkTerraformVersionOncePerStack, ensureNullProvider, ledgerDirFromStackDir, provisionerEnvironment, runnerCommand } from './provisioner';
 import { registerCarrier, undoRegistry } from './undo-registry';
 import { Validator } from './validation';
@@ -48,13 +48,18 @@ export function renderCarrier(scope: Construct, options: CarrierOptions): Terraf
   // for_each is written as a plain map and its values as plain `each.value` expressions, not
   // with a TerraformIterator, whose tokens each capture a stack trace and make large stacks slow
   // to synthesize. Same JSON either way.
-  let forEach: Record<string, { spec: string; hash: string }> | undefined;
+  let forEach: Record<string, { spec: string; hash: string; known?: string }> | undefined;
   let value: { spec: string; hash: string };
   if (single) {
     value = toValue(options.instances as SpecBase);
   } else {
     forEach = {};
-    for (const [key, spec] of Object.entries(options.instances as Record<string, SpecBase>)) forEach[key] = toValue(spec);
+    for (const [key, spec] of Object.entries(options.instances as Record<string, SpecBase>)) {
+      const v = toValue(spec);
+      // The undo registry reads the configuration to tell a renamed construct from a deleted one:
+      // an expression spec is unreadable there, so its literal values travel beside it.
+      forEach[key] = v.spec.startsWith('{') ? v : { ...v, known: knownValuesJson(spec) };
+    }
     value = { spec: '${each.value.spec}', hash: '${each.value.hash}' };
   }
 

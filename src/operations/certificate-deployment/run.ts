@@ -64,9 +64,11 @@ export const certificateDeployment: OperationModule<CertificateDeploymentSpec> =
   },
 
   // Remove targets (store, alias); a deployment without an alias may hold any alias there.
+  // A value null in `live` is a Terraform reference the runner cannot see: it may be the same.
   sharesUndoTarget(deleted, live) {
     const [a, b] = [deleted.store, live.store];
-    return a.certificateStoreId === b.certificateStoreId && (a.alias === undefined || b.alias === undefined || a.alias === b.alias);
+    const sameStore = b.certificateStoreId === null || a.certificateStoreId.toLowerCase() === b.certificateStoreId.toLowerCase();
+    return sameStore && (a.alias === undefined || b.alias === undefined || b.alias === null || a.alias === b.alias);
   },
 };
 

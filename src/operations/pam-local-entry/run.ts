@@ -80,7 +80,9 @@ export const pamLocalEntry: OperationModule<PamLocalEntrySpec> = {
 
   // Command compares secret names case-insensitively.
   sharesUndoTarget(deleted, live) {
-    return live.part === 'entry' && deleted.providerId === live.providerId && deleted.secretName.toLowerCase() === live.secretName.toLowerCase();
+    // A value null in `live` is a Terraform reference the runner cannot see: it may be the same.
+    return live.part === 'entry' && (live.providerId === null || deleted.providerId === live.providerId) &&
+      (live.secretName === null || deleted.secretName.toLowerCase() === live.secretName.toLowerCase());
   },
 };
 
