@@ -1,7 +1,8 @@
 import { DataResource, Fn, TerraformVariable, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import {
-  CertificateDeployment, CertificateStorePassword, CertificateStoreReenrollment, Ledger, PamLocalEntry, PfxReplacement, Schedule, Secret, SubjectAlternativeName, WaitPolicy,
+  CertificateDeployment, CertificateStorePassword, CertificateStoreReenrollment, Ledger, PamLocalEntry, PfxReplacement, Schedule, Secret,
+  SubjectAlternativeName, WaitPolicy,
 } from '../../src';
 import { DEFAULT_SEED } from '../../src/simulator';
 import { StartedSimulator } from '../support/simulator';
