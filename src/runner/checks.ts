@@ -2,8 +2,8 @@
  * Apply-time half of input validation: the props that were Terraform references at synth
  * (`spec.checks`), checked on the values Terraform evaluated with the rules synth uses for
  * literals, before anything is sent. Also brings evaluated values to the form synth gives
- * literals (GUIDs in lower case, an integer that arrived as a numeric string as a number), so
- * an instance's identity (spec hash) is the same whether a value was literal or a reference.
+ * literals (GUIDs in lower case, an integer that arrived as a numeric string, as Terraform ids do,
+ * as a number), so what is sent, recorded and hashed does not depend on how a value was written.
  */
 import {
   booleanProblem, DeferredCheck, guidProblem, intProblem, nonEmptyStringProblem, Problem, sameValueProblem, stringProblem, utcTimeProblem, show,
