@@ -43,14 +43,14 @@ describe('props that are Terraform references', () => {
     project.synth((scope: Construct) => {
       // Stand-ins for keyfactor_certificate and keyfactor_certificate_store: outputs known only at apply.
       const enrolled = new DataResource(scope, 'enrolled', { input: { certificateId: 3 } });
-      const store = new DataResource(scope, 'store', { input: S1 });
+      const store = new DataResource(scope, 'store', { input: { id: S1 } });
       const alias = new TerraformVariable(scope, 'alias', { type: 'string' });
       new CertificateDeployment(scope, 'web', {
         certificateId: Token.asNumber(Fn.lookup(enrolled.output, 'certificateId')),
         schedule: Schedule.immediate(),
         wait: WaitPolicy.forCompletion({ pollIntervalSeconds: 1 }),
         stores: [
-          { certificateStoreId: Token.asString(store.output), key: 'created-store', alias: alias.stringValue },
+          { certificateStoreId: Token.asString(Fn.lookup(store.output, 'id')), key: 'created-store', alias: alias.stringValue },
           { certificateStoreId: S0, alias: Fn.rawString(VERBATIM) },
         ],
       });

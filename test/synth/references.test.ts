@@ -104,7 +104,7 @@ describe('props that are Terraform references, at synth', () => {
   });
 
   test('a store id that is a reference needs a key; the key names the instance and must be literal and unique', () => {
-    const store = (s: TerraformStack) => Token.asString(new DataResource(s, 'store', { input: S2 }).output);
+    const store = (s: TerraformStack) => Token.asString(Fn.lookup(new DataResource(s, 'store', { input: { id: S2 } }).output, 'id'));
     expect(synthError((s) => deploy(s, { stores: [{ certificateStoreId: S1 }, { certificateStoreId: store(s) }] }))).toBe(
       'unit/web: stores[1].certificateStoreId: is a Terraform reference, known only at apply, so it cannot name the store\'s carrier instance: ' +
       'give stores[1].key, a fixed name for this store in this deployment (e.g. key: \'web-01\'), and keep it when the reference changes (in CertificateDeployment)');
@@ -167,7 +167,7 @@ describe('props that are Terraform references, at synth', () => {
     });
     const json = synthJson(s);
     const specs = Object.values<any>(json.resource.terraform_data)
-      .flatMap((b) => (b.for_each ? Object.values<any>(b.for_each).map((v) => v.spec) : [b.input.spec])).join('\n');
+      .flatMap((b) => (b.for_each ? Object.values<any>(b.for_each).map((value) => value.spec) : [b.input.spec])).join('\n');
     for (const [field, rule, at = field] of [
       ['existingCertificateId', 'int'], ['certificateId', 'int'], ['jobTime', 'utcTime'],
       ['certStoreId', 'guid'], ['rotationKey', 'nonEmptyString'],
