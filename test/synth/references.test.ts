@@ -3,8 +3,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { DataResource, Fn, TerraformStack, TerraformVariable, Testing, Token } from 'cdktf';
 import {
-  CertificateDeployment, CertificateDeploymentProps, CertificateStorePassword, CertificateStoreReenrollment, KeyfactorValidationError, PamLocalEntry,
-  PfxReplacement, Schedule, Secret, SubjectAlternativeName,
+  Carrier, CertificateDeployment, CertificateDeploymentProps, CertificateStorePassword, CertificateStoreReenrollment, KeyfactorValidationError, PamLocalEntry,
+  PfxReplacement, Schedule, Secret, SubjectAlternativeName, WaitPolicy,
 } from '../../src';
 import { SPEC_VERSION } from '../../src/contract/spec';
 import { deletedConstructDecision } from '../../src/runner/deleted-construct';
@@ -101,6 +101,20 @@ describe('props that are Terraform references, at synth', () => {
         },
       },
     });
+  });
+
+  test('the job wait identifies an instance whose spec holds references by its evaluated spec, on either carrier', () => {
+    for (const [carrier, type, attribute] of [[Carrier.terraformData(), 'terraform_data', 'input'], [Carrier.nullResource(), 'null_resource', 'triggers']] as const) {
+      const s = stack();
+      const x = new TerraformVariable(s, 'x', { type: 'string' });
+      deploy(s, { carrier, wait: WaitPolicy.forCompletion(), stores: [{ certificateStoreId: S1, alias: x.stringValue }, { certificateStoreId: S2 }] });
+      const blocks = synthJson(s).resource[type];
+      const name = Object.keys(blocks).find((n) => n.startsWith('web_Carrier_'))!;
+      const wait = Object.entries<any>(blocks).find(([n]) => n.startsWith('web_Wait_'))![1][attribute].spec as string;
+      // The literal instance by its hash, the other by the spec Terraform evaluated for it.
+      expect(wait).toMatch(new RegExp(`"instances" = \\{"${S2}" = "[0-9a-f]{16}"\\}`));
+      expect(wait).toContain(`"evaluated" = {"${S1}" = "\${${type}.${name}[\"${S1}\"].${attribute}.spec}"}`);
+    }
   });
 
   test('a store id that is a reference needs a key; the key names the instance and must be literal and unique', () => {
