@@ -3,8 +3,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { DataResource, Fn, TerraformStack, TerraformVariable, Testing, Token } from 'cdktf';
 import {
-  Carrier, CertificateDeployment, CertificateDeploymentProps, CertificateStorePassword, CertificateStoreReenrollment, KeyfactorValidationError, PamLocalEntry,
-  PfxReplacement, Schedule, Secret, SubjectAlternativeName, WaitPolicy,
+  Carrier, CertificateDeployment, CertificateDeploymentProps, CertificateStorePassword, CertificateStoreReenrollment, KeyfactorValidationError,
+  PamLocalEntry, PfxReplacement, Schedule, Secret, SubjectAlternativeName, WaitPolicy,
 } from '../../src';
 import { SPEC_VERSION } from '../../src/contract/spec';
 import { deletedConstructDecision } from '../../src/runner/deleted-construct';
@@ -107,7 +107,8 @@ describe('props that are Terraform references, at synth', () => {
     for (const [carrier, type, attribute] of [[Carrier.terraformData(), 'terraform_data', 'input'], [Carrier.nullResource(), 'null_resource', 'triggers']] as const) {
       const s = stack();
       const x = new TerraformVariable(s, 'x', { type: 'string' });
-      deploy(s, { carrier, wait: WaitPolicy.forCompletion(), stores: [{ certificateStoreId: S1, alias: x.stringValue }, { certificateStoreId: S2 }] });
+      const stores = [{ certificateStoreId: S1, alias: x.stringValue }, { certificateStoreId: S2 }];
+      deploy(s, { carrier, wait: WaitPolicy.forCompletion(), stores });
       const blocks = synthJson(s).resource[type];
       const name = Object.keys(blocks).find((n) => n.startsWith('web_Carrier_'))!;
       const wait = Object.entries<any>(blocks).find(([n]) => n.startsWith('web_Wait_'))![1][attribute].spec as string;
