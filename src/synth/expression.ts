@@ -44,7 +44,7 @@ export function isTerraformValue(value: unknown): boolean {
   if (typeof value === 'string') return value.includes('TfToken[') ? Token.isUnresolved(value) || TEMPLATE_START.test(value) : TEMPLATE_START.test(value);
   if (typeof value === 'number') return Token.isUnresolved(value);
   if (Array.isArray(value)) return Token.isUnresolved(value);
-  return false;
+  return Tokenization.isResolvable(value); // Token.asAny(...)
 }
 
 /** Whether any value anywhere in `value` is known only to Terraform. */
@@ -57,6 +57,7 @@ export function holdsTerraformValues(value: unknown): boolean {
 
 /** A literal string as Terraform would read it: why it is not a valid template, or undefined. */
 export function templateProblem(value: string): string | undefined {
+  if (!value.includes('{')) return undefined; // most strings: nothing to parse
   for (const part of parts(value)) {
     if ('text' in part) {
       const problem = sections(part.text).problem;
@@ -170,6 +171,7 @@ function hcl(context: IResolveContext, value: unknown): string {
     }
     return `"${out}"`;
   }
+  if (Tokenization.isResolvable(value)) return bare(context, value);
   if (Array.isArray(value)) {
     if (Token.isUnresolved(value)) return bare(context, Tokenization.reverseList(value)!);
     return `[${value.map((v) => hcl(context, v)).join(', ')}]`;

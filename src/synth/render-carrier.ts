@@ -121,7 +121,8 @@ export function renderCarrier(scope: Construct, options: CarrierOptions): Terraf
 function variableRefs(spec: unknown, found = new Set<string>()): Set<string> {
   if (Array.isArray(spec)) {
     spec.forEach((x) => variableRefs(x, found));
-  } else if (spec && typeof spec === 'object') {
+  } else if (spec && typeof spec === 'object' && Object.getPrototypeOf(spec) === Object.prototype) {
+    // Plain objects only: a token (Token.asAny) is a class instance with references to the tree.
     const o = spec as Record<string, unknown>;
     if (o.source === 'variable' && typeof o.name === 'string') found.add(o.name);
     else Object.values(o).forEach((x) => variableRefs(x, found));

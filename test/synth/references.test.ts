@@ -169,6 +169,7 @@ describe('props that are Terraform references, at synth', () => {
   test('each operation defers the checks of its reference props to apply, naming each prop', () => {
     const s = stack();
     const v = (name: string) => new TerraformVariable(s, name, {}).value;
+    deploy(s, { schedule: Schedule.exactlyOnce(Token.asString(v('when'))), stores: [{ certificateStoreId: S1, includePrivateKey: Token.asAny(v('pk')) }] });
     new PfxReplacement(s, 'renew', { existingCertificateId: Token.asNumber(v('old')), certificateId: Token.asNumber(v('new')), jobTime: Token.asString(v('at')) });
     new CertificateStorePassword(s, 'password', { certStoreId: Token.asString(v('store')), newPassword: Secret.fromEnv('P'), rotationKey: Token.asString(v('r')) });
     new PamLocalEntry(s, 'entry', { providerId: Token.asNumber(v('provider')), secretName: Token.asString(v('name')), secretValue: Secret.fromEnv('V') });
@@ -184,6 +185,7 @@ describe('props that are Terraform references, at synth', () => {
     const specs = Object.values<any>(json.resource.terraform_data)
       .flatMap((b) => (b.for_each ? Object.values<any>(b.for_each).map((value) => value.spec) : [b.input.spec])).join('\n');
     for (const [field, rule, at = field] of [
+      ['schedule.time', 'utcTime', 'schedule.ExactlyOnce.Time'], ['stores[0].includePrivateKey', 'boolean', 'store.includePrivateKey'],
       ['existingCertificateId', 'int'], ['certificateId', 'int'], ['jobTime', 'utcTime'],
       ['certStoreId', 'guid'], ['rotationKey', 'nonEmptyString'],
       ['providerId', 'int'], ['secretName', 'nonEmptyString'],
