@@ -169,7 +169,7 @@ describe('props that are Terraform references, at synth', () => {
   test('each operation defers the checks of its reference props to apply, naming each prop', () => {
     const s = stack();
     const v = (name: string) => new TerraformVariable(s, name, {}).value;
-    deploy(s, { schedule: Schedule.exactlyOnce(Token.asString(v('when'))), stores: [{ certificateStoreId: S1, includePrivateKey: Token.asAny(v('pk')) }] });
+    deploy(s, { schedule: Schedule.exactlyOnce(Token.asString(v('when'))), stores: [{ certificateStoreId: S1, includePrivateKey: Token.asAny(v('pk')) as unknown as boolean }] });
     new PfxReplacement(s, 'renew', { existingCertificateId: Token.asNumber(v('old')), certificateId: Token.asNumber(v('new')), jobTime: Token.asString(v('at')) });
     new CertificateStorePassword(s, 'password', { certStoreId: Token.asString(v('store')), newPassword: Secret.fromEnv('P'), rotationKey: Token.asString(v('r')) });
     new PamLocalEntry(s, 'entry', { providerId: Token.asNumber(v('provider')), secretName: Token.asString(v('name')), secretValue: Secret.fromEnv('V') });
