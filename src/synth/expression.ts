@@ -41,7 +41,8 @@ function rawText(token: IResolvable): string | undefined {
  * the text it hands the runner differs from the text at synth). `Fn.rawString` text counts too.
  */
 export function isTerraformValue(value: unknown): boolean {
-  if (typeof value === 'string') return value.includes('TfToken[') ? Token.isUnresolved(value) || TEMPLATE_START.test(value) : TEMPLATE_START.test(value);
+  // cdktf's string token markers start with `${` too.
+  if (typeof value === 'string') return TEMPLATE_START.test(value);
   if (typeof value === 'number') return Token.isUnresolved(value);
   if (Array.isArray(value)) return Token.isUnresolved(value);
   return Tokenization.isResolvable(value); // Token.asAny(...)
