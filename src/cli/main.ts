@@ -58,8 +58,11 @@ export function buildProgram(): Command {
     .option('--tls', 'serve HTTPS with a CA generated at start')
     .option('--tls-hostname <names...>', 'with --tls: names the server certificate is issued for (default localhost 127.0.0.1)')
     .option('--ca-out <file>', 'with --tls: write the generated CA certificate (PEM) to this file')
+    .option('--inventory-after-jobs <ms>', 'inventory a store this long after each of its management jobs (Locations change then)', parseMs, 0)
+    .option('--inventory-every <ms>', 'also inventory every store this often (default never)', parseMs)
     .action(async (opts) => {
       await runSimulator({
+        inventory: { afterJobsMs: opts.inventoryAfterJobs, everyMs: opts.inventoryEvery },
         port: opts.port,
         seedFile: opts.seed,
         tls: !!opts.tls || !!opts.tlsHostname,
@@ -73,6 +76,12 @@ export function buildProgram(): Command {
 function parsePositive(value: string): number {
   const n = Number(value);
   if (!(n > 0)) throw new InvalidArgumentError('must be a positive number');
+  return n;
+}
+
+function parseMs(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) throw new InvalidArgumentError('must be a whole number of milliseconds');
   return n;
 }
 

@@ -7,13 +7,14 @@ export interface SimulatorCommandOptions {
   readonly tls?: boolean;
   readonly tlsHostname?: string[];
   readonly caOut?: string;
+  readonly inventory?: { afterJobsMs?: number; everyMs?: number };
 }
 
 /** `cdktf-keyfactor simulator`: start, print how to point a stack at it, stop on SIGINT/SIGTERM. */
 export async function runSimulator(options: SimulatorCommandOptions): Promise<void> {
   const seed = options.seedFile ? loadSeedFile(options.seedFile) : undefined;
   const tls = options.tlsHostname?.length ? { hostnames: options.tlsHostname } : options.tls;
-  const sim = await KeyfactorSimulator.start({ port: options.port, seed, tls });
+  const sim = await KeyfactorSimulator.start({ port: options.port, seed, tls, inventory: options.inventory });
   const user = (seed ?? undefined)?.users?.[0];
   const lines = [
     `Keyfactor Command simulator listening on ${sim.url}/KeyfactorAPI`,
@@ -32,7 +33,11 @@ export async function runSimulator(options: SimulatorCommandOptions): Promise<vo
       lines.push('  KEYFACTOR_CA_CERT must hold the CA below (or use --ca-out FILE):', sim.caCertPem.trim());
     }
   }
-  lines.push('Press Ctrl+C to stop.', '');
+  lines.push(
+    'Rehearse drift (outside the API, no credentials): take a certificate out of a store behind Command\'s back,',
+    `  curl -X DELETE ${sim.url}/_simulator/stores/<store id>/certificates/<alias>`,
+    `  and Command's Locations show it until the store's next inventory: curl -X POST ${sim.url}/_simulator/stores/<store id>/inventory`,
+    'Press Ctrl+C to stop.', '');
   process.stdout.write(lines.join('\n'));
   await new Promise<void>((resolve) => {
     const stop = () => {

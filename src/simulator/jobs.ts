@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { dueAt, JobPhase, JobResult, JobStatus, runPhase, runStartedAt, runVisibleAt, visibleRuns } from './job-timing';
-import type { SimulatorState } from './state';
+import type { InventoryRun, SimulatorState } from './state';
 import type { JobOrigin, JobRecord, NewJob, SimulatedJob } from './types';
 import type { KeyfactorSchedule } from './validation';
 
@@ -62,7 +62,7 @@ function messageOf(job: JobRecord, phase: JobPhase): string | null {
   return phase.Result === JobResult.Failure ? failureMessage(job) : null;
 }
 
-/** Applies the inventory change of a successful job. */
+/** Applies a successful job's change to what the store holds (Command sees it at the next inventory). */
 function applyJob(state: SimulatorState, job: JobRecord): void {
   const storeId = job.store.Id;
   const sameSlot = (l: { storeId: string; alias: string }) =>
@@ -70,16 +70,16 @@ function applyJob(state: SimulatorState, job: JobRecord): void {
   switch (job.Operation) {
     case 'Add':
       // An existing entry under the same alias is replaced. // [INFER]
-      state.locations = state.locations.filter((l) => !sameSlot(l));
-      state.locations.push({ storeId, alias: job.Alias!, certificateId: job.CertificateId! });
+      state.contents = state.contents.filter((l) => !sameSlot(l));
+      state.contents.push({ storeId, alias: job.Alias!, certificateId: job.CertificateId! });
       break;
     case 'Remove':
-      state.locations = state.locations.filter((l) => !sameSlot(l));
+      state.contents = state.contents.filter((l) => !sameSlot(l));
       break;
     case 'PfxReplace':
       // With a RequestId the new certificate is unknown here, so inventory is left as is. // [INFER]
       if (job.CertificateId !== null) {
-        state.locations = state.locations.map((l) => (sameSlot(l) ? { ...l, certificateId: job.CertificateId! } : l));
+        state.contents = state.contents.map((l) => (sameSlot(l) ? { ...l, certificateId: job.CertificateId! } : l));
       }
       break;
     default:
@@ -99,7 +99,11 @@ function openRuns(state: SimulatorState, now: number): void {
   for (const { job } of opened) job.historyIds.push(state.nextJobHistoryId++);
 }
 
-/** Opens retry runs, then applies, in completion order, the inventory changes of jobs that have succeeded by `now`. */
+/**
+ * Opens retry runs, then plays, in time order up to `now`, the stores' changes from jobs that
+ * succeeded and the inventories (after each successful management job, on the schedule, or
+ * asked for), so an inventory shows what its store held at its time.
+ */
 export function settleJobs(state: SimulatorState, now: number): void {
   openRuns(state, now);
   const done = state.jobs
@@ -107,10 +111,60 @@ export function settleJobs(state: SimulatorState, now: number): void {
     .map((job) => ({ job, phase: phaseOf(job, now) }))
     .filter(({ phase }) => phase.Status === JobStatus.Completed)
     .sort((a, b) => a.phase.completedAt! - b.phase.completedAt! || a.job.JobHistoryId - b.job.JobHistoryId);
-  for (const { job, phase } of done) {
-    if (phase.Result === JobResult.Success) applyJob(state, job);
-    job.applied = true;
+  const every = state.inventory.everyMs;
+  for (; every && state.nextScheduledInventoryAt <= now; state.nextScheduledInventoryAt += every) {
+    for (const store of state.stores.values()) state.pendingInventories.push({ storeId: store.Id, at: state.nextScheduledInventoryAt, trigger: 'scheduled' });
   }
+  let i = 0;
+  for (;;) {
+    const next = done[i];
+    const due = state.pendingInventories.filter((p) => p.at <= now).sort((a, b) => a.at - b.at)[0];
+    if (!next && !due) break;
+    if (next && (!due || next.phase.completedAt! <= due.at)) {
+      if (next.phase.Result === JobResult.Success) {
+        applyJob(state, next.job);
+        if (next.job.JobType === 'Management') {
+          state.pendingInventories.push({ storeId: next.job.store.Id, at: next.phase.completedAt! + state.inventory.afterJobsMs, trigger: 'after-job' });
+        }
+      }
+      next.job.applied = true;
+      i++;
+    } else {
+      state.pendingInventories.splice(state.pendingInventories.indexOf(due), 1);
+      inventoryStore(state, due.storeId, due.at, due.trigger);
+    }
+  }
+}
+
+/** An inventory of one store: Command's locations for it become what it holds. */
+export function inventoryStore(state: SimulatorState, storeId: string, at: number, trigger: InventoryRun['trigger']): InventoryRun {
+  const held = state.contents.filter((l) => l.storeId === storeId).map((l) => ({ ...l }));
+  state.locations = [...state.locations.filter((l) => l.storeId !== storeId), ...held];
+  const run: InventoryRun = { JobHistoryId: state.nextJobHistoryId++, JobId: randomUUID(), storeId, at, trigger };
+  state.inventories.push(run);
+  return run;
+}
+
+/** The JobHistory row of an inventory (JobType `Inventory`, completed). */
+export function inventoryRow(state: SimulatorState, run: InventoryRun): JobHistoryRow {
+  const store = state.findStore(run.storeId)!;
+  const time = new Date(run.at).toISOString();
+  return {
+    JobHistoryId: run.JobHistoryId,
+    AgentMachine: state.orchestratorOf(store).ClientMachine,
+    JobId: run.JobId,
+    Schedule: run.trigger === 'scheduled' && state.inventory.everyMs
+      ? { Interval: { Minutes: Math.max(1, Math.round(state.inventory.everyMs / 60000)) } }
+      : { Immediate: true },
+    JobType: 'Inventory',
+    OperationStart: time,
+    OperationEnd: time,
+    Message: null,
+    Result: JobResult.Success,
+    Status: JobStatus.Completed,
+    StorePath: store.Storepath,
+    ClientMachine: store.ClientMachine,
+  };
 }
 
 /** One JobHistory row per run of the job (call settleJobs first). */

@@ -4,6 +4,7 @@
  * here writes to stdout/stderr: requests carry secrets.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ADMIN_PREFIX, adminRequest } from './admin';
 import { authorize } from './auth';
 import { faultReply, TextReply, truncatedJson } from './fault-replies';
 import type { FaultInjector, FaultKind } from './faults';
@@ -90,6 +91,10 @@ function dispatch(config: ServerConfig, req: IncomingMessage, url: URL, body: Ra
   if (isTokenPath(url.pathname, config.tokenPath)) {
     const request = { method, authorization: firstHeader(req.headers.authorization), body, now };
     return issueToken(config.state, request, config.tokenLifetimeSeconds);
+  }
+  if (url.pathname.toLowerCase().startsWith(ADMIN_PREFIX)) {
+    const reply = adminRequest(config.state, method, url.pathname, now);
+    if (reply) return reply;
   }
   const relative = relativePath(url.pathname, config.apiPath);
   if (relative === null) throw notFound(`No resource found at '${url.pathname}'.`); // [INFER]

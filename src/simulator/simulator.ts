@@ -1,6 +1,7 @@
 import { createServer, Server } from 'node:http';
 import { createServer as createHttpsServer, Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { inventoryNow, removeFromStore } from './admin';
 import { DEFAULT_SEED } from './default-seed';
 import { duplicateJobGroups } from './duplicates';
 import { ActiveFault, FaultInjector, FaultRule } from './faults';
@@ -33,6 +34,12 @@ export interface SimulatorOptions {
   tls?: boolean | TlsOptions;
   /** Seed of the PRNG behind fault probabilities; default 1. */
   faultSeed?: number;
+  /**
+   * When stores are inventoried (Command's `Locations` show a store's certificates as of its last
+   * inventory): after each successful management job, `afterJobsMs` later (default 0, at once), and
+   * every store every `everyMs` (default never).
+   */
+  inventory?: { afterJobsMs?: number; everyMs?: number };
 }
 
 type AnyServer = Server | HttpsServer;
@@ -43,7 +50,11 @@ export class KeyfactorSimulator {
   static async start(options: SimulatorOptions = {}): Promise<KeyfactorSimulator> {
     const seed = parseSeed(structuredClone(options.seed ?? DEFAULT_SEED));
     const timing: JobTiming = { ...DEFAULT_JOB_TIMING, ...options.jobTiming };
-    const state = new SimulatorState(seed, timing);
+    const inventory = { afterJobsMs: options.inventory?.afterJobsMs ?? 0, everyMs: options.inventory?.everyMs };
+    if (!(inventory.afterJobsMs >= 0) || (inventory.everyMs !== undefined && !(inventory.everyMs > 0))) {
+      throw new Error('inventory.afterJobsMs must be 0 or more, inventory.everyMs more than 0');
+    }
+    const state = new SimulatorState(seed, timing, inventory);
     const apiPath = options.apiPath ?? 'KeyfactorAPI';
     const requests: RecordedRequest[] = [];
     const faults = new FaultInjector(options.faultSeed ?? 1);
@@ -164,6 +175,36 @@ export class KeyfactorSimulator {
   expireTokens(): void {
     const past = Date.now() - 1;
     for (const token of this.state.accessTokens.values()) token.expiresAt = Math.min(token.expiresAt, past);
+  }
+
+  /**
+   * Takes what the store holds under `alias` out of it behind Command's back, as an administrator
+   * deleting it on the server would. Command's `Locations` still show it until the store's next
+   * inventory (see `inventory`). Returns whether the store held anything under that alias.
+   */
+  removeFromStore(storeId: string, alias: string): boolean {
+    settleJobs(this.state, Date.now());
+    return removeFromStore(this.state, storeId, alias);
+  }
+
+  /** Inventories the store (every store without an id) now: Command's `Locations` become what it holds. */
+  inventory(storeId?: string): void {
+    const now = Date.now();
+    settleJobs(this.state, now);
+    inventoryNow(this.state, storeId, now);
+  }
+
+  /** What the store (every store without an id) really holds, whatever Command last saw. */
+  storeContents(storeId?: string): { storeId: string; alias: string; certificateId: number }[] {
+    settleJobs(this.state, Date.now());
+    const id = storeId === undefined ? undefined : this.requireStore(storeId).Id;
+    return this.state.contents.filter((l) => id === undefined || l.storeId === id).map((l) => ({ ...l }));
+  }
+
+  private requireStore(storeId: string) {
+    const store = this.state.findStore(storeId);
+    if (!store) throw new Error(`No store with Id '${storeId}'`);
+    return store;
   }
 
   /** Entries of a local PAM provider, including their secret values. */

@@ -10,6 +10,25 @@ export interface CertificateLocation {
   certificateId: number;
 }
 
+/** A completed inventory of one store: Command's locations for it are set to what it holds. */
+export interface InventoryRun {
+  JobHistoryId: number;
+  JobId: string;
+  storeId: string;
+  /** When it ran (start and end: an inventory is modelled as instant). */
+  at: number;
+  /** After a management job, or on the inventory schedule. */
+  trigger: 'after-job' | 'scheduled' | 'requested';
+}
+
+/** When stores are inventoried. */
+export interface InventoryTiming {
+  /** After each successful management job of a store, this much later; default 0 (at once). */
+  afterJobsMs: number;
+  /** Every store, every this many ms from start; default never. */
+  everyMs?: number;
+}
+
 /** An access token issued by the token endpoint. */
 export interface IssuedToken {
   clientId: string;
@@ -32,7 +51,14 @@ export class SimulatorState {
   readonly pamEntries = new Map<number, PamEntry[]>();
   /** Store Id (as seeded) -> last NewPassword received. */
   readonly passwords = new Map<string, unknown>();
+  /** Command's view: what each store held at its last inventory (what `Locations` shows). */
   locations: CertificateLocation[] = [];
+  /** What each store really holds; management jobs and out-of-band removals change it. */
+  contents: CertificateLocation[] = [];
+  /** Completed inventories, and those queued (after a job) with a time still ahead. */
+  inventories: InventoryRun[] = [];
+  pendingInventories: Array<{ storeId: string; at: number; trigger: InventoryRun['trigger'] }> = [];
+  nextScheduledInventoryAt = 0;
   jobs: JobRecord[] = [];
   nextJobHistoryId = 1;
   /** Store Id (lower case) -> behaviour set at run time, over the seeded one. */
@@ -40,7 +66,7 @@ export class SimulatorState {
   /** Access token -> what it grants. */
   readonly accessTokens = new Map<string, IssuedToken>();
 
-  constructor(readonly seed: SimulatorSeed, readonly timing: JobTiming) {
+  constructor(readonly seed: SimulatorSeed, readonly timing: JobTiming, readonly inventory: InventoryTiming = { afterJobsMs: 0 }) {
     for (const store of seed.stores) this.stores.set(store.Id.toLowerCase(), store);
     for (const orchestrator of seed.orchestrators) this.orchestrators.set(orchestrator.AgentId.toLowerCase(), orchestrator);
     for (const cert of seed.certificates) this.certificates.set(cert.Id, cert);
@@ -54,6 +80,10 @@ export class SimulatorState {
       alias: location.alias,
       certificateId: cert.Id,
     })));
+    this.contents = this.locations.map((l) => ({ ...l }));
+    this.inventories = [];
+    this.pendingInventories = [];
+    this.nextScheduledInventoryAt = this.inventory.everyMs ? Date.now() + this.inventory.everyMs : Infinity;
     this.jobs = [];
     this.nextJobHistoryId = 1;
     this.pamEntries.clear();

@@ -181,17 +181,20 @@ describe('GET /OrchestratorJobs/JobHistory', () => {
     expect(byType.data).toHaveLength(1);
     expect(byType.data[0]).toMatchObject({ JobType: 'Reenrollment', StorePath: 'My', ClientMachine: 'win-01.example.test' });
 
+    // The successful Add, then the inventory of its store that follows it.
     const byAgent = await history({ QueryString: `AgentId -eq "${AGENT_1}" AND Message -eq NULL` });
-    expect(byAgent.data.map((r: { JobId: string }) => r.JobId)).toEqual(ok.data);
+    expect(byAgent.data.map((r: { JobId: string; JobType: string }) => r.JobType)).toEqual(['Management', 'Inventory']);
+    expect(byAgent.data[0].JobId).toEqual(ok.data[0]);
+    expect(byAgent.data[1]).toMatchObject({ StorePath: '/etc/ssl/web-01.pem', Status: 3, Result: 2 });
 
     const byPath = await history({ QueryString: 'TargetPath -startswith "/etc/ssl/" AND Agent -contains "orchestrator-02"' });
     expect(byPath.data.map((r: { JobId: string }) => r.JobId)).toEqual(failing.data);
 
     const started = await history({ QueryString: `OperationStart -ge "${new Date(Date.now() - 60_000).toISOString()}"` });
-    expect(started.data).toHaveLength(3);
+    expect(started.data).toHaveLength(4); // three jobs and one inventory
 
     const sorted = await history({ SortField: 'JobHistoryId', SortAscending: 1 });
-    expect(sorted.data.map((r: { JobHistoryId: number }) => r.JobHistoryId)).toEqual([3, 2, 1]);
+    expect(sorted.data.map((r: { JobHistoryId: number }) => r.JobHistoryId)).toEqual([4, 3, 2, 1]);
   });
 
   test('a bad query is a 400 naming the problem', async () => {

@@ -1,5 +1,5 @@
 import type { Reply } from '../http';
-import { JobHistoryRow, jobHistoryRows } from '../jobs';
+import { inventoryRow, JobHistoryRow, jobHistoryRows } from '../jobs';
 import { listPage, pageReply } from '../listing';
 import type { FieldMap } from '../query';
 import type { JobRecord } from '../types';
@@ -7,8 +7,9 @@ import type { KeyfactorSchedule } from '../validation';
 import type { RouteContext } from './context';
 
 interface Entry {
-  job: JobRecord;
   row: JobHistoryRow;
+  agentId: string;
+  schedule: KeyfactorSchedule;
 }
 
 /** Docs' ScheduleType: null = Immediate, then I_ / D_ / W_ / M_ / O_ prefixes. // [INFER] text after the prefix */
@@ -32,7 +33,7 @@ const jobFields: FieldMap<Entry> = {
   JobType: { type: 'string', get: (e) => e.row.JobType },
   Status: { type: 'int', get: (e) => e.row.Status },
   Result: { type: 'int', get: (e) => e.row.Result },
-  AgentId: { type: 'guid', get: (e) => e.job.store.AgentId },
+  AgentId: { type: 'guid', get: (e) => e.agentId },
   // "Agent" is the orchestrator's ClientMachine, shown as AgentMachine. // [INFER]
   Agent: { type: 'string', get: (e) => e.row.AgentMachine },
   AgentMachine: { type: 'string', get: (e) => e.row.AgentMachine },
@@ -42,15 +43,22 @@ const jobFields: FieldMap<Entry> = {
   OperationEnd: { type: 'date', get: (e) => time(e.row.OperationEnd) },
   StorePath: { type: 'string', get: (e) => e.row.StorePath },
   TargetPath: { type: 'string', get: (e) => e.row.StorePath },
-  ScheduleType: { type: 'string', get: (e) => scheduleType(e.job.Schedule) },
+  ScheduleType: { type: 'string', get: (e) => scheduleType(e.schedule) },
   JobHistoryId: { type: 'int', get: (e) => e.row.JobHistoryId },
 };
 
-/** GET /OrchestratorJobs/JobHistory: one row per run of each job. Default order is JobHistoryId ascending. // [INFER] */
+/**
+ * GET /OrchestratorJobs/JobHistory: one row per run of each job, and one per completed store
+ * inventory. Default order is JobHistoryId ascending. // [INFER]
+ */
 export function jobHistory(ctx: RouteContext): Reply {
-  const entries = ctx.state.jobs
-    .flatMap((job) => jobHistoryRows(job, ctx.now).map((row) => ({ job, row })))
-    .sort((a, b) => a.row.JobHistoryId - b.row.JobHistoryId);
+  const jobs = ctx.state.jobs
+    .flatMap((job: JobRecord) => jobHistoryRows(job, ctx.now).map((row) => ({ row, agentId: job.store.AgentId, schedule: job.Schedule })));
+  const inventories = ctx.state.inventories.map((run) => {
+    const row = inventoryRow(ctx.state, run);
+    return { row, agentId: ctx.state.findStore(run.storeId)!.AgentId, schedule: row.Schedule };
+  });
+  const entries: Entry[] = [...jobs, ...inventories].sort((a, b) => a.row.JobHistoryId - b.row.JobHistoryId);
   const page = listPage(entries, jobFields, ctx.query);
   return pageReply({ items: page.items.map((e) => e.row), total: page.total });
 }
