@@ -40,8 +40,12 @@ describe('JobHistory lookup against the simulator', () => {
     expect(page.rows.map((r) => r.JobId)).toEqual([ids[2]]);
     const [req] = sim.received('GET', '/OrchestratorJobs/JobHistory');
     expect(req.query).toEqual({ QueryString: 'JobType -eq "Management"', PageReturned: '2', ReturnLimit: '2', SortField: 'JobHistoryId', SortAscending: '0' });
+    // No filter: every row, the Inventory that follows each completed Add too.
+    await new Promise((resolve) => setTimeout(resolve, 80));
     const desc = await queryJobHistory(client, '', { sortField: 'JobHistoryId', sortAscending: false });
-    expect(desc.rows.map((r) => r.JobId)).toEqual([...ids].reverse());
+    expect(desc.rows.filter((r) => r.JobType === 'Inventory')).toHaveLength(3);
+    expect(desc.rows.filter((r) => r.JobType === 'Management').map((r) => r.JobId)).toEqual([...ids].reverse());
+    expect(desc.rows.map((r) => r.JobHistoryId)).toEqual(desc.rows.map((r) => r.JobHistoryId).sort((a, b) => b - a));
   });
 
   test('findNewJobs matches each store to its newest job since the mark, across agents, skipping excluded and older jobs', async () => {
