@@ -45,7 +45,7 @@ describe('JobHistory lookup against the simulator', () => {
     const desc = await queryJobHistory(client, '', { sortField: 'JobHistoryId', sortAscending: false });
     expect(desc.rows.filter((r) => r.JobType === 'Inventory')).toHaveLength(3);
     expect(desc.rows.filter((r) => r.JobType === 'Management').map((r) => r.JobId)).toEqual([...ids].reverse());
-    expect(desc.rows.map((r) => r.JobHistoryId)).toEqual(desc.rows.map((r) => r.JobHistoryId).sort((a, b) => b - a));
+    expect(desc.rows.map((r) => r.JobHistoryId)).toEqual(desc.rows.map((r) => r.JobHistoryId).sort((a, b) => b! - a!));
   });
 
   test('findNewJobs matches each store to its newest job since the mark, across agents, skipping excluded and older jobs', async () => {
