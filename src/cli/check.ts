@@ -1,11 +1,10 @@
-import { spawnSync } from 'child_process';
-import * as fs from 'fs';
 import * as path from 'path';
-import { isUndoRegistryId } from '../contract/environment';
-import { SPEC_VERSION, SpecBase, specLabel } from '../contract/spec';
-import { RunnerError } from '../runtime/errors';
+import { CARRIER_TYPES, Configuration, parseSpec, readConfiguration, StateResource, stateResources, synthesizedStacks } from './stacks';
 
-const CARRIER_TYPES = { terraform_data: 'input', null_resource: 'triggers' } as const;
+export type { Configuration, StateResource } from './stacks';
+import { isUndoRegistryId } from '../contract/environment';
+import { SpecBase, specLabel } from '../contract/spec';
+
 
 export interface CheckOptions {
   /** The synthesized app. Default `cdktf.out`. */
@@ -60,13 +59,6 @@ export function runCheck(options: CheckOptions, env: NodeJS.ProcessEnv, write: (
   return 1;
 }
 
-export interface StateResource {
-  readonly address: string;
-  readonly type: string;
-  readonly name: string;
-  readonly index?: string | number;
-  readonly values: Record<string, unknown>;
-}
 
 export function compare(stack: string, config: Configuration, state: StateResource[]): { lost: Finding[]; pending: Finding[] } {
   const configured = (type: string, name: string) => config.resource?.[type]?.[name] !== undefined;
@@ -109,63 +101,6 @@ function hasUndo(spec: SpecBase): boolean {
   return s.operation === 'PamLocalEntry' && s.part === 'entry';
 }
 
-export type Configuration = {
-  resource?: Record<string, Record<string, Record<string, unknown>>>;
-  locals?: Record<string, Record<string, unknown> | undefined>;
-};
-
-function readConfiguration(dir: string, stack: string): Configuration {
-  const file = path.join(dir, 'cdk.tf.json');
-  try {
-    return JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new RunnerError(`stack "${stack}": cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): run \`cdktf synth\` first.`);
-  }
-}
-
-function synthesizedStacks(outdir: string): string[] {
-  const stacksDir = path.join(outdir, 'stacks');
-  const names = fs.existsSync(stacksDir)
-    ? fs.readdirSync(stacksDir).filter((n) => fs.existsSync(path.join(stacksDir, n, 'cdk.tf.json'))).sort()
-    : [];
-  if (names.length === 0) throw new RunnerError(`no synthesized stacks in ${outdir}: run \`cdktf synth\` first (or pass --outdir).`);
-  return names;
-}
-
-/** The stack's state as `terraform show -json` gives it (any backend), after `terraform init` when the directory needs it. */
-function stateResources(dir: string, env: NodeJS.ProcessEnv): StateResource[] {
-  const terraform = (args: string[]) => spawnSync('terraform', args, { cwd: dir, env, encoding: 'utf8', maxBuffer: 1024 * 1024 * 1024 });
-  if (!fs.existsSync(path.join(dir, '.terraform'))) {
-    const init = terraform(['init', '-input=false', '-no-color']);
-    if (init.status !== 0) throw new RunnerError(`\`terraform init\` failed in ${dir}:\n${(init.stderr || init.stdout || String(init.error)).trim()}`);
-  }
-  const show = terraform(['show', '-json', '-no-color']);
-  if (show.status !== 0) throw new RunnerError(`\`terraform show -json\` failed in ${dir}:\n${(show.stderr || String(show.error)).trim()}`);
-  const state = JSON.parse(show.stdout) as { values?: { root_module?: Module } };
-  const all: StateResource[] = [];
-  const walk = (m: Module | undefined) => {
-    if (!m) return;
-    all.push(...(m.resources ?? []).filter((r) => r.mode === 'managed'));
-    (m.child_modules ?? []).forEach(walk);
-  };
-  walk(state.values?.root_module);
-  return all;
-}
-
-interface Module {
-  readonly resources?: Array<StateResource & { mode: string }>;
-  readonly child_modules?: Module[];
-}
-
-function parseSpec(text: unknown): SpecBase | undefined {
-  if (typeof text !== 'string' || !text.startsWith('{')) return undefined;
-  try {
-    const spec = JSON.parse(text);
-    return spec?.v === SPEC_VERSION && typeof spec.operation === 'string' && typeof spec.path === 'string' ? spec : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 function splitAddress(address: string): [string, string] {
   const dot = address.indexOf('.');

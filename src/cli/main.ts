@@ -5,6 +5,7 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { runCheck } from './check';
+import { runDrift } from './drift';
 import { runJobs } from './jobs';
 import { formatOutputs, selectRecords } from './outputs';
 import { runSimulator } from './simulator';
@@ -50,6 +51,18 @@ export function buildProgram(): Command {
       process.exitCode = runCheck(opts, process.env, (t) => process.stdout.write(t + '\n'));
     });
 
+  program
+    .command('drift')
+    .description('ask Keyfactor Command whether what each stack deployed is still in place (run after cdktf synth, with the apply\'s connection settings)')
+    .option('--outdir <dir>', 'the synthesized app', 'cdktf.out')
+    .option('--stack <name>', 'check this stack (repeatable; default: every synthesized stack)', (v: string, all: string[]) => [...all, v], [] as string[])
+    .option('--json', 'print a JSON report')
+    .option('--strict', 'count "not yet verifiable" (a store not inventoried since its last job) as drift')
+    .option('--fix', 're-run the drifted instances (terraform apply -replace=... per stack, no undo sent), then check again')
+    .action(async (opts) => {
+      process.exitCode = await runDrift({ outdir: opts.outdir, stack: opts.stack, json: !!opts.json, strict: !!opts.strict, fix: !!opts.fix },
+        process.env, (line) => process.stdout.write(`${line}\n`));
+    });
   program
     .command('simulator')
     .description('run the Keyfactor Command simulator on loopback until interrupted')

@@ -38,3 +38,15 @@ export const VARIABLE_ENV_PREFIX = 'CDKTF_KEYFACTOR_VAR_';
 export function variableEnvName(name: string): string {
   return VARIABLE_ENV_PREFIX + name.replace(/[^A-Za-z0-9_]/g, '_');
 }
+
+/**
+ * Set by `cdktf-keyfactor drift --fix` for its own terraform run: a JSON list of the instances it
+ * replaces because what they put in place is gone (`<construct path>[<instance key>]`). Their
+ * destroy step has nothing to remove and sends nothing; their create puts it back.
+ */
+export const REPAIR_ENV = 'CDKTF_KEYFACTOR_REPAIR';
+
+/** The name `drift --fix` gives an instance in REPAIR_ENV. */
+export function repairName(path: string, key: string | undefined): string {
+  return `${path}[${key ?? ''}]`;
+}

@@ -12,7 +12,7 @@ import * as fs from 'fs';
 import { checkEvaluated } from './checks';
 import { deletedConstructDecision } from './deleted-construct';
 import { isOperationName, OperationSpec, runOperation } from './operations';
-import { CARRIER_ENV, SPEC_ENV } from '../contract/environment';
+import { CARRIER_ENV, REPAIR_ENV, repairName, SPEC_ENV } from '../contract/environment';
 import { formatProblems } from '../contract/rules';
 import { SPEC_VERSION, specHash, specLabel } from '../contract/spec';
 import { AmbiguousRequestError } from '../runtime/api/client';
@@ -74,6 +74,13 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
     if (earlier.length) {
       ctx.log(`an earlier run of this ${phase} (ledger record ${earlier.map((h) => h.current.recordId).join(', ')}) stopped before it knew ` +
         'whether Keyfactor Command had acted: checking Command before sending anything');
+    }
+    if (phase === 'destroy' && isRepair(env, spec)) {
+      const message = 'repair of drift (cdktf-keyfactor drift --fix): what this instance put in place is gone, so there is nothing to undo';
+      ctx.log(message);
+      ctx.settleEarlier('drift --fix replaces this instance because its target is gone');
+      record.finish('skipped', { message });
+      return 0;
     }
     if (takenOver) {
       const message = uncertain
@@ -199,6 +206,18 @@ function stopWithParentOrSignal(record: LedgerHandle): () => void {
     clearInterval(watch);
     handlers.forEach(([signal, handler]) => process.off(signal, handler));
   };
+}
+
+/** Whether `drift --fix` named this instance as one whose target is gone. */
+function isRepair(env: NodeJS.ProcessEnv, spec: OperationSpec): boolean {
+  const raw = env[REPAIR_ENV];
+  if (!raw) return false;
+  try {
+    const names = JSON.parse(raw) as unknown;
+    return Array.isArray(names) && names.includes(repairName(spec.path, spec.key));
+  } catch {
+    throw new RunnerError(`${REPAIR_ENV} is not a JSON list: it is set by \`cdktf-keyfactor drift --fix\` only.`);
+  }
 }
 
 function parseSpec(raw: string | undefined): OperationSpec {

@@ -1,0 +1,80 @@
+/**
+ * What the CLI commands that look at applied stacks share: the synthesized stacks of an app, their
+ * configuration, and their Terraform state as `terraform show -json` gives it (so any backend works).
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { SPEC_VERSION, SpecBase } from '../contract/spec';
+import { RunnerError } from '../runtime/errors';
+
+/** A synthesized stack's cdk.tf.json, as far as the CLI reads it. */
+export type Configuration = {
+  resource?: Record<string, Record<string, Record<string, unknown>>>;
+  locals?: Record<string, Record<string, unknown> | undefined>;
+};
+
+/** The attribute of each carrier type that holds the spec. */
+export const CARRIER_TYPES = { terraform_data: 'input', null_resource: 'triggers' } as const;
+
+export interface StateResource {
+  readonly address: string;
+  readonly type: string;
+  readonly name: string;
+  readonly index?: string | number;
+  readonly values: Record<string, unknown>;
+}
+
+export function readConfiguration(dir: string, stack: string): Configuration {
+  const file = path.join(dir, 'cdk.tf.json');
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new RunnerError(`stack "${stack}": cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): run \`cdktf synth\` first.`);
+  }
+}
+
+export function synthesizedStacks(outdir: string): string[] {
+  const stacksDir = path.join(outdir, 'stacks');
+  const names = fs.existsSync(stacksDir)
+    ? fs.readdirSync(stacksDir).filter((n) => fs.existsSync(path.join(stacksDir, n, 'cdk.tf.json'))).sort()
+    : [];
+  if (names.length === 0) throw new RunnerError(`no synthesized stacks in ${outdir}: run \`cdktf synth\` first (or pass --outdir).`);
+  return names;
+}
+
+/** The stack's state as `terraform show -json` gives it (any backend), after `terraform init` when the directory needs it. */
+export function stateResources(dir: string, env: NodeJS.ProcessEnv): StateResource[] {
+  const terraform = (args: string[]) => spawnSync('terraform', args, { cwd: dir, env, encoding: 'utf8', maxBuffer: 1024 * 1024 * 1024 });
+  if (!fs.existsSync(path.join(dir, '.terraform'))) {
+    const init = terraform(['init', '-input=false', '-no-color']);
+    if (init.status !== 0) throw new RunnerError(`\`terraform init\` failed in ${dir}:\n${(init.stderr || init.stdout || String(init.error)).trim()}`);
+  }
+  const show = terraform(['show', '-json', '-no-color']);
+  if (show.status !== 0) throw new RunnerError(`\`terraform show -json\` failed in ${dir}:\n${(show.stderr || String(show.error)).trim()}`);
+  const state = JSON.parse(show.stdout) as { values?: { root_module?: Module } };
+  const all: StateResource[] = [];
+  const walk = (m: Module | undefined) => {
+    if (!m) return;
+    all.push(...(m.resources ?? []).filter((r) => r.mode === 'managed'));
+    (m.child_modules ?? []).forEach(walk);
+  };
+  walk(state.values?.root_module);
+  return all;
+}
+
+interface Module {
+  readonly resources?: Array<StateResource & { mode: string }>;
+  readonly child_modules?: Module[];
+}
+
+export function parseSpec(text: unknown): SpecBase | undefined {
+  if (typeof text !== 'string' || !text.startsWith('{')) return undefined;
+  try {
+    const spec = JSON.parse(text);
+    return spec?.v === SPEC_VERSION && typeof spec.operation === 'string' && typeof spec.path === 'string' ? spec : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
