@@ -20,9 +20,10 @@ describe('cdktf-keyfactor drift', () => {
   beforeAll(() => (started = e2e.started()));
 
   type Options = { json?: boolean; strict?: boolean; fix?: boolean };
-  async function drift(project: { outdir: string }, options: Options = {}): Promise<{ code: number; out: string }> {
+  /** `drift` as the CLI runs it, against `simulator` (the block's own by default). */
+  async function drift(project: { outdir: string }, options: Options = {}, simulator = started): Promise<{ code: number; out: string }> {
     const lines: string[] = [];
-    const code = await runDrift({ outdir: project.outdir, ...options }, { ...process.env, ...started.env }, (l) => lines.push(l));
+    const code = await runDrift({ outdir: project.outdir, ...options }, { ...process.env, ...simulator.env }, (l) => lines.push(l));
     return { code, out: lines.join('\n') };
   }
 
@@ -88,11 +89,7 @@ describe('cdktf-keyfactor drift', () => {
         });
       });
       await project.apply(slow.env);
-      const run = async (strict: boolean) => {
-        const lines: string[] = [];
-        const code = await runDrift({ outdir: project.outdir, strict }, { ...process.env, ...slow.env }, (l) => lines.push(l));
-        return { code, out: lines.join('\n') };
-      };
+      const run = (strict: boolean) => drift(project, { strict }, slow);
       let res = await run(false);
       expect(res.code).toBe(0);
       expect(res.out).toContain(`not yet verifiable: certificate 3 is not in store ${S1} under alias "drift-strict" yet, and the store has not been inventoried since its last job`);
