@@ -47,8 +47,12 @@ export interface DriftResult {
 export async function runDrift(options: DriftOptions, env: NodeJS.ProcessEnv, write: (text: string) => void): Promise<number> {
   const outdir = path.resolve(options.outdir ?? 'cdktf.out');
   const stacks = options.stack?.length ? options.stack : synthesizedStacks(outdir);
-  const secrets = new SecretResolver(env);
-  const client = new KeyfactorClient(connectionSettings(env, secrets), secrets);
+  // Made on first use: a stack with nothing to check needs no connection settings.
+  let made: KeyfactorClient | undefined;
+  const client = () => {
+    const secrets = new SecretResolver(env);
+    return (made ??= new KeyfactorClient(connectionSettings(env, secrets), secrets));
+  };
   const check = async () => {
     const results: DriftResult[] = [];
     for (const stack of stacks) results.push(...await checkStack(client, stack, stateResources(path.join(outdir, 'stacks', stack), env)));
@@ -86,7 +90,7 @@ export async function runDrift(options: DriftOptions, env: NodeJS.ProcessEnv, wr
   return code;
 }
 
-async function checkStack(client: KeyfactorClient, stack: string, state: StateResource[]): Promise<DriftResult[]> {
+async function checkStack(client: () => KeyfactorClient, stack: string, state: StateResource[]): Promise<DriftResult[]> {
   const deployments: Array<{ spec: CertificateDeploymentSpec; address: string }> = [];
   const results: DriftResult[] = [];
   for (const r of state) {
@@ -104,7 +108,7 @@ async function checkStack(client: KeyfactorClient, stack: string, state: StateRe
   for (const d of deployments) byCertificate.set(d.spec.certificateId, [...byCertificate.get(d.spec.certificateId) ?? [], d]);
   for (const [certificateId, list] of byCertificate) {
     type Located = { Locations?: Array<{ CertStoreId?: string; Alias?: string | null }> };
-    const res = await client.request<Located>('GET', `/Certificates/${certificateId}`, { query: { includeLocations: true } });
+    const res = await client().request<Located>('GET', `/Certificates/${certificateId}`, { query: { includeLocations: true } });
     const locations = res.data?.Locations ?? [];
     for (const { spec, address } of list) {
       const base = { stack, address, label: specLabel(spec as SpecBase), repair: repairName(spec.path, spec.key) };
@@ -117,7 +121,7 @@ async function checkStack(client: KeyfactorClient, stack: string, state: StateRe
       } else if (!('Immediate' in spec.schedule) && !('ExactlyOnce' in spec.schedule && Date.parse(spec.schedule.ExactlyOnce.Time) <= Date.now())) {
         results.push({ ...base, verdict: 'unverifiable', detail: `certificate ${certificateId} is not yet in ${where}: its jobs are scheduled` });
       } else {
-        const inventoried = await inventoriedSinceLastJob(client, store);
+        const inventoried = await inventoriedSinceLastJob(client(), store);
         results.push(inventoried.since
           ? { ...base, verdict: 'drift', detail: `certificate ${certificateId} is not in ${where} (Command's inventory of the store at ${inventoried.at})` }
           : { ...base, verdict: 'unverifiable', detail: `certificate ${certificateId} is not in ${where} yet, and the store has not been inventoried since its last job` });
