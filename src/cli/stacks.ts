@@ -45,6 +45,10 @@ export function synthesizedStacks(outdir: string): string[] {
 
 /** The stack's state as `terraform show -json` gives it (any backend), after `terraform init` when the directory needs it. */
 export function stateResources(dir: string, env: NodeJS.ProcessEnv): StateResource[] {
+  // Otherwise spawn reports the missing directory as a missing `terraform` (ENOENT).
+  if (!fs.existsSync(path.join(dir, 'cdk.tf.json'))) {
+    throw new RunnerError(`no synthesized stack "${path.basename(dir)}" in ${path.dirname(path.dirname(dir))}: check the --stack name, or run \`cdktf synth\` first.`);
+  }
   const terraform = (args: string[]) => spawnSync('terraform', args, { cwd: dir, env, encoding: 'utf8', maxBuffer: 1024 * 1024 * 1024 });
   if (!fs.existsSync(path.join(dir, '.terraform'))) {
     const init = terraform(['init', '-input=false', '-no-color']);

@@ -113,4 +113,11 @@ describe('cdktf-keyfactor drift', () => {
     const code = await runDrift({ outdir: project.outdir }, { PATH: process.env.PATH }, (l) => lines.push(l));
     expect({ code, out: lines.join('\n') }).toEqual({ code: 0, out: 'cdktf-keyfactor drift: 1 stack(s): no Keyfactor operation in their state, nothing to check.' });
   });
+
+  test('an unknown --stack is named, not reported as a missing terraform', async () => {
+    const project = e2e.project('drift-named');
+    project.synth(() => undefined, {}, { defaults: false });
+    await expect(runDrift({ outdir: project.outdir, stack: ['nosuch'] }, process.env, () => undefined))
+      .rejects.toThrow(`no synthesized stack "nosuch" in ${project.outdir}: check the --stack name, or run \`cdktf synth\` first.`);
+  });
 });
