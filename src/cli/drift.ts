@@ -1,15 +1,33 @@
 import { spawn } from 'child_process';
 import * as path from 'path';
-import { CARRIER_TYPES, parseSpec, StateResource, stateResources, synthesizedStacks } from './stacks';
+import type { DriftContext, DriftRule, Verdict } from './drift-rule';
+import { CARRIER_TYPES, ledgerDirectoryOf, parseSpec, readConfiguration, stateResources, synthesizedStacks } from './stacks';
 import { isUndoRegistryId, REPAIR_ENV, repairName } from '../contract/environment';
-import { SpecBase, specLabel } from '../contract/spec';
-import type { CertificateDeploymentSpec } from '../operations/certificate-deployment/spec';
+import type { LedgerRecord } from '../contract/ledger-record';
+import { SpecBase, specHash, specLabel } from '../contract/spec';
+import { deploymentDrift } from '../operations/certificate-deployment/drift';
+import { storePasswordDrift } from '../operations/certificate-store-password/drift';
+import { reenrollmentDrift } from '../operations/certificate-store-reenrollment/drift';
+import { pamLocalEntryDrift } from '../operations/pam-local-entry/drift';
+import { pfxReplacementDrift } from '../operations/pfx-replacement/drift';
 import { checkEvaluated } from '../runner/checks';
 import { KeyfactorClient } from '../runtime/api/client';
 import { RunnerError } from '../runtime/errors';
-import { queryJobHistory, queryValue } from '../runtime/jobs/history';
+import { CommandView } from '../runtime/jobs/delivery';
+import { readLedgerDir, sameOrigin, warnUnreadable } from '../runtime/ledger';
 import { SecretResolver } from '../runtime/secrets';
-import { connectionSettings } from '../runtime/settings';
+import { connectionSettings, maxQueryLength, origin } from '../runtime/settings';
+
+export type { Verdict };
+
+/** What "still true" means, per operation (each rule lives with its operation). */
+const RULES: Record<string, DriftRule<any>> = {
+  CertificateDeployment: deploymentDrift,
+  PfxReplacement: pfxReplacementDrift,
+  PamLocalEntry: pamLocalEntryDrift,
+  CertificateStoreReenrollment: reenrollmentDrift,
+  CertificateStorePassword: storePasswordDrift,
+};
 
 export interface DriftOptions {
   /** The synthesized app. Default `cdktf.out`. */
@@ -21,9 +39,11 @@ export interface DriftOptions {
   readonly strict?: boolean;
   /** Replace the drifted instances (terraform apply -replace=...), then check again. */
   readonly fix?: boolean;
+  /** After `--fix`: how long to wait for the repaired instances to show in Command. Default 600. */
+  readonly fixTimeoutSeconds?: number;
+  /** After `--fix`: how often to ask again while waiting. Default 5. */
+  readonly pollIntervalSeconds?: number;
 }
-
-export type Verdict = 'in-sync' | 'drift' | 'unverifiable' | 'not-checked';
 
 /** One operation instance, as found in a stack's state, and what Command says of it. */
 export interface DriftResult {
@@ -33,53 +53,57 @@ export interface DriftResult {
   readonly label: string;
   readonly verdict: Verdict;
   readonly detail: string;
+  /** How to repair it: `terraform apply -replace='<address>'` (what `--fix` runs), or what to do instead. */
+  readonly fix?: string;
+  /** Whether `--fix` can repair it by replacing the instance. */
+  readonly replaceable: boolean;
   /** The name `--fix` hands the runner (REPAIR_ENV). */
   readonly repair: string;
 }
 
+/** A carrier instance with an operation to check. */
+interface Instance {
+  readonly stack: string;
+  readonly address: string;
+  readonly spec: SpecBase;
+  readonly ledgerDir: string;
+}
+
 /**
  * `cdktf-keyfactor drift`: asks Command whether what each stack's state says was put in place is
- * still there. Exit 0 in sync, 2 drift found (and not fixed), 1 the check itself failed.
- * CertificateDeployment: the certificate is at (store, alias) per `GET /Certificates/{id}?
- * includeLocations=true`, one request per certificate; a missing location whose store has not
- * been inventoried since its last management job is "not yet verifiable" (drift with --strict).
+ * still there (rules in each operation's drift.ts). Exit 0 in sync, 2 drift found (and not
+ * fixed), 1 the check itself failed.
  */
 export async function runDrift(options: DriftOptions, env: NodeJS.ProcessEnv, write: (text: string) => void): Promise<number> {
   const outdir = path.resolve(options.outdir ?? 'cdktf.out');
   const stacks = options.stack?.length ? options.stack : synthesizedStacks(outdir);
-  // Made on first use: a stack with nothing to check needs no connection settings.
-  let made: KeyfactorClient | undefined;
-  const client = () => {
-    const secrets = new SecretResolver(env);
-    return (made ??= new KeyfactorClient(connectionSettings(env, secrets), secrets));
-  };
-  const check = async () => {
-    const results: DriftResult[] = [];
-    for (const stack of stacks) results.push(...await checkStack(client, stack, stateResources(path.join(outdir, 'stacks', stack), env)));
-    return results;
-  };
+  const session = new DriftSession(env);
   const drifted = (r: DriftResult) => r.verdict === 'drift' || (options.strict === true && r.verdict === 'unverifiable');
-  let results = await check();
+  const checkAll = async () => session.check(stacks.flatMap((stack) => instancesOf(outdir, stack, env)));
+  let results = await checkAll();
   let fixed: string[] = [];
-  if (options.fix && results.some(drifted)) {
-    fixed = await fix(outdir, results.filter(drifted), env, options.json ? () => undefined : write);
-    results = await check();
+  const repairable = results.filter((r) => drifted(r) && r.replaceable);
+  if (options.fix && repairable.length) {
+    const say = options.json ? () => undefined : write;
+    fixed = await fix(outdir, repairable, env, say);
+    await session.awaitRepair(stacks.flatMap((stack) => instancesOf(outdir, stack, env)).filter((i) => fixed.includes(i.address)),
+      (options.fixTimeoutSeconds ?? 600) * 1000, (options.pollIntervalSeconds ?? 5) * 1000, say);
+    session.refresh();
+    results = await checkAll();
   }
-  const summary = {
-    checked: results.length,
-    inSync: results.filter((r) => r.verdict === 'in-sync').length,
-    drift: results.filter((r) => r.verdict === 'drift').length,
-    unverifiable: results.filter((r) => r.verdict === 'unverifiable').length,
-    notChecked: results.filter((r) => r.verdict === 'not-checked').length,
-  };
+  const count = (v: Verdict) => results.filter((r) => r.verdict === v).length;
+  const summary = { checked: results.length, inSync: count('in-sync'), drift: count('drift'), unverifiable: count('unverifiable'), notChecked: count('not-checked') };
   const code = results.some(drifted) ? 2 : 0;
   if (options.json) {
     write(JSON.stringify({ inSync: code === 0, summary, fixed, results }, null, 2));
     return code;
   }
   for (const r of results.filter((x) => x.verdict !== 'in-sync')) {
-    const fixHint = r.verdict === 'drift' ? `. Fix: npx cdktf-keyfactor drift --fix --stack ${r.stack} (terraform apply -replace='${r.address}').` : '';
-    write(`${r.stack}: ${r.label}: ${r.verdict === 'drift' ? 'DRIFT' : r.verdict === 'unverifiable' ? 'not yet verifiable' : 'not checked'}: ${r.detail}${fixHint}`);
+    const fixHint = r.verdict !== 'drift' ? '' : r.replaceable
+      ? `. Fix: npx cdktf-keyfactor drift --fix --stack ${r.stack} (${r.fix}).`
+      : `. Fix: ${r.fix} (\`drift --fix\` cannot repair this one).`;
+    const verdict = { 'drift': 'DRIFT', 'unverifiable': 'not yet verifiable', 'not-checked': 'not checked', 'in-sync': 'in sync' }[r.verdict];
+    write(`${r.stack}: ${r.label}: ${verdict}: ${r.detail}${fixHint}`);
   }
   if (results.length === 0) {
     write(`cdktf-keyfactor drift: ${stacks.length} stack(s): no Keyfactor operation in their state, nothing to check.`);
@@ -90,65 +114,102 @@ export async function runDrift(options: DriftOptions, env: NodeJS.ProcessEnv, wr
   return code;
 }
 
-async function checkStack(client: () => KeyfactorClient, stack: string, state: StateResource[]): Promise<DriftResult[]> {
-  const deployments: Array<{ spec: CertificateDeploymentSpec; address: string }> = [];
-  const results: DriftResult[] = [];
+/** The stack's carrier instances that ran an operation (a spec refused at create put nothing in place). */
+function instancesOf(outdir: string, stack: string, env: NodeJS.ProcessEnv): Instance[] {
+  const dir = path.join(outdir, 'stacks', stack);
+  const state = stateResources(dir, env);
+  const configuration = readConfiguration(dir, stack);
+  const found: Instance[] = [];
   for (const r of state) {
     if (!(r.type in CARRIER_TYPES) || isUndoRegistryId(r.name)) continue;
     const raw = parseSpec((r.values[CARRIER_TYPES[r.type as keyof typeof CARRIER_TYPES]] as { spec?: unknown } | undefined)?.spec);
     if (!raw || raw.operation === 'JobWait') continue;
     const { spec, problems } = checkEvaluated(raw);
-    if (problems.length) continue; // refused at create: nothing was put in place
-    const base = { stack, address: r.address, label: specLabel(spec), repair: repairName(spec.path, spec.key) };
-    if (spec.operation === 'CertificateDeployment') deployments.push({ spec: spec as CertificateDeploymentSpec, address: r.address });
-    else if (spec.operation === 'CertificateStorePassword') results.push({ ...base, verdict: 'not-checked', detail: 'a store password cannot be read back through the API' });
-    else results.push({ ...base, verdict: 'not-checked', detail: `${spec.operation} is not checked by this version` });
+    if (problems.length) continue;
+    found.push({ stack, address: r.address, spec, ledgerDir: ledgerDirectoryOf(dir, configuration, env, r.type, r.name) });
   }
-  const byCertificate = new Map<number, Array<{ spec: CertificateDeploymentSpec; address: string }>>();
-  for (const d of deployments) byCertificate.set(d.spec.certificateId, [...byCertificate.get(d.spec.certificateId) ?? [], d]);
-  for (const [certificateId, list] of byCertificate) {
-    type Located = { Locations?: Array<{ CertStoreId?: string; Alias?: string | null }> };
-    const res = await client().request<Located>('GET', `/Certificates/${certificateId}`, { query: { includeLocations: true } });
-    const locations = res.data?.Locations ?? [];
-    for (const { spec, address } of list) {
-      const base = { stack, address, label: specLabel(spec as SpecBase), repair: repairName(spec.path, spec.key) };
-      const store = spec.store.certificateStoreId.toLowerCase();
-      const where = spec.store.alias === undefined ? `store ${store}` : `store ${store} under alias ${JSON.stringify(spec.store.alias)}`;
-      const alias = spec.store.alias;
-      const present = locations.some((l) => l.CertStoreId?.toLowerCase() === store && (alias === undefined || l.Alias === alias));
-      if (present) {
-        results.push({ ...base, verdict: 'in-sync', detail: `certificate ${certificateId} is in ${where}` });
-      } else if (!('Immediate' in spec.schedule) && !('ExactlyOnce' in spec.schedule && Date.parse(spec.schedule.ExactlyOnce.Time) <= Date.now())) {
-        results.push({ ...base, verdict: 'unverifiable', detail: `certificate ${certificateId} is not yet in ${where}: its jobs are scheduled` });
-      } else {
-        const inventoried = await inventoriedSinceLastJob(client(), store);
-        results.push(inventoried.since
-          ? { ...base, verdict: 'drift', detail: `certificate ${certificateId} is not in ${where} (Command's inventory of the store at ${inventoried.at})` }
-          : { ...base, verdict: 'unverifiable', detail: `certificate ${certificateId} is not in ${where} yet, and the store has not been inventoried since its last job` });
-      }
-    }
-  }
-  return results;
+  return found;
 }
 
-/**
- * Whether the store's newest inventory in JobHistory finished after its newest management job
- * finished: only then do Command's Locations say what the store holds. A job still running counts
- * as newer than any inventory.
- */
-async function inventoriedSinceLastJob(client: KeyfactorClient, storeId: string): Promise<{ since: boolean; at?: string }> {
-  const store = (await client.request<{ Storepath?: string; ClientMachine?: string }>('GET', `/CertificateStores/${storeId}`)).data ?? {};
-  if (typeof store.Storepath !== 'string' || typeof store.ClientMachine !== 'string') {
-    throw new RunnerError(`GET /CertificateStores/${storeId} gave no Storepath and ClientMachine; cannot look up its inventories.`);
+/** What one drift run asks Command and reads from ledgers, each at most once until refresh(). */
+class DriftSession {
+  private client?: KeyfactorClient;
+  private commandView?: CommandView;
+  private readonly cache = new Map<string, Promise<unknown>>();
+  private readonly ledgers = new Map<string, LedgerRecord[]>();
+
+  constructor(private readonly env: NodeJS.ProcessEnv) {}
+
+  public refresh(): void {
+    this.commandView?.refresh();
+    this.cache.clear();
+    this.ledgers.clear();
   }
-  const newest = async (jobType: string) => (await queryJobHistory(client,
-    `JobType -eq ${queryValue(jobType)} AND StorePath -eq ${queryValue(store.Storepath!)} AND ClientMachine -eq ${queryValue(store.ClientMachine!)}`,
-    { returnLimit: 1, sortField: 'OperationStart', sortAscending: false })).rows[0];
-  const [inventory, job] = [await newest('Inventory'), await newest('Management')];
-  const end = (row: { OperationEnd?: string | null } | undefined) => (row?.OperationEnd ? Date.parse(row.OperationEnd) : NaN);
-  if (!inventory) return { since: false };
-  if (job && !(end(inventory) >= end(job))) return { since: false };
-  return { since: true, at: inventory.OperationEnd ?? undefined };
+
+  public async check(instances: Instance[]): Promise<DriftResult[]> {
+    const results: DriftResult[] = [];
+    for (const i of instances) {
+      const rule = RULES[i.spec.operation];
+      const finding = rule
+        ? await rule(this.context(i), i.spec)
+        : { verdict: 'not-checked' as const, detail: `${i.spec.operation} is not checked by this version` };
+      if (!finding) continue;
+      results.push({
+        stack: i.stack,
+        address: i.address,
+        label: specLabel(i.spec),
+        verdict: finding.verdict,
+        detail: finding.detail,
+        ...(finding.verdict === 'drift' ? { fix: finding.fix ?? `terraform apply -replace='${i.address}'` } : {}),
+        replaceable: finding.fix === undefined,
+        repair: repairName(i.spec.path, i.spec.key),
+      });
+    }
+    return results;
+  }
+
+  /** Until the repaired instances are no longer "not yet verifiable" (their jobs ran, their stores were inventoried), or the timeout. */
+  public async awaitRepair(instances: Instance[], timeoutMs: number, pollMs: number, write: (text: string) => void): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    write(`cdktf-keyfactor drift --fix: waiting up to ${Math.round(timeoutMs / 1000)}s for Command's inventories to show the ${instances.length} repaired instance(s)`);
+    for (;;) {
+      this.refresh();
+      const pending = (await this.check(instances)).filter((r) => r.verdict === 'unverifiable');
+      if (pending.length === 0 || Date.now() >= deadline) return;
+      await new Promise((r) => setTimeout(r, Math.min(pollMs, Math.max(0, deadline - Date.now()))));
+    }
+  }
+
+  private context(instance: Instance): DriftContext {
+    return {
+      client: () => this.connect(),
+      view: () => (this.commandView ??= new CommandView(this.connect())),
+      record: (spec) => this.record(instance.ledgerDir, spec),
+      ledgerDir: instance.ledgerDir,
+      maxQueryLength: maxQueryLength(this.env),
+      once: <T>(key: string, read: () => Promise<T>) => {
+        let found = this.cache.get(key) as Promise<T> | undefined;
+        if (!found) this.cache.set(key, (found = read()));
+        return found;
+      },
+    };
+  }
+
+  private connect(): KeyfactorClient {
+    const secrets = new SecretResolver(this.env);
+    return (this.client ??= new KeyfactorClient(connectionSettings(this.env, secrets), secrets));
+  }
+
+  private record(dir: string, spec: SpecBase): LedgerRecord | undefined {
+    let records = this.ledgers.get(dir);
+    if (!records) {
+      const here = origin(this.env);
+      records = readLedgerDir(dir, { onUnreadable: warnUnreadable }).filter((r) => sameOrigin(r, here) && r.phase === 'create' && r.outcome === 'succeeded');
+      this.ledgers.set(dir, records);
+    }
+    const hash = specHash(spec);
+    return records.filter((r) => r.constructPath === spec.path && r.instanceKey === spec.key && r.specHash === hash).pop();
+  }
 }
 
 /**

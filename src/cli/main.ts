@@ -58,10 +58,20 @@ export function buildProgram(): Command {
     .option('--stack <name>', 'check this stack (repeatable; default: every synthesized stack)', (v: string, all: string[]) => [...all, v], [] as string[])
     .option('--json', 'print a JSON report')
     .option('--strict', 'count "not yet verifiable" (a store not inventoried since its last job) as drift')
-    .option('--fix', 're-run the drifted instances (terraform apply -replace=... per stack, no undo sent), then check again')
+    .option('--fix', 're-run the drifted instances (terraform apply -replace=... per stack, no undo sent), wait for Command to show them, then check again')
+    .option('--fix-timeout <seconds>', 'with --fix: how long to wait for the repaired instances to show in Command\'s inventories', parsePositive, 600)
+    .option('--poll-interval <seconds>', 'with --fix: how often to ask Command while waiting', parsePositive, 5)
     .action(async (opts) => {
-      process.exitCode = await runDrift({ outdir: opts.outdir, stack: opts.stack, json: !!opts.json, strict: !!opts.strict, fix: !!opts.fix },
-        process.env, (line) => process.stdout.write(`${line}\n`));
+      process.exitCode = await runDrift({
+        outdir: opts.outdir,
+        stack: opts.stack,
+        json: !!opts.json,
+        strict: !!opts.strict,
+        fix: !!opts.fix,
+        fixTimeoutSeconds: opts.fixTimeout,
+        pollIntervalSeconds: opts.pollInterval,
+      },
+      process.env, (line) => process.stdout.write(`${line}\n`));
     });
   program
     .command('simulator')

@@ -5,6 +5,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { DEFAULT_LEDGER_DIRECTORY, DEFAULT_LEDGER_ENV, LEDGER_ENV } from '../contract/environment';
 import { SPEC_VERSION, SpecBase } from '../contract/spec';
 import { RunnerError } from '../runtime/errors';
 
@@ -82,3 +83,16 @@ export function parseSpec(text: unknown): SpecBase | undefined {
   }
 }
 
+
+/**
+ * The ledger directory the runner of a carrier resource writes to, as the runner decides it:
+ * CDKTF_KEYFACTOR_LEDGER_DIR, else the one chosen at synth (its provisioner environment),
+ * relative to the stack directory.
+ */
+export function ledgerDirectoryOf(dir: string, configuration: Configuration, env: NodeJS.ProcessEnv, type: string, name: string): string {
+  if (env[LEDGER_ENV]) return path.resolve(env[LEDGER_ENV]!);
+  type Provisioner = Record<string, { environment?: Record<string, unknown> }>;
+  const provisioners = (configuration.resource?.[type]?.[name]?.provisioner ?? []) as Provisioner[];
+  const chosen = provisioners.map((p) => p['local-exec']?.environment?.[DEFAULT_LEDGER_ENV]).find((v) => typeof v === 'string') as string | undefined;
+  return path.resolve(dir, chosen ?? DEFAULT_LEDGER_DIRECTORY);
+}

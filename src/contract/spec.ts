@@ -26,7 +26,13 @@ export type SecretRef =
 /** What the runner does after Command accepted a job-creating request. */
 export type WaitSpec =
   | { readonly mode: 'none' }
-  | { readonly mode: 'completion'; readonly timeoutSeconds: number; readonly pollIntervalSeconds: number };
+  | {
+    readonly mode: 'completion';
+    readonly timeoutSeconds: number;
+    readonly pollIntervalSeconds: number;
+    /** Also wait until an inventory of each store shows the certificate (absent: jobs only). */
+    readonly verifyDelivery?: true;
+  };
 
 export const DEFAULT_WAIT_TIMEOUT_SECONDS = 600;
 export const DEFAULT_POLL_INTERVAL_SECONDS = 5;

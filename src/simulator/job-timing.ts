@@ -29,6 +29,8 @@ export interface JobPlan extends JobTiming {
   fails: boolean;
   /** The store's failMessage, if any. */
   failMessage?: string;
+  /** Whether a successful run leaves the store unchanged (dropsCertificates). */
+  drops?: boolean;
 }
 
 /** OrchestratorJobStatusJobStatus. */

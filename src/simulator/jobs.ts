@@ -122,7 +122,7 @@ export function settleJobs(state: SimulatorState, now: number): void {
     if (!next && !due) break;
     if (next && (!due || next.phase.completedAt! <= due.at)) {
       if (next.phase.Result === JobResult.Success) {
-        applyJob(state, next.job);
+        if (!next.job.plan.drops) applyJob(state, next.job);
         if (next.job.JobType === 'Management') {
           state.pendingInventories.push({ storeId: next.job.store.Id, at: next.phase.completedAt! + state.inventory.afterJobsMs, trigger: 'after-job' });
         }

@@ -32,6 +32,11 @@ export const storeBehaviourSchema = z.object({
   retriesBeforeSuccess: z.int().min(0).max(100).optional(),
   /** Message of a failed job (and, after "Retrying: ", of retried runs). */
   failMessage: z.string().min(1).optional(),
+  /**
+   * Jobs on this store end with Success but change nothing in it (an orchestrator writing to
+   * another path, a store rebuilt right after): the next inventory shows the certificate absent.
+   */
+  dropsCertificates: z.boolean().optional(),
 });
 
 const storeSchema = z.object({

@@ -101,6 +101,7 @@ export class SimulatorState {
       jobDurationMs: store.jobDurationMs,
       retriesBeforeSuccess: store.retriesBeforeSuccess,
       failMessage: store.failMessage,
+      dropsCertificates: store.dropsCertificates,
     };
     for (const [key, value] of Object.entries(override)) {
       if (value !== undefined) Object.assign(merged, { [key]: value });
@@ -117,6 +118,7 @@ export class SimulatorState {
       retries: behaviour.retriesBeforeSuccess ?? 0,
       fails: behaviour.failJobs === true,
       failMessage: behaviour.failMessage,
+      drops: behaviour.dropsCertificates === true,
     };
   }
 

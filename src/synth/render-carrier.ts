@@ -142,12 +142,22 @@ export function specIdentity(scope: Construct): { stack: string; path: string } 
   return { stack: TerraformStack.of(scope).node.id, path: scope.node.path };
 }
 
-/** The wait policy in force for a construct (its prop, else the scope's defaults, else noWait), validated. */
-export function resolveWait(scope: Construct, v: Validator, wait: WaitPolicy | undefined): WaitSpec | undefined {
+/**
+ * The wait policy in force for a construct (its prop, else the scope's defaults, else noWait),
+ * validated. `unverifiable`: why this construct cannot verify delivery; asking for it on the
+ * construct is an error, inheriting it from the defaults keeps the job wait only.
+ */
+export function resolveWait(scope: Construct, v: Validator, wait: WaitPolicy | undefined, unverifiable?: string): WaitSpec | undefined {
   const policy = wait ?? KeyfactorDefaults.of(scope).wait ?? WaitPolicy.noWait();
   if (!(policy instanceof WaitPolicy)) {
     v.fail('wait', 'must be a WaitPolicy, e.g. WaitPolicy.forCompletion()');
     return undefined;
   }
-  return policy._render(v, 'wait');
+  const spec = policy._render(v, 'wait');
+  if (spec.mode === 'completion' && spec.verifyDelivery && unverifiable !== undefined) {
+    if (wait !== undefined) v.fail('wait.verifyDelivery', `cannot be used here: ${unverifiable}; use WaitPolicy.forCompletion() without it`);
+    const { verifyDelivery: _notHere, ...jobsOnly } = spec;
+    return jobsOnly;
+  }
+  return spec;
 }

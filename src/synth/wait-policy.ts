@@ -13,6 +13,15 @@ export interface WaitForCompletionOptions {
    * @default 5
    */
   readonly pollIntervalSeconds?: number;
+  /**
+   * Also wait, within the same timeout, until Command's next inventory of each store shows the
+   * certificate there (`GET /Certificates/{id}?includeLocations=true`), and fail the apply naming
+   * the store when a job succeeded but its certificate did not arrive. A completed job alone does
+   * not prove delivery. For constructs that put a known certificate in stores
+   * (CertificateDeployment, PfxReplacement with certificateId); a stack default applies to those only.
+   * @default false
+   */
+  readonly verifyDelivery?: boolean;
 }
 
 /**
@@ -34,6 +43,8 @@ export class WaitPolicy {
       mode: 'completion',
       timeoutSeconds: options.timeoutSeconds ?? DEFAULT_WAIT_TIMEOUT_SECONDS,
       pollIntervalSeconds: options.pollIntervalSeconds ?? DEFAULT_POLL_INTERVAL_SECONDS,
+      // Absent unless asked, so existing specs keep their exact form.
+      ...(options.verifyDelivery === undefined ? {} : { verifyDelivery: options.verifyDelivery as true }),
     });
   }
 
@@ -48,6 +59,13 @@ export class WaitPolicy {
       }
       if (typeof pollIntervalSeconds !== 'number' || !(pollIntervalSeconds > 0) || pollIntervalSeconds > timeoutSeconds) {
         v.fail(`${field}.pollIntervalSeconds`, `must be more than 0 and at most timeoutSeconds, got ${JSON.stringify(pollIntervalSeconds)}`);
+      }
+      const verify = this.spec.verifyDelivery as unknown;
+      if (verify !== undefined && typeof verify !== 'boolean') {
+        v.fail(`${field}.verifyDelivery`, `must be true or false, got ${JSON.stringify(verify)}`);
+      } else if (verify === false) {
+        const { verifyDelivery: _off, ...jobsOnly } = this.spec;
+        return jobsOnly;
       }
     }
     return this.spec;

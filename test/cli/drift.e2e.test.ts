@@ -19,7 +19,7 @@ describe('cdktf-keyfactor drift', () => {
   let started: StartedSimulator;
   beforeAll(() => (started = e2e.started()));
 
-  type Options = { json?: boolean; strict?: boolean; fix?: boolean };
+  type Options = { json?: boolean; strict?: boolean; fix?: boolean; pollIntervalSeconds?: number };
   /** `drift` as the CLI runs it, against `simulator` (the block's own by default). */
   async function drift(project: { outdir: string }, options: Options = {}, simulator = started): Promise<{ code: number; out: string }> {
     const lines: string[] = [];
@@ -58,7 +58,7 @@ describe('cdktf-keyfactor drift', () => {
     expect(res.out).not.toContain(S0 + ']: DRIFT');
 
     const before = started.sim.requests.length;
-    res = await drift(project, { fix: true });
+    res = await drift(project, { fix: true, pollIntervalSeconds: 0.2 });
     expect(res.code).toBe(0);
     const sent = started.sim.requests.slice(before).filter((r) => r.method === 'POST' || r.method === 'PUT' || r.method === 'DELETE');
     expect(sent.map((r) => `${r.method} ${r.path.replace(/^\/KeyfactorAPI/, '')} ${JSON.stringify((r.body as any)?.CertificateStores)}`)).toEqual([

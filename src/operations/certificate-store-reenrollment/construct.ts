@@ -118,7 +118,8 @@ export class CertificateStoreReenrollment extends Construct implements ITerrafor
   constructor(scope: Construct, id: string, props: CertificateStoreReenrollmentProps) {
     super(scope, id);
     const v = new Validator(this, 'CertificateStoreReenrollment');
-    const wait = resolveWait(this, v, props?.wait);
+    const wait = resolveWait(this, v, props?.wait,
+      'Command does not say which certificate a reenrollment creates, so its arrival cannot be looked up (`cdktf-keyfactor drift` checks the job\'s result)');
     const spec = validate(v, props ?? ({} as CertificateStoreReenrollmentProps), { ...specIdentity(this), wait });
     v.throwIfAny();
     if (props.certificateTemplate !== undefined) {

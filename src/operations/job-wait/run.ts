@@ -1,9 +1,11 @@
 import type { JobWaitSpec } from './spec';
+import type { LedgerRecord } from '../../contract/ledger-record';
 import { SpecBase, specHash } from '../../contract/spec';
 import { checkEvaluated } from '../../runner/checks';
 import { OperationModule } from '../../runtime/context';
 import { RunnerError } from '../../runtime/errors';
-import { notDueReason, waitForJobs, WaitTarget } from '../../runtime/jobs/completion';
+import { jobEndedFrom, notDueReason, waitForJobs, WaitTarget } from '../../runtime/jobs/completion';
+import { DeliveryTarget, verifyDelivery } from '../../runtime/jobs/delivery';
 import { readLedgerDir, sameOrigin, warnUnreadable } from '../../runtime/ledger';
 
 /**
@@ -23,6 +25,7 @@ export const jobWait: OperationModule<JobWaitSpec> = {
     }
     const records = readLedgerDir(ctx.ledgerDirectory, { onUnreadable: warnUnreadable }).filter((r) => sameOrigin(r, ctx.settings.origin));
     const targets: WaitTarget[] = [];
+    const delivered: Array<{ record: LedgerRecord; hint: string }> = [];
     const missing: string[] = [];
     for (const [key, hash] of Object.entries(hashes)) {
       const record = records
@@ -34,6 +37,7 @@ export const jobWait: OperationModule<JobWaitSpec> = {
       }
       const hint = `to run it again once the cause is fixed: terraform apply -replace='${spec.addresses[key]}'`;
       for (const jobId of record.jobIds) targets.push({ jobId, subject: `store ${key}`, hint });
+      delivered.push({ record, hint });
     }
     if (missing.length) {
       ctx.log(`no ledger record for ${missing.join(', ')} (created in an earlier apply whose ledger is elsewhere): not waiting for those`);
@@ -47,8 +51,13 @@ export const jobWait: OperationModule<JobWaitSpec> = {
     const jobIds = targets.map((t) => t.jobId);
     ctx.onPartialResult({ request, jobIds });
     ctx.log(`waiting up to ${spec.wait.timeoutSeconds}s for ${jobIds.length} job(s), polling every ${spec.wait.pollIntervalSeconds}s`);
+    const deadline = Date.now() + spec.wait.timeoutSeconds * 1000;
     const { statuses, warnings } = await waitForJobs(ctx.client, targets, spec.wait, (l) => ctx.log(l), ctx.settings.maxQueryLength);
     ctx.log(`all ${statuses.length} job(s) completed`);
+    if (spec.wait.verifyDelivery) {
+      const expected = deliveries(delivered, jobEndedFrom(statuses));
+      await verifyDelivery(ctx.client, expected, deadline, spec.wait.pollIntervalSeconds * 1000, (l) => ctx.log(l));
+    }
     return {
       request,
       jobIds,
@@ -57,6 +66,27 @@ export const jobWait: OperationModule<JobWaitSpec> = {
     };
   },
 };
+
+/**
+ * What each deployment's Add job should have put where, from its ledger record's request (the
+ * spec as sent, after Terraform evaluated it), with when the job ended.
+ */
+function deliveries(records: Array<{ record: LedgerRecord; hint: string }>, jobEnded: (jobId: string) => string): DeliveryTarget[] {
+  return records.flatMap(({ record, hint }) => {
+    const store = (record.request.CertificateStores as Array<{ CertificateStoreId: string; Alias?: string }> | undefined)?.[0];
+    if (!store || typeof record.request.CertificateId !== 'number') {
+      throw new RunnerError(`the ledger record ${record.recordId} of ${record.constructPath} [${record.instanceKey}] does not say which certificate went to which store; cannot verify delivery.`);
+    }
+    return record.jobIds.map((jobId) => ({
+      certificateId: record.request.CertificateId as number,
+      storeId: store.CertificateStoreId,
+      alias: store.Alias ?? undefined,
+      jobId,
+      jobEnded: jobEnded(jobId),
+      hint,
+    }));
+  });
+}
 
 /**
  * Instance key -> spec hash: given at synth for literal specs, computed here for specs Terraform

@@ -85,7 +85,9 @@ export class PfxReplacement extends Construct implements ITerraformDependable {
   constructor(scope: Construct, id: string, props: PfxReplacementProps) {
     super(scope, id);
     const v = new Validator(this, 'PfxReplacement');
-    const wait = resolveWait(this, v, props?.wait);
+    const byRequest = (props?.certificateId === undefined || props.certificateId === null) && props?.requestId !== undefined;
+    const wait = resolveWait(this, v, props?.wait,
+      byRequest ? 'a replacement given by requestId does not know the new certificate\'s id; give certificateId to verify delivery' : undefined);
     const spec = validate(v, props ?? ({} as PfxReplacementProps), { ...specIdentity(this), wait });
     v.throwIfAny();
     this.carrierResource = renderCarrier(this, { instances: spec, undo: false, carrier: props.carrier, dependsOn: props.dependsOn });

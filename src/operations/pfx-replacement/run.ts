@@ -116,7 +116,11 @@ export const pfxReplacement: OperationModule<PfxReplacementSpec> = {
     }
     for (const n of notes) ctx.log(`WARNING: ${n}`);
     const jobTargets = successful.filter((id) => jobsByStore[id]).map((id) => ({ jobId: jobsByStore[id], subject: `store ${id}` }));
-    notes.push(...await waitIfAsked(ctx, spec.wait, jobTargets, spec.jobTime ? { ExactlyOnce: { Time: spec.jobTime } } : undefined));
+    const hint = 'to deploy it there, add it with a CertificateDeployment (a replacement runs only for the stores holding the replaced certificate)';
+    notes.push(...await waitIfAsked(ctx, spec.wait, jobTargets, spec.jobTime ? { ExactlyOnce: { Time: spec.jobTime } } : undefined,
+      (jobEnded) => spec.certificateId === undefined ? [] : successful.filter((id) => jobsByStore[id]).map((id) => ({
+        certificateId: spec.certificateId!, storeId: id, jobId: jobsByStore[id], jobEnded: jobEnded(jobsByStore[id]), hint,
+      }))));
     return { request, jobIds, response, message: notes.length ? `WARNING: ${notes.join('; ')}` : undefined };
   },
 };

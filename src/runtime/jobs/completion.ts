@@ -4,6 +4,7 @@
  * only when the query string would get too long for the server, and paged (never past `pageCap`,
  * nor past the wait's deadline after the first page).
  */
+import { DeliveryTarget, verifyDelivery } from './delivery';
 import { JobHistoryRow, queryJobHistory } from './history';
 import type { KeyfactorSchedule, WaitSpec } from '../../contract/spec';
 import { KeyfactorClient } from '../api/client';
@@ -181,6 +182,7 @@ export async function waitIfAsked(
   wait: WaitSpec | undefined,
   targets: WaitTarget[],
   schedule?: KeyfactorSchedule,
+  deliveries?: (jobEnded: (jobId: string) => string) => DeliveryTarget[],
 ): Promise<string[]> {
   if (wait?.mode !== 'completion' || targets.length === 0) return [];
   const notDue = notDueReason(schedule);
@@ -189,7 +191,17 @@ export async function waitIfAsked(
     return [];
   }
   ctx.log(`waiting up to ${wait.timeoutSeconds}s for ${targets.length} job(s), polling every ${wait.pollIntervalSeconds}s`);
+  const deadline = Date.now() + wait.timeoutSeconds * 1000;
   const { statuses, warnings } = await waitForJobs(ctx.client, targets, wait, (l) => ctx.log(l), ctx.settings.maxQueryLength);
   ctx.log(`all ${statuses.length} job(s) completed`);
+  if (wait.verifyDelivery && deliveries) {
+    await verifyDelivery(ctx.client, deliveries(jobEndedFrom(statuses)), deadline, wait.pollIntervalSeconds * 1000, (l) => ctx.log(l));
+  }
   return warnings;
+}
+
+/** When each job's newest run ended, per JobHistory (its start if no end is given). */
+export function jobEndedFrom(statuses: JobStatus[]): (jobId: string) => string {
+  const ended = new Map(statuses.map((s) => [s.jobId.toLowerCase(), s.row?.OperationEnd ?? s.row?.OperationStart]));
+  return (jobId) => ended.get(jobId.toLowerCase()) ?? new Date().toISOString();
 }

@@ -1,0 +1,46 @@
+import type { PfxReplacementSpec } from './spec';
+import type { DriftRule } from '../../cli/drift-rule';
+import { describePlace, inventoriedSinceLastJob, isPlaced } from '../../runtime/jobs/delivery';
+
+/**
+ * In sync when Command lists the new certificate in every store of the recorded SuccessfulStores
+ * (the ledger is the only place they are kept). Re-running the replacement cannot repair a store:
+ * Command schedules it only for stores that hold the replaced certificate.
+ */
+export const pfxReplacementDrift: DriftRule<PfxReplacementSpec> = async (ctx, spec) => {
+  if (spec.certificateId === undefined) {
+    return { verdict: 'not-checked', detail: `given by requestId ${spec.requestId}: the new certificate's id is not known, so its locations cannot be asked for` };
+  }
+  const record = ctx.record(spec);
+  if (!record) {
+    return {
+      verdict: 'not-checked',
+      detail: `no ledger record of this replacement in ${ctx.ledgerDir}: the stores it was scheduled for (SuccessfulStores) are recorded only there ` +
+        '(run drift where the apply ran, or point CDKTF_KEYFACTOR_LEDGER_DIR at that ledger)',
+    };
+  }
+  const stores = ((record.response?.SuccessfulStores ?? []) as string[]).map((s) => s.toLowerCase());
+  const id = spec.certificateId;
+  if (stores.length === 0) return { verdict: 'not-checked', detail: `Command scheduled the replacement for no store (record ${record.recordId}): nothing to check` };
+  if (spec.jobTime !== undefined && Date.parse(spec.jobTime) > Date.now()) {
+    return { verdict: 'unverifiable', detail: `certificate ${id} replaces ${spec.existingCertificateId} at ${spec.jobTime}, in ${stores.length} store(s)` };
+  }
+  const locations = await ctx.view().locations(id);
+  const missing = stores.filter((s) => !isPlaced(locations, s));
+  const absent: string[] = [];
+  for (const store of missing) if (await inventoriedSinceLastJob(ctx.view(), store)) absent.push(store);
+  const waiting = missing.filter((s) => !absent.includes(s));
+  if (absent.length) {
+    return {
+      verdict: 'drift',
+      detail: `certificate ${id} (which replaced ${spec.existingCertificateId}) is not in ${absent.map((s) => describePlace(s)).join(', ')}, ` +
+        `per Command's inventories; ${stores.length - missing.length} of ${stores.length} store(s) hold it`,
+      fix: `deploy certificate ${id} to ${absent.length === 1 ? 'that store' : 'those stores'} with a CertificateDeployment (re-running the ` +
+        `replacement would schedule nothing there: Command replaces only where certificate ${spec.existingCertificateId} still is)`,
+    };
+  }
+  if (waiting.length) {
+    return { verdict: 'unverifiable', detail: `certificate ${id} is not yet in ${waiting.map((s) => describePlace(s)).join(', ')}, not inventoried since their last job` };
+  }
+  return { verdict: 'in-sync', detail: `certificate ${id} is in all ${stores.length} store(s) it replaced ${spec.existingCertificateId} in` };
+};
