@@ -23,39 +23,44 @@ export const STORES = {
   javaKeystore: '11111111-1111-4111-8111-000000000003',
 };
 
+/** Every example construct, in `scope` (a stack, or a construct in one). */
+export function addExamples(scope: Construct): void {
+  // The web certificate goes to both IIS servers, with its private key, now. (Not certificate 1:
+  // pfx-replacement.ts replaces that one wherever it is, which would undo this deployment.)
+  new CertificateDeployment(scope, 'web-certificate', {
+    certificateId: 3,
+    schedule: Schedule.immediate(),
+    stores: [
+      { certificateStoreId: STORES.iisWeb1, alias: 'www.example.com', includePrivateKey: true, overwrite: true },
+      { certificateStoreId: STORES.iisWeb2, alias: 'www.example.com', includePrivateKey: true, overwrite: true },
+    ],
+  });
+
+  // The API certificate goes into a Java keystore in Sunday's maintenance window; the
+  // keystore entry password is read from the environment at apply time, never synthesized.
+  new CertificateDeployment(scope, 'api-certificate', {
+    certificateId: 2,
+    schedule: Schedule.weekly([DayOfWeek.SUNDAY], '2026-01-04T03:00:00Z'),
+    stores: [
+      {
+        certificateStoreId: STORES.javaKeystore,
+        alias: 'api',
+        includePrivateKey: true,
+        entryPassword: Secret.fromEnv('API_KEYSTORE_ENTRY_PASSWORD'),
+      },
+    ],
+  });
+
+  addCertificateStorePasswordExamples(scope);
+  addPfxReplacementExamples(scope);
+  addPamLocalEntryExamples(scope);
+  addCertificateStoreReenrollmentExamples(scope);
+}
+
 export class KeyfactorExampleStack extends TerraformStack {
   constructor(scope: Construct, id: string) {
     super(scope, id);
-
-    // The web certificate goes to both IIS servers, with its private key, now.
-    new CertificateDeployment(this, 'web-certificate', {
-      certificateId: 1,
-      schedule: Schedule.immediate(),
-      stores: [
-        { certificateStoreId: STORES.iisWeb1, alias: 'www.example.com', includePrivateKey: true, overwrite: true },
-        { certificateStoreId: STORES.iisWeb2, alias: 'www.example.com', includePrivateKey: true, overwrite: true },
-      ],
-    });
-
-    // The API certificate goes into a Java keystore in Sunday's maintenance window; the
-    // keystore entry password is read from the environment at apply time, never synthesized.
-    new CertificateDeployment(this, 'api-certificate', {
-      certificateId: 2,
-      schedule: Schedule.weekly([DayOfWeek.SUNDAY], '2026-01-04T03:00:00Z'),
-      stores: [
-        {
-          certificateStoreId: STORES.javaKeystore,
-          alias: 'api',
-          includePrivateKey: true,
-          entryPassword: Secret.fromEnv('API_KEYSTORE_ENTRY_PASSWORD'),
-        },
-      ],
-    });
-
-    addCertificateStorePasswordExamples(this);
-    addPfxReplacementExamples(this);
-    addPamLocalEntryExamples(this);
-    addCertificateStoreReenrollmentExamples(this);
+    addExamples(this);
   }
 }
 

@@ -227,14 +227,18 @@ async function fix(outdir: string, drifted: DriftResult[], env: NodeJS.ProcessEn
       env: { ...env, [REPAIR_ENV]: JSON.stringify(list.map((r) => r.repair)) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let output = '';
+    let [output, errors] = ['', ''];
     child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (errors += d));
     const status = await new Promise<number>((resolve, reject) => {
       child.on('error', reject);
       child.on('close', (code) => resolve(code ?? 1));
     });
-    if (status !== 0) throw new RunnerError(`terraform apply for the drifted instances of stack ${stack} failed:\n${output.trim()}`);
+    if (status !== 0) {
+      // Terraform's errors are on stderr; its plan (stdout) would bury them.
+      throw new RunnerError(`terraform apply for the drifted instances of stack ${stack} failed (it runs with this environment, ` +
+        `so set what the apply needs, e.g. the secrets the runner reads):\n${(errors.trim() || output.trim().split('\n').slice(-20).join('\n'))}`);
+    }
   }
   return drifted.map((r) => r.address);
 }

@@ -1,5 +1,8 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { Construct } from 'constructs';
-import { CertificateDeployment, CertificateStorePassword, Ledger, Schedule, Secret, WaitPolicy } from '../../src';
+import { addExamples, STORES } from '../../examples/main';
+import { CertificateDeployment, Ledger, Schedule, WaitPolicy } from '../../src';
 import { runDrift } from '../../src/cli/drift';
 import { DEFAULT_SEED } from '../../src/simulator';
 import { StartedSimulator, startSimulator } from '../support/simulator';
@@ -10,9 +13,22 @@ import { endToEnd } from '../support/terraform';
  * drift once a certificate is taken out of a store behind Command's back and the store inventoried,
  * and `--fix` puts back exactly that one (an Add, no Remove of what is already gone).
  */
-const [S0, S1] = [DEFAULT_SEED.stores[0].Id, DEFAULT_SEED.stores[1].Id];
+const S1 = DEFAULT_SEED.stores[1].Id;
 const ADD = '/CertificateStores/Certificates/Add';
-const REMOVE = '/CertificateStores/Certificates/Remove';
+/** What the examples read at apply (demo values). */
+const EXAMPLE_SECRETS = {
+  API_KEYSTORE_ENTRY_PASSWORD: 'drift-keystore-entry-password',
+  APP_01_KEYSTORE_PASSWORD: 'drift-app-keystore-password',
+  WEB_01_STORE_PASSWORD: 'drift-web-store-password',
+  PFX_REPLACEMENT_PASSWORD: 'drift-pfx-password',
+};
+
+/** The hash suffix cdktf gave a construct's carrier, read from the synthesized stack. */
+function carrierSuffix(project: { stackDir: string }, id: string): string {
+  const config = JSON.parse(fs.readFileSync(path.join(project.stackDir, 'cdk.tf.json'), 'utf8'));
+  const name = Object.keys(config.resource.terraform_data).find((n) => n.startsWith(`${id}_Carrier_`))!;
+  return name.slice(`${id}_Carrier_`.length);
+}
 
 describe('cdktf-keyfactor drift', () => {
   const e2e = endToEnd();
@@ -27,52 +43,64 @@ describe('cdktf-keyfactor drift', () => {
     return { code, out: lines.join('\n') };
   }
 
-  test('in sync, then drift named with its address, then --fix sends exactly one Add', async () => {
-    const project = e2e.project('drift');
-    project.synth((scope: Construct) => {
-      new CertificateDeployment(scope, 'web', {
-        certificateId: 3,
-        schedule: Schedule.immediate(),
-        wait: WaitPolicy.forCompletion({ pollIntervalSeconds: 1 }),
-        stores: [{ certificateStoreId: S0, alias: 'drift-web' }, { certificateStoreId: S1, alias: 'drift-web' }],
-      });
-      new CertificateStorePassword(scope, 'password', { certStoreId: S0, newPassword: Secret.fromEnv('DRIFT_STORE_PASSWORD') });
+  test('the examples: in sync; a certificate taken out of a store is drift named with its address; --fix sends exactly one Add', async () => {
+    const project = e2e.project('examples');
+    project.synth((scope: Construct) => addExamples(scope));
+    await project.apply({ ...started.env, ...EXAMPLE_SECRETS });
+
+    const before = started.sim.requests.length;
+    let res = await drift(project, { json: true });
+    const asked = started.sim.requests.slice(before).map((r) => `${r.method} ${r.path.replace(/^\/KeyfactorAPI/, '')}`);
+    expect({ code: res.code, drifted: JSON.parse(res.out).results.filter((r: any) => r.verdict === 'drift') }).toEqual({ code: 0, drifted: [] });
+    const verdicts = (out: string) => Object.fromEntries(JSON.parse(out).results.map((r: any) => [r.label, r.verdict]));
+    expect(verdicts(res.out)).toEqual({
+      [`CertificateDeployment examples/web-certificate [${STORES.iisWeb1}]`]: 'in-sync',
+      [`CertificateDeployment examples/web-certificate [${STORES.iisWeb2}]`]: 'in-sync',
+      // Weekly: its job runs on Sunday.
+      [`CertificateDeployment examples/api-certificate [${STORES.javaKeystore}]`]: 'unverifiable',
+      'CertificateStorePassword examples/web-01-store-password': 'not-checked',
+      'CertificateStorePassword examples/app-01-keystore-password': 'not-checked',
+      'PfxReplacement examples/renew-app-certificate': 'in-sync',
+      'PfxReplacement examples/renew-www-certificate': 'in-sync',
+      'PamLocalEntry examples/web-01-store-password-secret [content]': 'in-sync',
+      'CertificateStoreReenrollment examples/rekey-web-01': 'in-sync',
+      'CertificateStoreReenrollment examples/rekey-win-01': 'in-sync',
     });
-    await project.apply({ ...started.env, DRIFT_STORE_PASSWORD: 'drift-store-password' });
+    // Read-only, and only requests of the reference's spec: one per certificate (3, 2, 4, 5),
+    // one per PAM provider, one per reenrollment job.
+    expect(new Set(asked.map((a) => a.replace(/\/\d+(?=\/|$)/g, '/{id}')))).toEqual(new Set([
+      'GET /Certificates/{id}', 'GET /PamProviders/Local/{id}/Entries', 'GET /OrchestratorJobs/JobHistory',
+    ]));
+    expect(asked.filter((a) => a.startsWith('GET /Certificates/')).sort()).toEqual([2, 3, 4, 5].map((id) => `GET /Certificates/${id}`));
+    expect(asked).toHaveLength(7);
 
-    let res = await drift(project);
-    expect(res.code).toBe(0);
-    expect(res.out).toContain('3 operation instance(s) in 1 stack(s): 2 in sync, 0 drifted, 0 not yet verifiable, 1 not checked.');
-    expect(res.out).toContain('drift: CertificateStorePassword drift/password: not checked: a store password cannot be read back through the API');
-
-    // Taken out of store S1 behind Command's back: Command shows it until the store is inventoried.
-    expect(started.sim.removeFromStore(S1, 'drift-web')).toBe(true);
+    // Taken out of store iisWeb2 behind Command's back: Command shows it until the store is inventoried.
+    expect(started.sim.removeFromStore(STORES.iisWeb2, 'www.example.com')).toBe(true);
     expect((await drift(project)).code).toBe(0);
-    started.sim.inventory(S1);
+    started.sim.inventory(STORES.iisWeb2);
 
     res = await drift(project);
     expect(res.code).toBe(2);
-    const address = `terraform_data.web_Carrier_8FBC246C["${S1}"]`;
-    expect(res.out).toContain(`drift: CertificateDeployment drift/web [${S1}]: DRIFT: certificate 3 is not in store ${S1} under alias "drift-web"`);
-    expect(res.out).toContain(`terraform apply -replace='${address}'`);
-    expect(res.out).not.toContain(S0 + ']: DRIFT');
+    const address = `terraform_data.web-certificate_Carrier_${carrierSuffix(project, 'web-certificate')}["${STORES.iisWeb2}"]`;
+    expect(res.out).toContain(`examples: CertificateDeployment examples/web-certificate [${STORES.iisWeb2}]: DRIFT: ` +
+      `certificate 3 is not in store ${STORES.iisWeb2} under alias "www.example.com"`);
+    expect(res.out).toContain(`Fix: npx cdktf-keyfactor drift --fix --stack examples (terraform apply -replace='${address}').`);
+    expect(res.out).toContain('1 drifted');
 
-    const before = started.sim.requests.length;
+    const sentBefore = started.sim.requests.length;
     res = await drift(project, { fix: true, pollIntervalSeconds: 0.2 });
     expect(res.code).toBe(0);
-    const sent = started.sim.requests.slice(before).filter((r) => r.method === 'POST' || r.method === 'PUT' || r.method === 'DELETE');
+    const sent = started.sim.requests.slice(sentBefore).filter((r) => r.method !== 'GET');
     expect(sent.map((r) => `${r.method} ${r.path.replace(/^\/KeyfactorAPI/, '')} ${JSON.stringify((r.body as any)?.CertificateStores)}`)).toEqual([
-      `POST ${ADD} ${JSON.stringify([{ CertificateStoreId: S1, Alias: 'drift-web' }])}`,
+      `POST ${ADD} ${JSON.stringify([{ CertificateStoreId: STORES.iisWeb2, Alias: 'www.example.com', IncludePrivateKey: true, Overwrite: true }])}`,
     ]);
-    expect(started.sim.received('POST', REMOVE)).toHaveLength(0);
-    expect(started.sim.storeContents(S1)).toContainEqual({ storeId: S1, alias: 'drift-web', certificateId: 3 });
+    expect(started.sim.storeContents(STORES.iisWeb2)).toContainEqual({ storeId: STORES.iisWeb2, alias: 'www.example.com', certificateId: 3 });
     // The replaced instance's undo was recorded as skipped, not sent.
-    expect(Ledger.read(project.ledgerDir).filter((r) => r.phase === 'destroy').map((r) => [r.instanceKey, r.outcome])).toEqual([[S1, 'skipped']]);
+    expect(Ledger.read(project.ledgerDir).filter((r) => r.phase === 'destroy').map((r) => [r.instanceKey, r.outcome])).toEqual([[STORES.iisWeb2, 'skipped']]);
 
     res = await drift(project, { json: true });
     expect(res.code).toBe(0);
-    const report = JSON.parse(res.out);
-    expect(report).toMatchObject({ inSync: true, summary: { checked: 3, inSync: 2, drift: 0 } });
+    expect(JSON.parse(res.out)).toMatchObject({ inSync: true, summary: { checked: 10, inSync: 7, drift: 0, unverifiable: 1, notChecked: 2 } });
   });
 
   test('a store not inventoried since its last job is not yet verifiable; --strict counts it as drift', async () => {

@@ -100,3 +100,14 @@ test('on a schedule, every store is inventoried', async () => {
   expect(rows.filter((r) => r.StorePath === '/etc/ssl/web-01.pem').length).toBeGreaterThanOrEqual(2);
   expect(rows.some((r) => 'Interval' in r.Schedule)).toBe(true);
 });
+
+test('dropsCertificates: the job reports Success, the store keeps nothing, and the next inventory shows it absent', async () => {
+  const sim = await start();
+  sim.setStoreBehaviour(store(2), { dropsCertificates: true });
+  await addAndWait(sim, store(2), 'lost');
+  const [job] = (await api(sim).get('/OrchestratorJobs/JobHistory', { params: { QueryString: 'JobType -eq "Management"' } })).data;
+  expect(job).toMatchObject({ Status: 3, Result: 2 });
+  expect(sim.storeContents(store(2)).map((l) => l.alias)).toEqual(['app']);
+  expect(await inventories(sim)).toHaveLength(1);
+  expect(await locations(sim, 3)).toEqual([]);
+});

@@ -1,5 +1,5 @@
 import { Testing, TerraformStack } from 'cdktf';
-import { CertificateDeployment, KeyfactorDefaults, Schedule, WaitPolicy } from '../../../src';
+import { CertificateDeployment, CertificateStoreReenrollment, KeyfactorDefaults, PfxReplacement, Schedule, WaitPolicy } from '../../../src';
 import { synthJson } from '../../support/synth';
 
 describe('WaitPolicy at synth', () => {
@@ -49,5 +49,37 @@ describe('WaitPolicy at synth', () => {
     [WaitPolicy.forCompletion({ timeoutSeconds: 10, pollIntervalSeconds: 20 }), /unit\/web: wait\.pollIntervalSeconds: must be more than 0 and at most timeoutSeconds/],
   ])('bad wait options name the construct and field (%#)', (policy, expected) => {
     expect(() => deploy(new TerraformStack(Testing.app(), 'unit'), policy)).toThrow(expected);
+  });
+
+  test('verifyDelivery: rendered only when asked, so existing specs keep their form', () => {
+    const waitOf = (policy: WaitPolicy) => {
+      const s = new TerraformStack(Testing.app(), 'v');
+      deploy(s, policy);
+      const [, wait] = Object.entries<any>(synthJson(s).resource.terraform_data).find(([name]) => name.includes('Wait'))!;
+      return JSON.parse(wait.input.spec).wait;
+    };
+    expect(waitOf(WaitPolicy.forCompletion({ verifyDelivery: true }))).toEqual({ mode: 'completion', timeoutSeconds: 600, pollIntervalSeconds: 5, verifyDelivery: true });
+    expect(waitOf(WaitPolicy.forCompletion({ verifyDelivery: false }))).toEqual({ mode: 'completion', timeoutSeconds: 600, pollIntervalSeconds: 5 });
+    expect(() => deploy(new TerraformStack(Testing.app(), 'unit'), WaitPolicy.forCompletion({ verifyDelivery: 'yes' as any })))
+      .toThrow(/unit\/web: wait\.verifyDelivery: must be true or false, got "yes"/);
+  });
+
+  test('verifyDelivery where no certificate is known is refused on the construct, and dropped when inherited', () => {
+    const verified = WaitPolicy.forCompletion({ verifyDelivery: true });
+    const rekey = (s: TerraformStack, wait?: WaitPolicy) => new CertificateStoreReenrollment(s, 'rekey', {
+      keystoreId: '11111111-1111-4111-8111-000000000001', agentGuid: '22222222-2222-4222-8222-000000000001', subjectName: 'CN=a', alias: 'a', wait,
+    });
+    expect(() => rekey(new TerraformStack(Testing.app(), 'unit'), verified))
+      .toThrow(/unit\/rekey: wait\.verifyDelivery: cannot be used here: Command does not say which certificate a reenrollment creates/);
+    expect(() => new PfxReplacement(new TerraformStack(Testing.app(), 'unit'), 'renew', { existingCertificateId: 1, requestId: 7, wait: verified }))
+      .toThrow(/unit\/renew: wait\.verifyDelivery: cannot be used here: a replacement given by requestId does not know the new certificate's id/);
+    // A stack default applies where it can: the reenrollment keeps the job wait only, the deployment verifies.
+    const s = new TerraformStack(Testing.app(), 'd');
+    new KeyfactorDefaults(s, 'KeyfactorDefaults', { wait: verified });
+    rekey(s);
+    deploy(s);
+    const specs = Object.values<any>(synthJson(s).resource.terraform_data).filter((r) => r.input?.spec?.startsWith('{')).map((r) => JSON.parse(r.input.spec));
+    expect(specs.find((x) => x.operation === 'CertificateStoreReenrollment').wait).toEqual({ mode: 'completion', timeoutSeconds: 600, pollIntervalSeconds: 5 });
+    expect(specs.find((x) => x.operation === 'JobWait').wait.verifyDelivery).toBe(true);
   });
 });

@@ -91,6 +91,56 @@ describe('job tracking end to end', () => {
     expect(records.find((r) => r.operation === 'JobWait')).toMatchObject({ outcome: 'failed' });
   });
 
+  test('a verified wait passes once the inventory after each job lists the certificate at its alias', async () => {
+    const p = project('wait-verified');
+    const stores = OK_STORES.slice(0, 2);
+    p.synth((stack: Construct) => {
+      new CertificateDeployment(stack, 'web', {
+        certificateId: 3,
+        schedule: Schedule.immediate(),
+        wait: WaitPolicy.forCompletion({ timeoutSeconds: 30, pollIntervalSeconds: 0.2, verifyDelivery: true }),
+        stores: stores.map((id) => ({ certificateStoreId: id, alias: 'verified' })),
+      });
+    });
+    const asked = sim.requests.length;
+    const out = await p.apply(envFor(sim));
+    expect(out).toContain('all 2 job(s) completed');
+    expect(out).toContain("all 2 certificate(s) are in place per Command's inventories");
+    // One request for the certificate's locations covers both stores.
+    const located = sim.requests.slice(asked).filter((r) => r.method === 'GET' && r.path.endsWith('/Certificates/3'));
+    expect(located.map((r) => r.query)).toEqual([{ includeLocations: 'true' }]);
+  });
+
+  test('a verified wait fails naming the store when the job succeeded but the certificate never arrived', async () => {
+    // Its jobs report Success but the store keeps nothing they add.
+    const [good, dropping] = [OK_STORES[0], OK_STORES[2]];
+    sim.setStoreBehaviour(dropping, { dropsCertificates: true });
+    try {
+      const p = project('wait-undelivered');
+      p.synth((stack: Construct) => {
+        new CertificateDeployment(stack, 'web', {
+          certificateId: 3,
+          schedule: Schedule.immediate(),
+          wait: WaitPolicy.forCompletion({ timeoutSeconds: 30, pollIntervalSeconds: 0.2, verifyDelivery: true }),
+          stores: [good, dropping].map((id) => ({ certificateStoreId: id, alias: 'undelivered' })),
+        });
+      });
+      await expect(p.apply(envFor(sim))).rejects.toThrow(/1 of 2 certificate\(s\) did not arrive although their job succeeded/);
+      const job = sim.jobs().filter((j) => j.CertificateStoreId === dropping && j.Operation === 'Add').pop()!;
+      expect(job.Result).toBe(2);
+      expect(p.output).toContain(`certificate 3 is not in store ${dropping} under alias "undelivered": job ${job.JobId} completed at `);
+      expect(p.output).toContain("but Command's inventory of the store at ");
+      expect(p.output).toMatch(/to run it again once the cause is fixed: terraform apply -replace='terraform_data\.web_Carrier_[0-9A-F]+\["/);
+      expect(p.output).not.toContain(`store ${good} under alias`);
+      // The Add jobs' GUIDs are recorded; the wait carrier failed.
+      const records = Ledger.read(p.ledgerDir);
+      expect(records.find((r) => r.instanceKey === dropping)).toMatchObject({ outcome: 'succeeded', jobIds: [job.JobId] });
+      expect(records.find((r) => r.operation === 'JobWait')).toMatchObject({ outcome: 'failed' });
+    } finally {
+      sim.setStoreBehaviour(dropping, { dropsCertificates: undefined });
+    }
+  });
+
   test('a job that goes through CompletedWillRetry is waited on until it really completes', async () => {
     const store = OK_STORES[2];
     // Each run waits 1.5 s to be picked up again, so polls every 0.2 s see the retry state.

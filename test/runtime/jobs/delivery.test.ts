@@ -1,0 +1,52 @@
+import { RunnerError } from '../../../src/runtime/errors';
+import { fetchJobStatuses } from '../../../src/runtime/jobs/completion';
+import { verifyDelivery } from '../../../src/runtime/jobs/delivery';
+import { KeyfactorSimulator } from '../../../src/simulator';
+import { basicEnv, clientFor, S1, S2, startSim } from '../../support/runtime';
+
+/**
+ * verifyDelivery against the simulator: a Command whose stores are inventoried a while after each
+ * job, so the verification first has to wait for the inventory, and one that never comes in time.
+ */
+describe('verifyDelivery', () => {
+  let sim: KeyfactorSimulator;
+  afterEach(async () => sim?.stop());
+
+  /** Adds certificate 3 to `store` and waits for its job to complete; returns the delivery target. */
+  async function deployed(store: string, alias: string) {
+    const { client } = clientFor(basicEnv(sim));
+    const res = await client.request<string[]>('POST', '/CertificateStores/Certificates/Add', {
+      body: { CertificateId: 3, CertificateStores: [{ CertificateStoreId: store, Alias: alias }], Schedule: { Immediate: true } },
+    });
+    const jobId = res.data[0];
+    let status;
+    do {
+      await new Promise((r) => setTimeout(r, 20));
+      [status] = await fetchJobStatuses(client, [jobId], 2000);
+    } while (status.state === 'pending');
+    return { client, target: { certificateId: 3, storeId: store, alias, jobId, jobEnded: status.row!.OperationEnd! } };
+  }
+
+  test('waits for the inventory after the job, then passes; one location request per poll covers both stores', async () => {
+    sim = await startSim({ inventory: { afterJobsMs: 800 } });
+    const [a, b] = [await deployed(S1, 'v'), await deployed(S2, 'v')];
+    const lines: string[] = [];
+    const asked = sim.requests.length;
+    await verifyDelivery(a.client, [a.target, b.target], Date.now() + 10_000, 50, (l) => lines.push(l));
+    expect(lines[0]).toMatch(/^verifying delivery: 0\/2 in place per Command's inventories, 2 awaiting an inventory/);
+    expect(lines[lines.length - 1]).toBe("all 2 certificate(s) are in place per Command's inventories");
+    const polls = lines.length - 1;
+    const located = sim.requests.slice(asked).filter((r) => r.path.endsWith('/Certificates/3'));
+    expect(located).toHaveLength(polls);
+  });
+
+  test('no inventory before the deadline: fails naming the store and the job, and says what to do', async () => {
+    sim = await startSim({ inventory: { afterJobsMs: 60_000 } });
+    const { client, target } = await deployed(S1, 'late');
+    const error = await verifyDelivery(client, [target], Date.now() + 300, 50, () => undefined).catch((e) => e);
+    expect(error).toBeInstanceOf(RunnerError);
+    expect(error.message).toBe('timed out verifying delivery: 1 of 1 store(s) not inventoried since their job completed, so Command cannot yet show ' +
+      'whether the certificate arrived (stores are inventoried on their schedule; start an inventory in Command, or raise timeoutSeconds):\n' +
+      `  - certificate 3 in store ${S1} under alias "late": job ${target.jobId} completed at ${target.jobEnded}`);
+  });
+});
