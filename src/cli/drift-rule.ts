@@ -12,8 +12,6 @@ export type Verdict = 'in-sync' | 'drift' | 'unverifiable' | 'not-checked';
 export interface DriftContext {
   /** The stack's ledger directory, for messages. */
   readonly ledgerDir: string;
-  /** The longest URL-encoded QueryString per request. */
-  readonly maxQueryLength: number;
   /** Made on first use: a stack with nothing to ask Command needs no connection settings. */
   client(): KeyfactorClient;
   /** Locations and newest jobs, each read once per drift run. */

@@ -16,7 +16,7 @@ import { RunnerError } from '../runtime/errors';
 import { CommandView } from '../runtime/jobs/delivery';
 import { readLedgerDir, sameOrigin, warnUnreadable } from '../runtime/ledger';
 import { SecretResolver } from '../runtime/secrets';
-import { connectionSettings, maxQueryLength, origin } from '../runtime/settings';
+import { connectionSettings, origin } from '../runtime/settings';
 
 export type { Verdict };
 
@@ -82,12 +82,15 @@ export async function runDrift(options: DriftOptions, env: NodeJS.ProcessEnv, wr
   const checkAll = async () => session.check(stacks.flatMap((stack) => instancesOf(outdir, stack, env)));
   let results = await checkAll();
   let fixed: string[] = [];
-  const repairable = results.filter((r) => drifted(r) && r.replaceable);
+  // Only real drift is re-run: an instance not yet verifiable (even with --strict) may still be on its way.
+  const repairable = results.filter((r) => r.verdict === 'drift' && r.replaceable);
   if (options.fix && repairable.length) {
     const say = options.json ? () => undefined : write;
     fixed = await fix(outdir, repairable, env, say);
-    await session.awaitRepair(stacks.flatMap((stack) => instancesOf(outdir, stack, env)).filter((i) => fixed.includes(i.address)),
-      (options.fixTimeoutSeconds ?? 600) * 1000, (options.pollIntervalSeconds ?? 5) * 1000, say);
+    const repaired = new Set(repairable.map((r) => `${r.stack} ${r.address}`));
+    await session.awaitRepair([...new Set(repairable.map((r) => r.stack))].flatMap((stack) => instancesOf(outdir, stack, env))
+      .filter((i) => repaired.has(`${i.stack} ${i.address}`)),
+    (options.fixTimeoutSeconds ?? 600) * 1000, (options.pollIntervalSeconds ?? 5) * 1000, say);
     session.refresh();
     results = await checkAll();
   }
@@ -186,10 +189,13 @@ class DriftSession {
       view: () => (this.commandView ??= new CommandView(this.connect())),
       record: (spec) => this.record(instance.ledgerDir, spec),
       ledgerDir: instance.ledgerDir,
-      maxQueryLength: maxQueryLength(this.env),
       once: <T>(key: string, read: () => Promise<T>) => {
         let found = this.cache.get(key) as Promise<T> | undefined;
-        if (!found) this.cache.set(key, (found = read()));
+        if (!found) {
+          const reading = read();
+          reading.catch(() => this.cache.get(key) === reading && this.cache.delete(key));
+          this.cache.set(key, (found = reading));
+        }
         return found;
       },
     };

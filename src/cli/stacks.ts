@@ -90,9 +90,13 @@ export function parseSpec(text: unknown): SpecBase | undefined {
  * relative to the stack directory.
  */
 export function ledgerDirectoryOf(dir: string, configuration: Configuration, env: NodeJS.ProcessEnv, type: string, name: string): string {
-  if (env[LEDGER_ENV]) return path.resolve(env[LEDGER_ENV]!);
+  const chosen = env[LEDGER_ENV];
+  if (chosen) {
+    if (!path.isAbsolute(chosen)) throw new RunnerError(`${LEDGER_ENV} must be an absolute path, as the runner requires, got ${JSON.stringify(chosen)}.`);
+    return chosen;
+  }
   type Provisioner = Record<string, { environment?: Record<string, unknown> }>;
   const provisioners = (configuration.resource?.[type]?.[name]?.provisioner ?? []) as Provisioner[];
-  const chosen = provisioners.map((p) => p['local-exec']?.environment?.[DEFAULT_LEDGER_ENV]).find((v) => typeof v === 'string') as string | undefined;
-  return path.resolve(dir, chosen ?? DEFAULT_LEDGER_DIRECTORY);
+  const atSynth = provisioners.map((p) => p['local-exec']?.environment?.[DEFAULT_LEDGER_ENV]).find((v) => typeof v === 'string') as string | undefined;
+  return path.resolve(dir, atSynth ?? DEFAULT_LEDGER_DIRECTORY);
 }

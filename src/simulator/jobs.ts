@@ -138,9 +138,12 @@ export function settleJobs(state: SimulatorState, now: number): void {
 
 /** An inventory of one store: Command's locations for it become what it holds. */
 export function inventoryStore(state: SimulatorState, storeId: string, at: number, trigger: InventoryRun['trigger']): InventoryRun {
-  const held = state.contents.filter((l) => l.storeId === storeId).map((l) => ({ ...l }));
-  state.locations = [...state.locations.filter((l) => l.storeId !== storeId), ...held];
-  const run: InventoryRun = { JobHistoryId: state.nextJobHistoryId++, JobId: randomUUID(), storeId, at, trigger };
+  const failed = state.behaviourOf(state.findStore(storeId)!).failInventory === true;
+  if (!failed) {
+    const held = state.contents.filter((l) => l.storeId === storeId).map((l) => ({ ...l }));
+    state.locations = [...state.locations.filter((l) => l.storeId !== storeId), ...held];
+  }
+  const run: InventoryRun = { JobHistoryId: state.nextJobHistoryId++, JobId: randomUUID(), storeId, at, trigger, ...(failed ? { failed } : {}) };
   state.inventories.push(run);
   return run;
 }
@@ -159,8 +162,8 @@ export function inventoryRow(state: SimulatorState, run: InventoryRun): JobHisto
     JobType: 'Inventory',
     OperationStart: time,
     OperationEnd: time,
-    Message: null,
-    Result: JobResult.Success,
+    Message: run.failed ? `Unable to read the certificate store at ${store.Storepath} on ${store.ClientMachine}: access denied` : null,
+    Result: run.failed ? JobResult.Failure : JobResult.Success,
     Status: JobStatus.Completed,
     StorePath: store.Storepath,
     ClientMachine: store.ClientMachine,

@@ -37,6 +37,8 @@ export const storeBehaviourSchema = z.object({
    * another path, a store rebuilt right after): the next inventory shows the certificate absent.
    */
   dropsCertificates: z.boolean().optional(),
+  /** Inventories of this store fail (Result 4): Command's locations for it stay as they were. */
+  failInventory: z.boolean().optional(),
 });
 
 const storeSchema = z.object({

@@ -19,6 +19,8 @@ export interface InventoryRun {
   at: number;
   /** After a management job, or on the inventory schedule. */
   trigger: 'after-job' | 'scheduled' | 'requested';
+  /** The store's failInventory behaviour: the run failed and Command's locations were left as they were. */
+  failed?: boolean;
 }
 
 /** When stores are inventoried. */
@@ -102,6 +104,7 @@ export class SimulatorState {
       retriesBeforeSuccess: store.retriesBeforeSuccess,
       failMessage: store.failMessage,
       dropsCertificates: store.dropsCertificates,
+      failInventory: store.failInventory,
     };
     for (const [key, value] of Object.entries(override)) {
       if (value !== undefined) Object.assign(merged, { [key]: value });

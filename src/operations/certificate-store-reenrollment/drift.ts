@@ -1,6 +1,6 @@
 import type { CertificateStoreReenrollmentSpec } from './spec';
 import type { DriftRule } from '../../cli/drift-rule';
-import { fetchJobStatuses, stateOf } from '../../runtime/jobs/completion';
+import { stateOf } from '../../runtime/jobs/completion';
 import type { JobHistoryRow } from '../../runtime/jobs/history';
 
 /**
@@ -14,7 +14,7 @@ export const reenrollmentDrift: DriftRule<CertificateStoreReenrollmentSpec> = as
   let row: JobHistoryRow | undefined;
   let which: string;
   if (jobId) {
-    row = (await fetchJobStatuses(ctx.client(), [jobId], ctx.maxQueryLength))[0].row;
+    row = await ctx.view().job(jobId);
     which = `its job ${jobId}`;
     if (!row) return { verdict: 'unverifiable', detail: `${which} (store ${store}) is not in JobHistory yet` };
   } else {

@@ -81,8 +81,7 @@ function deliveries(records: Array<{ record: LedgerRecord; hint: string }>, jobE
       certificateId: record.request.CertificateId as number,
       storeId: store.CertificateStoreId,
       alias: store.Alias ?? undefined,
-      jobId,
-      jobEnded: jobEnded(jobId),
+      job: { jobId, ended: jobEnded(jobId) },
       hint,
     }));
   });

@@ -1,11 +1,12 @@
 import type { PfxReplacementSpec } from './spec';
 import type { DriftRule } from '../../cli/drift-rule';
-import { describePlace, inventoriedSinceLastJob, isPlaced } from '../../runtime/jobs/delivery';
+import { checkPlacement, PlacementCheck } from '../../runtime/jobs/delivery';
 
 /**
  * In sync when Command lists the new certificate in every store of the recorded SuccessfulStores
- * (the ledger is the only place they are kept). Re-running the replacement cannot repair a store:
- * Command schedules it only for stores that hold the replaced certificate.
+ * (the ledger is the only place they are kept), per inventories after each store's job.
+ * Re-running the replacement cannot repair a store: Command schedules it only for stores that
+ * hold the replaced certificate.
  */
 export const pfxReplacementDrift: DriftRule<PfxReplacementSpec> = async (ctx, spec) => {
   if (spec.certificateId === undefined) {
@@ -20,27 +21,27 @@ export const pfxReplacementDrift: DriftRule<PfxReplacementSpec> = async (ctx, sp
     };
   }
   const stores = ((record.response?.SuccessfulStores ?? []) as string[]).map((s) => s.toLowerCase());
+  const jobs = (record.response?.JobIdsByStore ?? {}) as Record<string, string>;
   const id = spec.certificateId;
   if (stores.length === 0) return { verdict: 'not-checked', detail: `Command scheduled the replacement for no store (record ${record.recordId}): nothing to check` };
   if (spec.jobTime !== undefined && Date.parse(spec.jobTime) > Date.now()) {
     return { verdict: 'unverifiable', detail: `certificate ${id} replaces ${spec.existingCertificateId} at ${spec.jobTime}, in ${stores.length} store(s)` };
   }
-  const locations = await ctx.view().locations(id);
-  const missing = stores.filter((s) => !isPlaced(locations, s));
-  const absent: string[] = [];
-  for (const store of missing) if (await inventoriedSinceLastJob(ctx.view(), store)) absent.push(store);
-  const waiting = missing.filter((s) => !absent.includes(s));
+  const checks: Array<{ store: string; check: PlacementCheck }> = [];
+  for (const store of stores) {
+    const jobId = Object.entries(jobs).find(([s]) => s.toLowerCase() === store)?.[1];
+    checks.push({ store, check: await checkPlacement(ctx.view(), { certificateId: id, storeId: store, job: jobId ? { jobId } : undefined }) });
+  }
+  const absent = checks.filter((c) => c.check.state === 'absent');
+  const pending = checks.filter((c) => c.check.state === 'pending');
   if (absent.length) {
     return {
       verdict: 'drift',
-      detail: `certificate ${id} (which replaced ${spec.existingCertificateId}) is not in ${absent.map((s) => describePlace(s)).join(', ')}, ` +
-        `per Command's inventories; ${stores.length - missing.length} of ${stores.length} store(s) hold it`,
+      detail: `replaced ${spec.existingCertificateId} in ${stores.length} store(s); ${absent.map((c) => c.check.detail).join('; ')}`,
       fix: `deploy certificate ${id} to ${absent.length === 1 ? 'that store' : 'those stores'} with a CertificateDeployment (re-running the ` +
         `replacement would schedule nothing there: Command replaces only where certificate ${spec.existingCertificateId} still is)`,
     };
   }
-  if (waiting.length) {
-    return { verdict: 'unverifiable', detail: `certificate ${id} is not yet in ${waiting.map((s) => describePlace(s)).join(', ')}, not inventoried since their last job` };
-  }
+  if (pending.length) return { verdict: 'unverifiable', detail: pending.map((c) => c.check.detail).join('; ') };
   return { verdict: 'in-sync', detail: `certificate ${id} is in all ${stores.length} store(s) it replaced ${spec.existingCertificateId} in` };
 };

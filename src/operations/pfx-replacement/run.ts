@@ -119,7 +119,7 @@ export const pfxReplacement: OperationModule<PfxReplacementSpec> = {
     const hint = 'to deploy it there, add it with a CertificateDeployment (a replacement runs only for the stores holding the replaced certificate)';
     notes.push(...await waitIfAsked(ctx, spec.wait, jobTargets, spec.jobTime ? { ExactlyOnce: { Time: spec.jobTime } } : undefined,
       (jobEnded) => spec.certificateId === undefined ? [] : successful.filter((id) => jobsByStore[id]).map((id) => ({
-        certificateId: spec.certificateId!, storeId: id, jobId: jobsByStore[id], jobEnded: jobEnded(jobsByStore[id]), hint,
+        certificateId: spec.certificateId!, storeId: id, job: { jobId: jobsByStore[id], ended: jobEnded(jobsByStore[id]) }, hint,
       }))));
     return { request, jobIds, response, message: notes.length ? `WARNING: ${notes.join('; ')}` : undefined };
   },

@@ -26,7 +26,9 @@ const time = (value: string | null) => (value === null ? null : Date.parse(value
 
 /**
  * QueryString / SortField names. The documented ones plus the row's own
- * property names (JobHistoryId, AgentMachine, OperationEnd, ClientMachine). // [INFER] extras
+ * property names (JobHistoryId, AgentMachine, OperationEnd). // [INFER] extras
+ * Not StorePath or ClientMachine: Command documents them as row fields, not query fields, so a
+ * client filtering on them is refused here as it may be by Command.
  */
 const jobFields: FieldMap<Entry> = {
   JobId: { type: 'guid', get: (e) => e.row.JobId },
@@ -37,11 +39,9 @@ const jobFields: FieldMap<Entry> = {
   // "Agent" is the orchestrator's ClientMachine, shown as AgentMachine. // [INFER]
   Agent: { type: 'string', get: (e) => e.row.AgentMachine },
   AgentMachine: { type: 'string', get: (e) => e.row.AgentMachine },
-  ClientMachine: { type: 'string', get: (e) => e.row.ClientMachine },
   Message: { type: 'string', get: (e) => e.row.Message },
   OperationStart: { type: 'date', get: (e) => time(e.row.OperationStart) },
   OperationEnd: { type: 'date', get: (e) => time(e.row.OperationEnd) },
-  StorePath: { type: 'string', get: (e) => e.row.StorePath },
   TargetPath: { type: 'string', get: (e) => e.row.StorePath },
   ScheduleType: { type: 'string', get: (e) => scheduleType(e.schedule) },
   JobHistoryId: { type: 'int', get: (e) => e.row.JobHistoryId },

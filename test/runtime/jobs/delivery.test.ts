@@ -24,16 +24,17 @@ describe('verifyDelivery', () => {
       await new Promise((r) => setTimeout(r, 20));
       [status] = await fetchJobStatuses(client, [jobId], 2000);
     } while (status.state === 'pending');
-    return { client, target: { certificateId: 3, storeId: store, alias, jobId, jobEnded: status.row!.OperationEnd! } };
+    return { client, target: { certificateId: 3, storeId: store, alias, job: { jobId, ended: status.row!.OperationEnd! } } };
   }
 
   test('waits for the inventory after the job, then passes; one location request per poll covers both stores', async () => {
     sim = await startSim({ inventory: { afterJobsMs: 800 } });
-    const [a, b] = [await deployed(S1, 'v'), await deployed(S2, 'v')];
+    const [a, b] = await Promise.all([deployed(S1, 'v'), deployed(S2, 'V')]);
     const lines: string[] = [];
     const asked = sim.requests.length;
-    await verifyDelivery(a.client, [a.target, b.target], Date.now() + 10_000, 50, (l) => lines.push(l));
-    expect(lines[0]).toMatch(/^verifying delivery: 0\/2 in place per Command's inventories, 2 awaiting an inventory/);
+    // Aliases are compared as stores compare them, case-insensitively.
+    await verifyDelivery(a.client, [a.target, { ...b.target, alias: 'v' }], Date.now() + 10_000, 50, (l) => lines.push(l));
+    expect(lines[0]).toMatch(/^verifying delivery: [01]\/2 in place per Command's inventories, [12] awaiting an inventory/);
     expect(lines[lines.length - 1]).toBe("all 2 certificate(s) are in place per Command's inventories");
     const polls = lines.length - 1;
     const located = sim.requests.slice(asked).filter((r) => r.path.endsWith('/Certificates/3'));
@@ -47,6 +48,22 @@ describe('verifyDelivery', () => {
     expect(error).toBeInstanceOf(RunnerError);
     expect(error.message).toBe('timed out verifying delivery: 1 of 1 store(s) not inventoried since their job completed, so Command cannot yet show ' +
       'whether the certificate arrived (stores are inventoried on their schedule; start an inventory in Command, or raise timeoutSeconds):\n' +
-      `  - certificate 3 in store ${S1} under alias "late": job ${target.jobId} completed at ${target.jobEnded}`);
+      `  - certificate 3 in store ${S1} under alias "late": job ${target.job.jobId} completed at ${target.job.ended}`);
+  });
+
+  test('a failed inventory proves nothing: still waiting, never "did not arrive"', async () => {
+    sim = await startSim();
+    sim.setStoreBehaviour(S1, { failInventory: true, dropsCertificates: true });
+    const { client, target } = await deployed(S1, 'unread');
+    const [row] = (await client.request<any[]>('GET', '/OrchestratorJobs/JobHistory', { query: { QueryString: 'JobType -eq "Inventory"' } })).data;
+    expect(row).toMatchObject({ Result: 4, Status: 3 });
+    const error = await verifyDelivery(client, [target], Date.now() + 300, 50, () => undefined).catch((e) => e);
+    expect(error.message).toMatch(/^timed out verifying delivery: 1 of 1 store\(s\) not inventoried since their job completed/);
+    // Once an inventory succeeds, the absence is certain.
+    sim.setStoreBehaviour(S1, { failInventory: false });
+    sim.inventory(S1);
+    const absent = await verifyDelivery(client, [target], Date.now() + 300, 50, () => undefined).catch((e) => e);
+    expect(absent.message).toMatch(new RegExp(`^1 of 1 certificate\\(s\\) did not arrive although their job succeeded:\n {2}- certificate 3 is not in store ${S1} under alias "unread": ` +
+      `Command's inventory of the store at \\S+, after its job ${target.job.jobId} ended, does not list it there \\(the job completed at \\S+\\)\\.`));
   });
 });
