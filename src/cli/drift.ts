@@ -1,6 +1,6 @@
 import { spawn } from 'child_process';
 import * as path from 'path';
-import type { DriftContext, DriftRule, Verdict } from './drift-rule';
+import type { DriftContext, DriftRule, Finding, Verdict } from './drift-rule';
 import { CARRIER_TYPES, ledgerDirectoryOf, parseSpec, readConfiguration, stateResources, synthesizedStacks } from './stacks';
 import { isUndoRegistryId, REPAIR_ENV, repairName } from '../contract/environment';
 import type { LedgerRecord } from '../contract/ledger-record';
@@ -134,6 +134,23 @@ function instancesOf(outdir: string, stack: string, env: NodeJS.ProcessEnv): Ins
   return found;
 }
 
+/** Requests in flight at once: enough to hide latency, few enough not to look like a flood. */
+const CONCURRENCY = 8;
+
+/** `work` over `items`, at most `limit` at a time, results in the items' order. */
+async function inParallel<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const n = next++;
+      results[n] = await work(items[n]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
 /** What one drift run asks Command and reads from ledgers, each at most once until refresh(). */
 class DriftSession {
   private client?: KeyfactorClient;
@@ -150,12 +167,13 @@ class DriftSession {
   }
 
   public async check(instances: Instance[]): Promise<DriftResult[]> {
-    const results: DriftResult[] = [];
-    for (const i of instances) {
+    const findings = await inParallel(instances, CONCURRENCY, async (i): Promise<Finding | undefined> => {
       const rule = RULES[i.spec.operation];
-      const finding = rule
-        ? await rule(this.context(i), i.spec)
-        : { verdict: 'not-checked' as const, detail: `${i.spec.operation} is not checked by this version` };
+      return rule ? rule(this.context(i), i.spec) : { verdict: 'not-checked' as const, detail: `${i.spec.operation} is not checked by this version` };
+    });
+    const results: DriftResult[] = [];
+    for (const [n, i] of instances.entries()) {
+      const finding = findings[n];
       if (!finding) continue;
       results.push({
         stack: i.stack,
