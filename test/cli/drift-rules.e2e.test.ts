@@ -85,7 +85,7 @@ describe('drift rules per operation', () => {
     res = await drift(project);
     expect(res.code).toBe(2);
     expect(res.byOperation.PfxReplacement.detail).toMatch(new RegExp(`^replaced 1 in 1 store\\(s\\); certificate 5 is not in store ${store(1)}: ` +
-      `Command's inventory of the store at \\S+, after its job [0-9a-f-]{36} ended, does not list it there$`));
+      'Command\'s inventory of the store at \\S+, after its job [0-9a-f-]{36} ended, does not list it there$'));
     expect(res.byOperation.PfxReplacement).toMatchObject({
       verdict: 'drift',
       replaceable: false,
