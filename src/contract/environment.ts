@@ -50,3 +50,6 @@ export const REPAIR_ENV = 'CDKTF_KEYFACTOR_REPAIR';
 export function repairName(path: string, key: string | undefined): string {
   return `${path}[${key ?? ''}]`;
 }
+
+/** The configuration file cdktf synthesizes, in the directory Terraform runs in (and runs provisioners in). */
+export const CONFIGURATION_FILE = 'cdk.tf.json';

@@ -9,11 +9,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { OperationSpec, sharesUndoTarget } from './operations';
+import { CONFIGURATION_FILE } from '../contract/environment';
 import { SPEC_VERSION } from '../contract/spec';
 import { RunnerError } from '../runtime/errors';
 
-/** The configuration file cdktf synthesizes, in the directory Terraform runs in. */
-export const CONFIGURATION_FILE = 'cdk.tf.json';
+export { CONFIGURATION_FILE };
 
 export type DeletedConstructDecision =
   /** The construct is gone and nothing else owns its target: run the undo. */

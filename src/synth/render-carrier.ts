@@ -25,6 +25,11 @@ export interface CarrierOptions {
   readonly id?: string;
   /** Resources this carrier is created after (and destroyed before). */
   readonly dependsOn?: ITerraformDependable[];
+  /**
+   * A single carrier's replacement trigger is the hash of this spec instead of its own: when a
+   * spec's form changes but not what it stands for, the trigger stays, and upgrading re-runs nothing.
+   */
+  readonly triggerIdentity?: SpecBase;
 }
 
 /**
@@ -39,11 +44,13 @@ export function renderCarrier(scope: Construct, options: CarrierOptions): Terraf
   // terraform_data a runtime option change updates `input` in place and re-runs nothing.
   // A spec holding Terraform values (references, templates) is a jsonencode expression, hashed by
   // Terraform: the trigger follows what Terraform evaluated, not the text at synth.
-  const toValue = (spec: SpecBase) => {
-    if (!holdsTerraformValues(spec)) return { spec: canonicalJson(spec), hash: specHash(spec) };
+  const hashOf = (spec: SpecBase) => {
+    if (!holdsTerraformValues(spec)) return specHash(spec);
     const { wait: _runtimeOnly, ...identity } = spec;
-    return { spec: jsonencodeExpression(spec), hash: hashExpression(identity) };
+    return hashExpression(identity);
   };
+  const toValue = (spec: SpecBase, trigger = spec) =>
+    ({ spec: holdsTerraformValues(spec) ? jsonencodeExpression(spec) : canonicalJson(spec), hash: hashOf(trigger) });
 
   // for_each is written as a plain map and its values as plain `each.value` expressions, not
   // with a TerraformIterator, whose tokens each capture a stack trace and make large stacks slow
@@ -51,7 +58,7 @@ export function renderCarrier(scope: Construct, options: CarrierOptions): Terraf
   let forEach: Record<string, { spec: string; hash: string; known?: string }> | undefined;
   let value: { spec: string; hash: string };
   if (single) {
-    value = toValue(options.instances as SpecBase);
+    value = toValue(options.instances as SpecBase, options.triggerIdentity);
   } else {
     forEach = {};
     for (const [key, spec] of Object.entries(options.instances as Record<string, SpecBase>)) {

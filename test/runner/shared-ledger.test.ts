@@ -1,3 +1,5 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { selectRecords } from '../../src/cli/outputs';
 import { SPEC_ENV } from '../../src/contract/environment';
 import { canonicalJson, SPEC_VERSION, specHash } from '../../src/contract/spec';
@@ -18,11 +20,18 @@ const wait: JobWaitSpec = {
   path: 'app/web',
   key: undefined as never,
   of: 'CertificateDeployment',
-  instances: { [S1]: specHash(deployment) },
-  addresses: { [S1]: `terraform_data.web["${S1}"]` },
+  carrier: 'terraform_data.web',
   schedule: { Immediate: true },
   wait: { mode: 'completion', timeoutSeconds: 3, pollIntervalSeconds: 0.2 },
 } as JobWaitSpec;
+
+/** The configuration the wait reads its instances from, in the directory it runs in (as Terraform runs it). */
+function stackDirectory(): string {
+  const dir = tempDir('kf-shared-stack-');
+  const forEach = { [S1]: { spec: canonicalJson(deployment), hash: specHash(deployment) } };
+  fs.writeFileSync(path.join(dir, 'cdk.tf.json'), JSON.stringify({ resource: { terraform_data: { web: { for_each: forEach } } } }));
+  return dir;
+}
 
 describe('one ledger directory shared by two origins', () => {
   let dev: KeyfactorSimulator;
@@ -50,7 +59,9 @@ describe('one ledger directory shared by two origins', () => {
     const prodJob = prodSim.jobs().map((j) => j.JobId).find((id) => id !== devJob)!;
     expect(prodJob).toBeDefined();
 
-    const waited = await runInProcess(envOf(devSim, 'dev', wait), 'create');
+    const cwd = process.cwd();
+    process.chdir(stackDirectory());
+    const waited = await runInProcess(envOf(devSim, 'dev', wait), 'create').finally(() => process.chdir(cwd));
     expect(waited.output).toContain('all 1 job(s) completed');
     expect(waited.code).toBe(0);
     const reported = await runInProcess(envOf(devSim, 'dev', deployment), 'report');

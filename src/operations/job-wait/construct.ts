@@ -25,16 +25,23 @@ export function renderJobWait(scope: Construct, options: JobWaitOptions): Terraf
   // An instance whose spec holds references is identified by its spec as Terraform evaluated it.
   const evaluated = keys.filter((k) => holdsTerraformValues(options.specs[k]));
   const attribute = options.of.terraformResourceType === 'terraform_data' ? 'input' : 'triggers';
+  const identity = { v: SPEC_VERSION, operation: 'JobWait' as const, ...specIdentity(scope), of: options.specs[keys[0]].operation };
+  const references = evaluated.length ? { evaluated: Object.fromEntries(evaluated.map((k) => [k, `\${${carrierAddress(options.of, k)}.${attribute}.spec}`])) } : {};
   const spec: JobWaitSpec = {
-    v: SPEC_VERSION,
-    operation: 'JobWait',
-    ...specIdentity(scope),
-    of: options.specs[keys[0]].operation,
-    instances: Object.fromEntries(keys.filter((k) => !evaluated.includes(k)).map((k) => [k, specHash(options.specs[k])])),
-    ...(evaluated.length ? { evaluated: Object.fromEntries(evaluated.map((k) => [k, `\${${carrierAddress(options.of, k)}.${attribute}.spec}`])) } : {}),
-    addresses: Object.fromEntries(keys.map((k) => [k, carrierAddress(options.of, k)])),
+    ...identity,
+    carrier: carrierAddress(options.of),
+    ...references,
     schedule: options.specs[keys[0]].schedule,
     wait: options.wait,
   };
-  return renderCarrier(scope, { id: 'Wait', instances: spec, undo: false, carrier: options.carrier, dependsOn: [options.of] });
+  // The trigger: every instance's hash and address (the form this spec had before it read them
+  // from the configuration, so upgrading re-runs no wait). Changes whenever an instance's does.
+  const trigger = {
+    ...identity,
+    instances: Object.fromEntries(keys.filter((k) => !evaluated.includes(k)).map((k) => [k, specHash(options.specs[k])])),
+    ...references,
+    addresses: Object.fromEntries(keys.map((k) => [k, carrierAddress(options.of, k)])),
+    schedule: spec.schedule,
+  };
+  return renderCarrier(scope, { id: 'Wait', instances: spec, triggerIdentity: trigger, undo: false, carrier: options.carrier, dependsOn: [options.of] });
 }

@@ -1,4 +1,7 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import type { JobWaitSpec } from './spec';
+import { CONFIGURATION_FILE } from '../../contract/environment';
 import type { LedgerRecord } from '../../contract/ledger-record';
 import { SpecBase, specHash } from '../../contract/spec';
 import { checkEvaluated } from '../../runner/checks';
@@ -15,7 +18,7 @@ import { readLedgerDir, sameOrigin, warnUnreadable } from '../../runtime/ledger'
  */
 export const jobWait: OperationModule<JobWaitSpec> = {
   async create(ctx, spec) {
-    const hashes = instanceHashes(spec);
+    const hashes = instanceHashes(spec, process.cwd());
     const request = { of: spec.of, instances: Object.keys(hashes) };
     if (!spec.wait || spec.wait.mode !== 'completion') return { request, outcome: 'skipped', message: 'wait policy is noWait' };
     const notDue = notDueReason(spec.schedule);
@@ -23,19 +26,23 @@ export const jobWait: OperationModule<JobWaitSpec> = {
       ctx.log(notDue);
       return { request, outcome: 'skipped', message: notDue };
     }
-    const records = readLedgerDir(ctx.ledgerDirectory, { onUnreadable: warnUnreadable }).filter((r) => sameOrigin(r, ctx.settings.origin));
+    // Newest succeeded create record per (instance key, spec hash) of this construct.
+    const records = new Map<string, LedgerRecord>();
+    for (const r of readLedgerDir(ctx.ledgerDirectory, { onUnreadable: warnUnreadable })) {
+      if (r.phase === 'create' && r.outcome === 'succeeded' && r.constructPath === spec.path && sameOrigin(r, ctx.settings.origin)) {
+        records.set(`${r.instanceKey}\n${r.specHash}`, r);
+      }
+    }
     const targets: WaitTarget[] = [];
     const delivered: Array<{ record: LedgerRecord; hint: string }> = [];
     const missing: string[] = [];
     for (const [key, hash] of Object.entries(hashes)) {
-      const record = records
-        .filter((r) => r.phase === 'create' && r.outcome === 'succeeded' && r.constructPath === spec.path && r.instanceKey === key && r.specHash === hash)
-        .pop();
+      const record = records.get(`${key}\n${hash}`);
       if (!record) {
         missing.push(key);
         continue;
       }
-      const hint = `to run it again once the cause is fixed: terraform apply -replace='${spec.addresses[key]}'`;
+      const hint = `to run it again once the cause is fixed: terraform apply -replace='${spec.carrier}[${JSON.stringify(key)}]'`;
       for (const jobId of record.jobIds) targets.push({ jobId, subject: `store ${key}`, hint });
       delivered.push({ record, hint });
     }
@@ -88,12 +95,27 @@ function deliveries(records: Array<{ record: LedgerRecord; hint: string }>, jobE
 }
 
 /**
- * Instance key -> spec hash: given at synth for literal specs, computed here for specs Terraform
- * evaluated, after the same checks and normalization as the instance's own run (one that failed
- * them never ran, so it has no record: an empty hash finds none).
+ * Instance key -> spec hash: from the carrier's for_each in the configuration for literal specs,
+ * computed here for specs Terraform evaluated, after the same checks and normalization as the
+ * instance's own run (one that failed them never ran, so it has no record: an empty hash finds none).
  */
-function instanceHashes(spec: JobWaitSpec): Record<string, string> {
-  const hashes: Record<string, string> = { ...spec.instances };
+function instanceHashes(spec: JobWaitSpec, directory: string): Record<string, string> {
+  const file = path.join(directory, CONFIGURATION_FILE);
+  let forEach: Record<string, { spec?: unknown; hash?: unknown }> | undefined;
+  try {
+    const config = JSON.parse(fs.readFileSync(file, 'utf8')) as { resource?: Record<string, Record<string, { for_each?: typeof forEach }>> };
+    const dot = spec.carrier.indexOf('.');
+    forEach = config.resource?.[spec.carrier.slice(0, dot)]?.[spec.carrier.slice(dot + 1)]?.for_each;
+  } catch (e) {
+    throw new RunnerError(`cannot read which instances of ${spec.path} to wait for: reading ${file} failed ` +
+      `(${(e as NodeJS.ErrnoException).code ?? (e as Error).message}). Apply from the stack directory cdktf synthesized, as \`cdktf deploy\` does.`);
+  }
+  if (!forEach) throw new RunnerError(`${file} has no carrier ${spec.carrier} with instances; is it the configuration ${spec.path} was synthesized into?`);
+  const hashes: Record<string, string> = {};
+  for (const [key, value] of Object.entries(forEach)) {
+    // A literal spec's hash is written at synth; an expression's is Terraform's, not the runner's.
+    if (typeof value.spec === 'string' && value.spec.startsWith('{') && typeof value.hash === 'string') hashes[key] = value.hash;
+  }
   for (const [key, text] of Object.entries(spec.evaluated ?? {})) {
     try {
       const checked = checkEvaluated(JSON.parse(text) as SpecBase);

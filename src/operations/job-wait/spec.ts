@@ -5,14 +5,16 @@ export interface JobWaitSpec extends SpecBase {
   readonly operation: 'JobWait';
   /** The operation whose jobs are awaited. */
   readonly of: string;
-  /** Instance key -> spec hash of the instances whose newest create record holds the jobs. */
-  readonly instances: Record<string, string>;
+  /**
+   * Terraform address of the carrier whose instances are awaited. Their keys and spec hashes are
+   * read at apply from the configuration (cdk.tf.json), not carried here: a spec travels in one
+   * environment variable, and Linux caps each at 128 KiB (about 740 stores' worth).
+   */
+  readonly carrier: string;
   /**
    * Instance key -> the instance's spec as Terraform evaluated it (JSON), for instances whose
    * spec holds references: their hash is computed at apply, as the instance's own run computes it.
    */
   readonly evaluated?: Record<string, string>;
-  /** Instance key -> Terraform address, for the "re-run with -replace" hint. */
-  readonly addresses: Record<string, string>;
   readonly schedule: KeyfactorSchedule;
 }

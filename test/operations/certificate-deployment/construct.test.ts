@@ -1,5 +1,6 @@
 import { Testing, TerraformStack } from 'cdktf';
 import { Carrier, CertificateDeployment, CertificateDeploymentProps, DayOfWeek, KeyfactorDefaults, Schedule, Secret, WaitPolicy } from '../../../src';
+import { specHash } from '../../../src/contract/spec';
 import { synthJson } from '../../support/synth';
 
 // Letters in both GUIDs, so that case-insensitive handling is really exercised.
@@ -184,18 +185,15 @@ describe('CertificateDeployment rendering', () => {
     expect(JSON.parse(carrier.for_each[STORE_A].spec).removeOnDestroy).toBe(true);
   });
 
-  test('the Wait carrier knows every instance: its spec hash and its Terraform address (for the -replace hint)', () => {
+  test('the Wait carrier names the carrier whose instances (and their hashes) it reads from the configuration at apply', () => {
     const s = stack();
     const d = deploy({ stores: [{ certificateStoreId: STORE_A }, { certificateStoreId: STORE_B }], wait: WaitPolicy.forCompletion() }, s);
     const resources = synthJson(s).resource.terraform_data;
     const carrierName = Object.keys(resources).find((k) => k.startsWith('web-cert_Carrier_'))!;
     const wait = JSON.parse(resources[Object.keys(resources).find((k) => k.startsWith('web-cert_Wait_'))!].input.spec);
-    expect(wait.addresses).toEqual({
-      [STORE_A]: `terraform_data.${carrierName}["${STORE_A}"]`,
-      [STORE_B]: `terraform_data.${carrierName}["${STORE_B}"]`,
-    });
+    expect(wait.carrier).toBe(`terraform_data.${carrierName}`);
     const hashOf = (store: string) => resources[carrierName].for_each[store].hash;
-    expect(wait.instances).toEqual({ [STORE_A]: hashOf(STORE_A), [STORE_B]: hashOf(STORE_B) });
+    expect([STORE_A, STORE_B].map(hashOf)).toEqual([STORE_A, STORE_B].map((id) => specHash(JSON.parse(resources[carrierName].for_each[id].spec))));
     expect(d.storeIds).toEqual([STORE_A, STORE_B]);
   });
 

@@ -21,7 +21,22 @@ describe('WaitPolicy at synth', () => {
     expect(wait.provisioner).toHaveLength(1);
     const spec = JSON.parse(wait.input.spec);
     expect(spec).toMatchObject({ operation: 'JobWait', of: 'CertificateDeployment', wait: { mode: 'completion', timeoutSeconds: 600, pollIntervalSeconds: 5 } });
-    expect(Object.keys(spec.instances)).toHaveLength(2);
+    // The instances are read from the configuration at apply: the spec does not grow with them.
+    expect(spec.carrier).toBe(`terraform_data.${instancesName}`);
+    expect(spec).not.toHaveProperty('instances');
+  });
+
+  test('the wait carrier keeps the trigger it had when its spec listed every instance, so upgrading re-runs no wait', () => {
+    const stack = new TerraformStack(Testing.app(), 'h');
+    new CertificateDeployment(stack, 'web', {
+      certificateId: 1,
+      schedule: Schedule.immediate(),
+      wait: WaitPolicy.forCompletion(),
+      stores: [{ certificateStoreId: '11111111-1111-4111-8111-000000000001', alias: 'a' }, { certificateStoreId: '11111111-1111-4111-8111-000000000002' }],
+    });
+    const [, wait] = Object.entries<any>(synthJson(stack).resource.terraform_data).find(([name]) => name.includes('Wait'))!;
+    // What the library rendered before the instances moved out of the spec (commit 6704221).
+    expect(wait.triggers_replace.hash).toBe('80ccad0b90ea6e67');
   });
 
   test('noWait (the default) renders no wait carrier; KeyfactorDefaults can turn waiting on', () => {
