@@ -59,7 +59,10 @@ export const jobWait: OperationModule<JobWaitSpec> = {
     ctx.onPartialResult({ request, jobIds });
     ctx.log(`waiting up to ${spec.wait.timeoutSeconds}s for ${jobIds.length} job(s), polling every ${spec.wait.pollIntervalSeconds}s`);
     const deadline = Date.now() + spec.wait.timeoutSeconds * 1000;
-    const { statuses, warnings } = await waitForJobs(ctx.client, targets, spec.wait, (l) => ctx.log(l), ctx.settings.maxQueryLength);
+    // The Add jobs are Management jobs created during this apply: many are asked for with one query.
+    const since = new Date(Math.min(...delivered.map(({ record }) => Date.parse(record.sendingAt ?? record.startedAt))));
+    const window = spec.of === 'CertificateDeployment' ? { jobType: 'Management', since } : undefined;
+    const { statuses, warnings } = await waitForJobs(ctx.client, targets, spec.wait, (l) => ctx.log(l), ctx.settings.maxQueryLength, window);
     ctx.log(`all ${statuses.length} job(s) completed`);
     if (spec.wait.verifyDelivery) {
       const expected = deliveries(delivered, jobEndedFrom(statuses));

@@ -64,26 +64,57 @@ export function pageCap(jobs: number): number {
   return Math.max(1, Math.ceil((jobs * MAX_ROWS_PER_JOB) / PAGE_SIZE));
 }
 
+/** Where a wait's jobs sit in JobHistory: their category and a time before any of them was created. */
+export interface JobWindow {
+  /** `Management`, `Reenrollment`, ... (the documented JobType query values). */
+  readonly jobType: string;
+  /** Just before the first job-creating request (our clock). */
+  readonly since: Date;
+}
+
+/** Allowance for our clock running ahead of Command's; a job outside the window is still asked for by GUID. */
+const WINDOW_MARGIN_MS = 10 * 60_000;
+const MAX_WINDOW_PAGE = 1000;
+
 /**
- * Current status of each job: one request per query chunk (and per page of 100 rows, up to
- * `pageCap`, newest first). `maxQueryLength` is the longest URL-encoded QueryString per request
- * (settings.ts). Past `deadline` (ms since the epoch) only the first page of each chunk is read.
+ * Current status of each job. GUIDs that fit one query (`maxQueryLength`, the longest URL-encoded
+ * QueryString per request, settings.ts) are asked for by GUID: one request, paged by 100 rows up
+ * to `pageCap`. More, with a `window`: one request for the window's rows (`JobType` and
+ * `OperationStart`, newest first, pages of up to 1,000 rows) filtered here, then GUID queries only
+ * for jobs not found in it. Past `deadline` (ms since the epoch) only first pages are read.
  */
-export async function fetchJobStatuses(client: KeyfactorClient, jobIds: string[], maxQueryLength: number, deadline = Infinity): Promise<JobStatus[]> {
+export async function fetchJobStatuses(
+  client: KeyfactorClient, jobIds: string[], maxQueryLength: number, deadline = Infinity, window?: JobWindow,
+): Promise<JobStatus[]> {
   const newest = new Map<string, JobHistoryRow>();
-  for (const chunk of jobIdChunks(jobIds, maxQueryLength)) {
+  const keep = (row: JobHistoryRow) => {
+    const id = row.JobId?.toLowerCase();
+    if (!id) return;
+    const seen = newest.get(id);
+    // A job can have several history rows (one per run or retry): the newest one counts.
+    if (!seen || (row.JobHistoryId ?? 0) > (seen.JobHistoryId ?? 0)) newest.set(id, row);
+  };
+  let asked = jobIds;
+  if (window && jobIdChunks(jobIds, maxQueryLength).length > 1) {
+    const wanted = new Set(jobIds.map((id) => id.toLowerCase()));
+    const from = new Date(window.since.getTime() - WINDOW_MARGIN_MS).toISOString();
+    const query = `JobType -eq "${window.jobType}" AND OperationStart -ge "${from}"`;
+    const limit = Math.min(MAX_WINDOW_PAGE, Math.max(PAGE_SIZE, 2 * jobIds.length));
+    const pages = Math.max(1, Math.ceil((jobIds.length * MAX_ROWS_PER_JOB) / limit));
+    for (let page = 1; page <= pages && (page === 1 || Date.now() < deadline); page++) {
+      const { rows } = await queryJobHistory(client, query, { pageReturned: page, returnLimit: limit, sortField: 'JobHistoryId', sortAscending: false });
+      rows.filter((r) => wanted.has(r.JobId?.toLowerCase() ?? '')).forEach(keep);
+      if (rows.length < limit || newest.size === wanted.size) break;
+    }
+    asked = jobIds.filter((id) => !newest.has(id.toLowerCase()));
+  }
+  for (const chunk of jobIdChunks(asked, maxQueryLength)) {
     const pages = pageCap(chunk.length);
     for (let page = 1; page <= pages && (page === 1 || Date.now() < deadline); page++) {
       const { rows, totalCount } = await queryJobHistory(client, jobIdQuery(chunk), {
         pageReturned: page, returnLimit: PAGE_SIZE, sortField: 'JobHistoryId', sortAscending: false,
       });
-      for (const row of rows) {
-        const id = row.JobId?.toLowerCase();
-        if (!id) continue;
-        const seen = newest.get(id);
-        // A job can have several history rows (one per run or retry): the newest one counts.
-        if (!seen || (row.JobHistoryId ?? 0) > (seen.JobHistoryId ?? 0)) newest.set(id, row);
-      }
+      rows.forEach(keep);
       if (rows.length < PAGE_SIZE || (totalCount !== undefined && page * PAGE_SIZE >= totalCount)) break;
     }
   }
@@ -132,13 +163,14 @@ export async function waitForJobs(
   policy: Extract<WaitSpec, { mode: 'completion' }>,
   log: (line: string) => void,
   maxQueryLength: number,
+  window?: JobWindow,
 ): Promise<WaitOutcome> {
   const started = Date.now();
   const deadline = started + policy.timeoutSeconds * 1000;
   const targetOf = new Map(targets.map((t) => [t.jobId.toLowerCase(), t]));
   const describe = (s: JobStatus) => `job ${s.jobId} (${targetOf.get(s.jobId.toLowerCase())?.subject})`;
   for (;;) {
-    const statuses = await fetchJobStatuses(client, targets.map((t) => t.jobId), maxQueryLength, deadline);
+    const statuses = await fetchJobStatuses(client, targets.map((t) => t.jobId), maxQueryLength, deadline, window);
     const done = statuses.filter((s) => FINAL.includes(s.state));
     const elapsed = ((Date.now() - started) / 1000).toFixed(1);
     const retrying = statuses.filter((s) => s.state === 'retrying').length;

@@ -1,7 +1,7 @@
 import { RunnerError } from '../../../src/runtime/errors';
 import { fetchJobStatuses, jobIdQueries, notDueReason, pageCap, stateOf, waitForJobs, waitIfAsked } from '../../../src/runtime/jobs/completion';
 import { DEFAULT_SEED, KeyfactorSimulator } from '../../../src/simulator';
-import { basicEnv, captureOutput, clientFor, contextFor, failure, S1, S2, startSim } from '../../support/runtime';
+import { basicEnv, captureOutput, clientFor, contextFor, failure, S1, S2, SEED, startSim } from '../../support/runtime';
 import { ScriptedServer } from '../../support/scripted-server';
 
 const FAILING = DEFAULT_SEED.stores.find((s) => s.failJobs)!.Id;
@@ -335,5 +335,42 @@ describe('waitForJobs against the simulator', () => {
     const [status] = await fetchJobStatuses(c.client, [jobId.toUpperCase()], 2000);
     expect(status).toMatchObject({ jobId: jobId.toUpperCase(), state: 'success', row: { Status: 3, Result: 2 } });
     expect(sim.jobs()[0].historyIds).toHaveLength(2);
+  });
+});
+
+describe('many jobs: one JobHistory request per poll', () => {
+  let sim: KeyfactorSimulator;
+  afterAll(async () => sim?.stop());
+
+  test('200 GUIDs are read through one window query (JobType, OperationStart); jobs outside it by GUID', async () => {
+    const base = DEFAULT_SEED.stores[0];
+    const stores = Array.from({ length: 200 }, (_, i) => ({ ...base, Id: guid(5000 + i), ClientMachine: `w-${i}.example.test`, Storepath: `/w/${i}.pem` }));
+    sim = await startSim({ seed: { ...SEED, stores: [...SEED.stores, ...stores] } });
+    const { client } = clientFor(basicEnv(sim));
+    const since = new Date();
+    const res = await client.request<string[]>('POST', ADD, {
+      body: { CertificateId: 3, CertificateStores: stores.map((s) => ({ CertificateStoreId: s.Id, Alias: 'w' })), Schedule: { Immediate: true } },
+    });
+    const ids = res.data;
+    expect(ids).toHaveLength(200);
+    // Other jobs in the window are read and ignored.
+    await client.request('POST', ADD, { body: { CertificateId: 3, CertificateStores: [{ CertificateStoreId: S1, Alias: 'other' }], Schedule: { Immediate: true } } });
+    const history = () => sim.requests.filter((r) => r.path.endsWith('/OrchestratorJobs/JobHistory')).length;
+
+    let before = history();
+    const statuses = await fetchJobStatuses(client, ids, 2000, Infinity, { jobType: 'Management', since });
+    expect(history() - before).toBe(1);
+    expect(statuses.map((s) => s.jobId)).toEqual(ids);
+    expect(statuses.every((s) => s.row?.JobId === s.jobId)).toBe(true);
+    // Without a window: one request per 2,000-character chunk of GUIDs.
+    before = history();
+    expect((await fetchJobStatuses(client, ids, 2000)).map((s) => s.row?.JobId)).toEqual(ids);
+    expect(history() - before).toBe(jobIdQueries(ids, 2000).length);
+
+    // A clock far ahead of Command's puts every job before the window: they are asked for by GUID, none is lost.
+    before = history();
+    const skewed = await fetchJobStatuses(client, ids, 2000, Infinity, { jobType: 'Management', since: new Date(Date.now() + 3_600_000) });
+    expect(skewed.map((s) => s.row?.JobId)).toEqual(ids);
+    expect(history() - before).toBe(1 + jobIdQueries(ids, 2000).length);
   });
 });
