@@ -8,6 +8,7 @@
  */
 import { X509Certificate } from 'crypto';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { RunnerError } from './errors';
 import type { SecretResolver } from './secrets';
@@ -37,6 +38,7 @@ export const ENV = {
   maxQueryLength: 'CDKTF_KEYFACTOR_MAX_QUERY_LENGTH',
   jobLookupSeconds: 'CDKTF_KEYFACTOR_JOB_LOOKUP_SECONDS',
   jobLookupIntervalSeconds: 'CDKTF_KEYFACTOR_JOB_LOOKUP_INTERVAL_SECONDS',
+  tokenCache: 'CDKTF_KEYFACTOR_TOKEN_CACHE',
   // The usual proxy variables (curl's meaning); the lower-case spelling wins when both are set.
   httpsProxy: 'HTTPS_PROXY',
   httpProxy: 'HTTP_PROXY',
@@ -81,6 +83,8 @@ export type AuthSettings =
     readonly tokenUrl: string;
     readonly scopes: string[];
     readonly audience?: string;
+    /** Directory of the token cache shared by the apply's runner processes; undefined: off. */
+    readonly tokenCache?: string;
   };
 
 export interface TlsSettings {
@@ -314,7 +318,9 @@ export function authSettings(env: NodeJS.ProcessEnv, secrets: SecretResolver): {
   const [clientId, clientSecret, tokenUrl] = [get(ENV.clientId), get(ENV.clientSecret), get(ENV.tokenUrl)];
   if (clientId && clientSecret && tokenUrl) {
     const scopes = (get(ENV.scopes) ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-    return { auth: { type: 'oauth', clientId, clientSecret, tokenUrl: serverUrl(tokenUrl, ENV.tokenUrl).href, scopes, audience: get(ENV.audience) } };
+    return {
+      auth: { type: 'oauth', clientId, clientSecret, tokenUrl: serverUrl(tokenUrl, ENV.tokenUrl).href, scopes, audience: get(ENV.audience), tokenCache: tokenCacheDirectory(env) },
+    };
   }
   const state = (names: string[]) => {
     const set = names.filter((n) => get(n));
@@ -402,4 +408,21 @@ export function serverUrl(text: string, variable: string): URL {
     throw new RunnerError(`${variable} ${JSON.stringify(text)} must use https:// (or http:// to a loopback address).`);
   }
   return url;
+}
+
+/**
+ * Where the runner processes of an apply share OAuth tokens: CDKTF_KEYFACTOR_TOKEN_CACHE (an
+ * absolute directory, or `off`), else the per-user runtime directory (XDG_RUNTIME_DIR, a tmpfs
+ * only its owner can enter), else the temporary directory, per user id.
+ */
+export function tokenCacheDirectory(env: NodeJS.ProcessEnv): string | undefined {
+  const chosen = raw(env, ENV.tokenCache)?.trim();
+  if (chosen === 'off') return undefined;
+  if (chosen) {
+    if (!path.isAbsolute(chosen)) throw new RunnerError(`${ENV.tokenCache} must be an absolute directory or "off", got ${JSON.stringify(chosen)}.`);
+    return chosen;
+  }
+  const runtime = raw(env, 'XDG_RUNTIME_DIR')?.trim();
+  if (runtime && path.isAbsolute(runtime)) return path.join(runtime, 'cdktf-keyfactor');
+  return path.join(os.tmpdir(), `cdktf-keyfactor-tokens-${process.getuid?.() ?? 'user'}`);
 }

@@ -6,6 +6,7 @@ import type * as http from 'http';
 import { exchange, HttpResponse, noAnswer } from './http';
 import { Attempt, parseRetryAfter, withRetries } from './retry';
 import { describeTlsError } from './tls';
+import { TokenCache } from './token-cache';
 import { RunnerError } from '../errors';
 import type { SecretResolver } from '../secrets';
 import { AuthSettings, ENV, RetryPolicy } from '../settings';
@@ -20,12 +21,19 @@ export interface TokenTransport {
 
 /** Produces the Authorization header; fetches, caches and renews OAuth access tokens. */
 export class Authenticator {
-  private token?: { readonly value: string; readonly renewAt?: number };
+  private token?: { readonly value: string; readonly renewAt: number };
   private pending?: Promise<string>;
   /** client_secret_basic first (RFC 6749 §2.3.1), then the form fields, as Go's oauth2 AutoDetect does. */
   private clientAuth: 'header' | 'form' | undefined;
 
+  private readonly cache?: TokenCache;
+
   constructor(readonly settings: AuthSettings, private readonly secrets: SecretResolver, private readonly net?: TokenTransport) {
+    if (settings.type === 'oauth' && settings.tokenCache) {
+      const opened = TokenCache.open(settings.tokenCache);
+      this.cache = opened.cache;
+      if (opened.problem) net?.log(`WARNING: OAuth token cache not used (${opened.problem}); this process asks for its own token`);
+    }
     if (settings.type === 'basic') {
       const user = settings.domain ? `${settings.domain}\\${settings.username}` : settings.username;
       this.secrets.protect(Buffer.from(`${user}:${settings.password}`).toString('base64'));
@@ -43,14 +51,18 @@ export class Authenticator {
       return `Basic ${Buffer.from(`${user}:${s.password}`).toString('base64')}`;
     }
     if (s.type === 'token') return `Bearer ${s.accessToken}`;
-    if (this.token && (this.token.renewAt === undefined || Date.now() < this.token.renewAt)) return `Bearer ${this.token.value}`;
+    if (this.token && Date.now() < this.token.renewAt) return `Bearer ${this.token.value}`;
     return `Bearer ${await this.fetchOnce()}`;
   }
 
   /** After a 401: drops the token `used` and gets a new one. False when no new credential can be had. */
   async refresh(usedHeader: string): Promise<boolean> {
     if (this.settings.type !== 'oauth') return false;
-    if (this.token && `Bearer ${this.token.value}` === usedHeader) this.token = undefined;
+    if (this.token && `Bearer ${this.token.value}` === usedHeader) {
+      // Refused: no other process may take it from the cache either.
+      this.cache?.remove(this.settings, this.token.value);
+      this.token = undefined;
+    }
     await this.header();
     return true;
   }
@@ -65,11 +77,20 @@ export class Authenticator {
   }
 
   private fetchOnce(): Promise<string> {
-    this.pending ??= this.fetchToken().finally(() => (this.pending = undefined));
+    const s = this.settings;
+    const fetched = this.cache && s.type === 'oauth'
+      ? this.cache.shared(s, () => this.fetchToken(), this.net?.timeoutMs ?? 30_000).then((t) => {
+        this.secrets.protect(t.value);
+        this.token = t;
+        return t.value;
+      })
+      : this.fetchToken().then((t) => t.value);
+    this.pending ??= fetched.finally(() => (this.pending = undefined));
     return this.pending;
   }
 
-  private async fetchToken(): Promise<string> {
+  /** A new token from the token endpoint; without an expiry, renewed after 5 minutes (and never shared past that). */
+  private async fetchToken(): Promise<{ value: string; renewAt: number }> {
     const s = this.settings;
     if (s.type !== 'oauth' || !this.net) throw new RunnerError('internal: no token endpoint configured');
     let response: HttpResponse;
@@ -96,9 +117,11 @@ export class Authenticator {
     this.secrets.protect(body.access_token);
     const lifetime = Number(body.expires_in);
     // Renew a little before expiry: 10% of the lifetime, at most 30 s.
-    const renewAt = Number.isFinite(lifetime) && lifetime > 0 ? Date.now() + lifetime * 1000 - Math.min(30_000, lifetime * 100) : undefined;
+    const renewAt = Number.isFinite(lifetime) && lifetime > 0
+      ? Date.now() + lifetime * 1000 - Math.min(30_000, lifetime * 100)
+      : Date.now() + 300_000;
     this.token = { value: body.access_token, renewAt };
-    return body.access_token;
+    return this.token;
   }
 
   /** One token request, retried like an idempotent one (a spare token does no harm). */

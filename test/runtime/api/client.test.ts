@@ -27,6 +27,8 @@ describe('authentication', () => {
     KEYFACTOR_AUTH_CLIENT_ID: 'terraform',
     KEYFACTOR_AUTH_CLIENT_SECRET: CANARY.clientSecret,
     KEYFACTOR_AUTH_TOKEN_URL: sim.tokenUrl,
+    // One client per process here; sharing tokens between processes is test/runtime/api/token-cache.test.ts.
+    CDKTF_KEYFACTOR_TOKEN_CACHE: 'off',
     ...extra,
   });
 
@@ -146,6 +148,7 @@ describe('TLS', () => {
       KEYFACTOR_AUTH_CLIENT_ID: 'terraform',
       KEYFACTOR_AUTH_CLIENT_SECRET: CANARY.clientSecret,
       KEYFACTOR_AUTH_TOKEN_URL: sim.tokenUrl,
+      CDKTF_KEYFACTOR_TOKEN_CACHE: 'off',
     };
     expect((await getStore(clientFor(env))).status).toBe(200);
     const { KEYFACTOR_CA_CERT: _ca, ...untrusted } = env;
