@@ -8,6 +8,7 @@ import { runCheck } from './check';
 import { runDrift } from './drift';
 import { runJobs } from './jobs';
 import { formatOutputs, selectRecords } from './outputs';
+import { formatPrune, pruneLedger } from './prune';
 import { runSimulator } from './simulator';
 
 export function buildProgram(): Command {
@@ -23,8 +24,20 @@ export function buildProgram(): Command {
     .option('--stack <name>', 'only records of this stack')
     .option('--path <constructPath>', 'only records of this construct path or below it')
     .option('--all-origins', 'records of every Command host and workspace (default: with KEYFACTOR_HOSTNAME set, only its own and TF_WORKSPACE\'s)')
+    .option('--latest', 'only the newest record of each operation instance')
     .action((opts) => {
       process.stdout.write(formatOutputs(selectRecords(opts), !!opts.json) + '\n');
+    });
+
+  program
+    .command('prune')
+    .description('remove ledger records older than --keep-days (never one in flight or unsettled, never an instance\'s newest create record)')
+    .requiredOption('--keep-days <days>', 'keep records that finished within this many days', parsePositive)
+    .option('--ledger <dir>', 'ledger directory (default: $CDKTF_KEYFACTOR_LEDGER_DIR or ./.keyfactor-ledger)')
+    .option('--dry-run', 'say what would be removed; remove nothing')
+    .action((opts) => {
+      const options = { ledger: opts.ledger, keepDays: opts.keepDays, dryRun: !!opts.dryRun };
+      process.stdout.write(formatPrune(pruneLedger(options), options) + '\n');
     });
 
   program

@@ -1,5 +1,5 @@
 import type { LedgerRecord } from '../contract/ledger-record';
-import { Ledger, sameOrigin } from '../runtime/ledger';
+import { instanceOf, Ledger, sameOrigin } from '../runtime/ledger';
 import { ENV, origin } from '../runtime/settings';
 
 export interface OutputsOptions {
@@ -9,6 +9,8 @@ export interface OutputsOptions {
   readonly path?: string;
   /** Records of every Command and workspace, not only the current one. */
   readonly allOrigins?: boolean;
+  /** Only the newest record of each instance (origin, stack, construct path, instance key). */
+  readonly latest?: boolean;
 }
 
 /**
@@ -18,11 +20,15 @@ export interface OutputsOptions {
  */
 export function selectRecords(options: OutputsOptions, env: NodeJS.ProcessEnv = process.env): LedgerRecord[] {
   const current = !options.allOrigins && env[ENV.hostname]?.trim() ? origin(env) : undefined;
-  return Ledger.read(options.ledger).filter((r) =>
+  const selected = Ledger.read(options.ledger).filter((r) =>
     (!current || sameOrigin(r, current)) &&
     (!options.stack || r.stack === options.stack) &&
     (!options.path || r.constructPath === options.path || r.constructPath.startsWith(options.path.replace(/\/$/, '') + '/')),
   );
+  if (!options.latest) return selected;
+  // Oldest first: the last record per instance is its newest.
+  const newest = new Map(selected.map((r) => [instanceOf(r), r]));
+  return selected.filter((r) => newest.get(instanceOf(r)) === r);
 }
 
 /** `cdktf-keyfactor outputs`: the ledger as a table, or as JSON with `--json`. */

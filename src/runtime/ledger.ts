@@ -125,6 +125,8 @@ export interface ReadOptions {
   readonly onUnreadable?: (file: string, problem: string) => void;
   /** Only files whose name ends with this (before the suffix) are read, e.g. an identity key. */
   readonly nameEndsWith?: string;
+  /** Only files named for one of these identity keys are read (a reader of many instances). */
+  readonly identityKeys?: ReadonlySet<string>;
 }
 
 /** Reads the records (oldest first); non-record file names are ignored. */
@@ -136,6 +138,8 @@ export function readLedgerDir(directory: string, options: ReadOptions = {}): Led
   const records: LedgerEntry[] = [];
   for (const name of fs.readdirSync(directory)) {
     if (!name.endsWith(wanted)) continue; // temp files, other instances' records, unrelated files
+    // The identity key is the name's last part before the suffix: only those files are opened.
+    if (options.identityKeys && !options.identityKeys.has(name.slice(name.lastIndexOf('-') + 1, -RECORD_SUFFIX.length))) continue;
     const file = path.join(directory, name);
     const parsed = readRecord(file);
     if (typeof parsed === 'string') {
@@ -171,6 +175,12 @@ function isEntry(x: unknown): x is LedgerEntry {
   const r = x as LedgerEntry;
   return !!r && typeof r.recordId === 'string' && typeof r.operation === 'string' &&
     typeof r.constructPath === 'string' && Array.isArray(r.jobIds) && typeof r.outcome === 'string';
+}
+
+/** One operation instance across its runs and spec changes: origin, stack, construct path, instance key. */
+export function instanceOf(r: LedgerRecord): string {
+  const o = r.origin;
+  return JSON.stringify([o?.host ?? null, o?.apiPath ?? null, o?.workspace ?? null, r.stack, r.constructPath, r.instanceKey ?? null]);
 }
 
 /** Whether a record belongs to `origin` (records from before origins were recorded match any). */

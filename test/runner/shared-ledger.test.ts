@@ -59,10 +59,13 @@ describe('one ledger directory shared by two origins', () => {
     const prodJob = prodSim.jobs().map((j) => j.JobId).find((id) => id !== devJob)!;
     expect(prodJob).toBeDefined();
 
+    // Another instance's damaged record: the wait opens only its own instances' files, so it never sees it.
+    fs.writeFileSync(path.join(dir, '20260101T000000000Z-1-deadbeef-0123456789ab.record.json'), '{"recordId": trunc');
     const cwd = process.cwd();
     process.chdir(stackDirectory());
     const waited = await runInProcess(envOf(devSim, 'dev', wait), 'create').finally(() => process.chdir(cwd));
     expect(waited.output).toContain('all 1 job(s) completed');
+    expect(waited.output).not.toContain('skipped ledger record');
     expect(waited.code).toBe(0);
     const reported = await runInProcess(envOf(devSim, 'dev', deployment), 'report');
     expect(reported.output).toContain(`succeeded, job ${devJob}`);

@@ -9,7 +9,7 @@ import { OperationModule } from '../../runtime/context';
 import { RunnerError } from '../../runtime/errors';
 import { jobEndedFrom, notDueReason, waitForJobs, WaitTarget } from '../../runtime/jobs/completion';
 import { DeliveryTarget, verifyDelivery } from '../../runtime/jobs/delivery';
-import { readLedgerDir, sameOrigin, warnUnreadable } from '../../runtime/ledger';
+import { identityKey, readLedgerDir, sameOrigin, warnUnreadable } from '../../runtime/ledger';
 
 /**
  * The `JobWait` step: after all of a construct's carrier instances ran in this apply, wait for
@@ -26,9 +26,13 @@ export const jobWait: OperationModule<JobWaitSpec> = {
       ctx.log(notDue);
       return { request, outcome: 'skipped', message: notDue };
     }
-    // Newest succeeded create record per (instance key, spec hash) of this construct.
+    // Newest succeeded create record per (instance key, spec hash) of this construct; only the
+    // instances' own files are opened, so a ledger of years costs a directory listing, not a read.
     const records = new Map<string, LedgerRecord>();
-    for (const r of readLedgerDir(ctx.ledgerDirectory, { onUnreadable: warnUnreadable })) {
+    const origin = ctx.settings.origin;
+    const keys = new Set(Object.entries(hashes)
+      .map(([key, hash]) => identityKey({ origin, stack: spec.stack, constructPath: spec.path, instanceKey: key, specHash: hash })));
+    for (const r of readLedgerDir(ctx.ledgerDirectory, { onUnreadable: warnUnreadable, identityKeys: keys })) {
       if (r.phase === 'create' && r.outcome === 'succeeded' && r.constructPath === spec.path && sameOrigin(r, ctx.settings.origin)) {
         records.set(`${r.instanceKey}\n${r.specHash}`, r);
       }

@@ -38,7 +38,10 @@ describe('verifyDelivery', () => {
     expect(lines[lines.length - 1]).toBe("all 2 certificate(s) are in place per Command's inventories");
     const polls = lines.length - 1;
     const located = sim.requests.slice(asked).filter((r) => r.path.endsWith('/Certificates/3'));
-    expect(located).toHaveLength(polls);
+    // One per poll for both stores, plus at most one re-read per store: when its inventory
+    // finished between the poll's read and the inventory lookup (not one read per store per poll).
+    expect(located.length).toBeGreaterThanOrEqual(polls);
+    expect(located.length).toBeLessThanOrEqual(polls + 2);
   });
 
   test('no inventory before the deadline: fails naming the store and the job, and says what to do', async () => {

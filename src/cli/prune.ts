@@ -1,0 +1,61 @@
+/**
+ * `cdktf-keyfactor prune --keep-days N`: removes ledger records older than N days, so the ledger
+ * does not grow for ever. Whatever their age it keeps records still in flight or unsettled (the
+ * next run of their instance checks them in JobHistory before sending anything) and each
+ * instance's newest create record (`drift` reads a PFX replacement's stores and the jobs from it).
+ */
+import * as fs from 'fs';
+import type { LedgerRecord } from '../contract/ledger-record';
+import { RunnerError } from '../runtime/errors';
+import { instanceOf, Ledger, readLedgerDir, recordFile, warnUnreadable } from '../runtime/ledger';
+
+export interface PruneOptions {
+  readonly ledger?: string;
+  readonly keepDays: number;
+  /** Say what would be removed, remove nothing. */
+  readonly dryRun?: boolean;
+}
+
+export interface PruneResult {
+  readonly removed: LedgerRecord[];
+  readonly kept: number;
+  readonly keptInFlight: number;
+  readonly keptNewest: number;
+}
+
+export function pruneLedger(options: PruneOptions, now = Date.now()): PruneResult {
+  const directory = options.ledger ?? Ledger.defaultDirectory();
+  if (!fs.existsSync(directory)) throw new RunnerError(`no ledger at ${directory} (pass --ledger DIR or set CDKTF_KEYFACTOR_LEDGER_DIR).`);
+  const records = readLedgerDir(directory, { onUnreadable: warnUnreadable });
+  const cutoff = now - options.keepDays * 86_400_000;
+  // Oldest first: the last create record seen per instance is its newest.
+  const newest = new Map<string, LedgerRecord>();
+  for (const r of records) {
+    if (r.phase === 'create') newest.set(instanceOf(r), r);
+  }
+  const newestIds = new Set([...newest.values()].map((r) => r.recordId));
+  const removed: LedgerRecord[] = [];
+  let [keptInFlight, keptNewest] = [0, 0];
+  for (const r of records) {
+    const at = Date.parse(r.finishedAt ?? r.startedAt);
+    if (!(at < cutoff)) continue;
+    if (r.outcome === 'in-flight' || r.unsettled) {
+      keptInFlight++;
+      continue;
+    }
+    if (newestIds.has(r.recordId)) {
+      keptNewest++;
+      continue;
+    }
+    removed.push(r);
+    if (!options.dryRun) fs.rmSync(recordFile(directory, r.recordId), { force: true });
+  }
+  return { removed, kept: records.length - removed.length, keptInFlight, keptNewest };
+}
+
+export function formatPrune(result: PruneResult, options: PruneOptions): string {
+  const verb = options.dryRun ? 'would remove' : 'removed';
+  return `cdktf-keyfactor prune: ${verb} ${result.removed.length} record(s) older than ${options.keepDays} day(s); kept ${result.kept} ` +
+    `(of them, older but kept: ${result.keptInFlight} in flight or unsettled, ${result.keptNewest} newest create record of their instance).`;
+}
+
