@@ -31,7 +31,7 @@ export function buildProgram(): Command {
 
   program
     .command('prune')
-    .description('remove ledger records older than --keep-days (never one in flight or unsettled, never an instance\'s newest create record)')
+    .description('remove ledger records older than --keep-days (never one in flight or unsettled, never a live instance\'s newest create record)')
     .requiredOption('--keep-days <days>', 'keep records that finished within this many days', parsePositive)
     .option('--ledger <dir>', 'ledger directory (default: $CDKTF_KEYFACTOR_LEDGER_DIR or ./.keyfactor-ledger)')
     .option('--dry-run', 'say what would be removed; remove nothing')

@@ -1,7 +1,7 @@
 /**
  * `cdktf-keyfactor prune --keep-days N`: removes ledger records older than N days, so the ledger
  * does not grow for ever. Whatever their age it keeps records still in flight or unsettled (the
- * next run of their instance checks them in JobHistory before sending anything) and each
+ * next run of their instance checks them in JobHistory before sending anything) and each live
  * instance's newest create record (`drift` reads a PFX replacement's stores and the jobs from it).
  */
 import * as fs from 'fs';
@@ -28,12 +28,16 @@ export function pruneLedger(options: PruneOptions, now = Date.now()): PruneResul
   if (!fs.existsSync(directory)) throw new RunnerError(`no ledger at ${directory} (pass --ledger DIR or set CDKTF_KEYFACTOR_LEDGER_DIR).`);
   const records = readLedgerDir(directory, { onUnreadable: warnUnreadable });
   const cutoff = now - options.keepDays * 86_400_000;
-  // Oldest first: the last create record seen per instance is its newest.
+  // Oldest first: the last create record seen per instance is its newest; an instance whose
+  // newest record is a finished undo is gone, and nothing needs its create record any more.
   const newest = new Map<string, LedgerRecord>();
+  const last = new Map<string, LedgerRecord>();
   for (const r of records) {
     if (r.phase === 'create') newest.set(instanceOf(r), r);
+    last.set(instanceOf(r), r);
   }
-  const newestIds = new Set([...newest.values()].map((r) => r.recordId));
+  const undone = (r: LedgerRecord) => r.phase === 'destroy' && (r.outcome === 'succeeded' || r.outcome === 'skipped');
+  const newestIds = new Set([...newest.entries()].filter(([instance]) => !undone(last.get(instance)!)).map(([, r]) => r.recordId));
   const removed: LedgerRecord[] = [];
   let [keptInFlight, keptNewest] = [0, 0];
   for (const r of records) {
@@ -56,6 +60,6 @@ export function pruneLedger(options: PruneOptions, now = Date.now()): PruneResul
 export function formatPrune(result: PruneResult, options: PruneOptions): string {
   const verb = options.dryRun ? 'would remove' : 'removed';
   return `cdktf-keyfactor prune: ${verb} ${result.removed.length} record(s) older than ${options.keepDays} day(s); kept ${result.kept} ` +
-    `(of them, older but kept: ${result.keptInFlight} in flight or unsettled, ${result.keptNewest} newest create record of their instance).`;
+    `(of them, older but kept: ${result.keptInFlight} in flight or unsettled, ${result.keptNewest} newest create record of their live instance).`;
 }
 

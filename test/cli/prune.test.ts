@@ -48,12 +48,17 @@ describe('prune and outputs --latest', () => {
     expect(Ledger.read(dir)).toHaveLength(3);
     const done = pruneLedger({ ledger: dir, keepDays: 30 }, later);
     expect(formatPrune(done, { keepDays: 30 })).toBe(
-      'cdktf-keyfactor prune: removed 1 record(s) older than 30 day(s); kept 2 (of them, older but kept: 1 in flight or unsettled, 1 newest create record of their instance).');
+      'cdktf-keyfactor prune: removed 1 record(s) older than 30 day(s); kept 2 (of them, older but kept: 1 in flight or unsettled, 1 newest create record of their live instance).');
     expect(Ledger.read(dir).map((r) => r.recordId)).toEqual([all[1].recordId, all[2].recordId]);
     // The in-flight record still stops a second Add: the next run of t/api looks for its job first.
     const rerun = await runInProcess({ ...env, [SPEC_ENV]: canonicalJson(spec) });
     expect(rerun.code).toBe(0);
     expect(sim.received('POST', '/CertificateStores/Certificates/Add').filter((r) => (r.body as any).CertificateStores[0].Alias === 'held')).toHaveLength(1);
+
+    // Once t/web is destroyed, its create record is not needed any more: it goes with its undo's.
+    expect((await runInProcess({ ...env, [SPEC_ENV]: canonicalJson(deploymentSpec('v2')) }, 'destroy')).code).toBe(0);
+    pruneLedger({ ledger: dir, keepDays: 30 }, later);
+    expect(Ledger.read(dir).map((r) => r.constructPath)).toEqual(['t/api']);
   });
 
   test('a missing ledger is an error, not "0 removed"', () => {
