@@ -77,16 +77,18 @@ export class Authenticator {
   }
 
   private fetchOnce(): Promise<string> {
-    const s = this.settings;
-    const fetched = this.cache && s.type === 'oauth'
-      ? this.cache.shared(s, () => this.fetchToken(), this.net?.timeoutMs ?? 30_000).then((t) => {
-        this.secrets.protect(t.value);
-        this.token = t;
-        return t.value;
-      })
-      : this.fetchToken().then((t) => t.value);
-    this.pending ??= fetched.finally(() => (this.pending = undefined));
+    this.pending ??= this.fetchShared().finally(() => (this.pending = undefined));
     return this.pending;
+  }
+
+  /** From the cache shared with the apply's other runner processes when there is one, else from the endpoint. */
+  private async fetchShared(): Promise<string> {
+    const s = this.settings;
+    if (!this.cache || s.type !== 'oauth') return (await this.fetchToken()).value;
+    const token = await this.cache.shared(s, () => this.fetchToken(), this.net?.timeoutMs ?? 30_000);
+    this.secrets.protect(token.value);
+    this.token = token;
+    return token.value;
   }
 
   /** A new token from the token endpoint; without an expiry, renewed after 5 minutes (and never shared past that). */
