@@ -13,7 +13,7 @@ import { pfxReplacementDrift } from '../operations/pfx-replacement/drift';
 import { checkEvaluated } from '../runner/checks';
 import { KeyfactorClient } from '../runtime/api/client';
 import { RunnerError } from '../runtime/errors';
-import { CommandView } from '../runtime/jobs/delivery';
+import { CommandView, memo } from '../runtime/jobs/delivery';
 import { readLedgerDir, sameOrigin, warnUnreadable } from '../runtime/ledger';
 import { SecretResolver } from '../runtime/secrets';
 import { connectionSettings, origin } from '../runtime/settings';
@@ -207,15 +207,7 @@ class DriftSession {
       view: () => (this.commandView ??= new CommandView(this.connect())),
       record: (spec) => this.record(instance.ledgerDir, spec),
       ledgerDir: instance.ledgerDir,
-      once: <T>(key: string, read: () => Promise<T>) => {
-        let found = this.cache.get(key) as Promise<T> | undefined;
-        if (!found) {
-          const reading = read();
-          reading.catch(() => this.cache.get(key) === reading && this.cache.delete(key));
-          this.cache.set(key, (found = reading));
-        }
-        return found;
-      },
+      once: <T>(key: string, read: () => Promise<T>) => memo(this.cache, key, read),
     };
   }
 

@@ -6,11 +6,10 @@
  * shows in the configuration Terraform is applying: `cdk.tf.json` in the stack directory, where
  * Terraform runs provisioners.
  */
-import * as fs from 'fs';
-import * as path from 'path';
 import { OperationSpec, sharesUndoTarget } from './operations';
 import { CONFIGURATION_FILE } from '../contract/environment';
 import { SPEC_VERSION } from '../contract/spec';
+import { configuredResource, configuredResources } from '../runtime/configuration';
 import { RunnerError } from '../runtime/errors';
 
 export { CONFIGURATION_FILE };
@@ -31,18 +30,9 @@ export function deletedConstructDecision(spec: OperationSpec, carrierAddress: st
   if (!carrierAddress || dot <= 0) {
     throw new RunnerError('the undo registry did not pass its carrier address (CDKTF_KEYFACTOR_CARRIER); is the runner older than the library that synthesized it?');
   }
-  const file = path.join(directory, CONFIGURATION_FILE);
-  let config: { resource?: Record<string, Record<string, Record<string, unknown>>> };
-  try {
-    config = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (e) {
-    // Undoing blindly could undo twice (the carrier may still run its own), skipping could lose it.
-    throw new RunnerError(`cannot tell whether ${spec.path} was deleted from the code: reading ${file} failed ` +
-      `(${(e as NodeJS.ErrnoException).code ?? (e as Error).message}). Apply from the stack directory cdktf synthesized, as \`cdktf deploy\` does.`);
-  }
-  const resources = config.resource ?? {};
-  const [type, name] = [carrierAddress.slice(0, dot), carrierAddress.slice(dot + 1)];
-  if (resources[type]?.[name] !== undefined) return { undo: false, reason: 'configured' };
+  // Unreadable: undoing blindly could undo twice (the carrier may still run its own), skipping could lose it.
+  const resources = configuredResources(directory, `tell whether ${spec.path} was deleted from the code`);
+  if (configuredResource(resources, carrierAddress) !== undefined) return { undo: false, reason: 'configured' };
   const live = configuredSpecs(resources);
   const by = live.find((l) => !l.partial && sharesUndoTarget(spec, l.spec)) ?? live.find((l) => l.partial && sharesUndoTarget(spec, l.spec));
   if (!by) return { undo: true };

@@ -1,10 +1,10 @@
-import * as fs from 'fs';
 import * as path from 'path';
 import type { JobWaitSpec } from './spec';
 import { CONFIGURATION_FILE } from '../../contract/environment';
 import type { LedgerRecord } from '../../contract/ledger-record';
 import { SpecBase, specHash } from '../../contract/spec';
 import { checkEvaluated } from '../../runner/checks';
+import { configuredResource, configuredResources } from '../../runtime/configuration';
 import { OperationModule } from '../../runtime/context';
 import { RunnerError } from '../../runtime/errors';
 import { jobEndedFrom, notDueReason, waitForJobs, WaitTarget } from '../../runtime/jobs/completion';
@@ -107,17 +107,11 @@ function deliveries(records: Array<{ record: LedgerRecord; hint: string }>, jobE
  * instance's own run (one that failed them never ran, so it has no record: an empty hash finds none).
  */
 function instanceHashes(spec: JobWaitSpec, directory: string): Record<string, string> {
-  const file = path.join(directory, CONFIGURATION_FILE);
-  let forEach: Record<string, { spec?: unknown; hash?: unknown }> | undefined;
-  try {
-    const config = JSON.parse(fs.readFileSync(file, 'utf8')) as { resource?: Record<string, Record<string, { for_each?: typeof forEach }>> };
-    const dot = spec.carrier.indexOf('.');
-    forEach = config.resource?.[spec.carrier.slice(0, dot)]?.[spec.carrier.slice(dot + 1)]?.for_each;
-  } catch (e) {
-    throw new RunnerError(`cannot read which instances of ${spec.path} to wait for: reading ${file} failed ` +
-      `(${(e as NodeJS.ErrnoException).code ?? (e as Error).message}). Apply from the stack directory cdktf synthesized, as \`cdktf deploy\` does.`);
+  const resources = configuredResources(directory, `read which instances of ${spec.path} to wait for`);
+  const forEach = configuredResource(resources, spec.carrier)?.for_each as Record<string, { spec?: unknown; hash?: unknown }> | undefined;
+  if (!forEach || typeof forEach !== 'object') {
+    throw new RunnerError(`${path.join(directory, CONFIGURATION_FILE)} has no carrier ${spec.carrier} with instances; is it the configuration ${spec.path} was synthesized into?`);
   }
-  if (!forEach) throw new RunnerError(`${file} has no carrier ${spec.carrier} with instances; is it the configuration ${spec.path} was synthesized into?`);
   const hashes: Record<string, string> = {};
   for (const [key, value] of Object.entries(forEach)) {
     // A literal spec's hash is written at synth; an expression's is Terraform's, not the runner's.

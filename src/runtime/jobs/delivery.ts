@@ -122,7 +122,8 @@ function ofStore(row: JobHistoryRow, store: StoreRef): boolean {
   return same(row.StorePath, store.storePath) && same(row.ClientMachine, store.clientMachine);
 }
 
-function memo<K, V>(cache: Map<K, Promise<unknown>>, key: K, read: () => Promise<V>): Promise<V> {
+/** `read()` once per key; a failed read is not kept. */
+export function memo<K, V>(cache: Map<K, Promise<unknown>>, key: K, read: () => Promise<V>): Promise<V> {
   let found = cache.get(key) as Promise<V> | undefined;
   if (!found) {
     const reading = read();
