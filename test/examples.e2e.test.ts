@@ -10,6 +10,7 @@ import * as path from 'path';
 import { App } from 'cdktf';
 import { buildExample } from '../examples/main';
 import { isUndoRegistryId } from '../src/contract/environment';
+import { configuredInstances } from '../src/runtime/configuration';
 import { DEFAULT_SEED } from '../src/simulator';
 
 const OPERATIONS = ['CertificateDeployment', 'CertificateStorePassword', 'PfxReplacement', 'PamLocalEntry', 'CertificateStoreReenrollment'];
@@ -31,7 +32,8 @@ function operationsIn(json: any): string[] {
   const specs: string[] = [];
   for (const [name, resource] of Object.entries<any>(json.resource?.terraform_data ?? {})) {
     if (isUndoRegistryId(name)) continue;
-    if (resource.for_each) specs.push(...Object.values<any>(resource.for_each).map((v) => v.spec));
+    const forEach = configuredInstances(json, resource);
+    if (forEach) specs.push(...Object.values<any>(forEach).map((v) => v.spec));
     else specs.push(resource.input.spec);
   }
   return specs.map((s) => JSON.parse(s).operation);

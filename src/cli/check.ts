@@ -4,6 +4,7 @@ import { CARRIER_TYPES, Configuration, parseSpec, readConfiguration, StateResour
 export type { Configuration, StateResource } from './stacks';
 import { isUndoRegistryId } from '../contract/environment';
 import { SpecBase, specLabel } from '../contract/spec';
+import { configuredInstances } from '../runtime/configuration';
 
 
 export interface CheckOptions {
@@ -62,9 +63,9 @@ export function runCheck(options: CheckOptions, env: NodeJS.ProcessEnv, write: (
 
 export function compare(stack: string, config: Configuration, state: StateResource[]): { lost: Finding[]; pending: Finding[] } {
   const configured = (type: string, name: string) => config.resource?.[type]?.[name] !== undefined;
-  const registryBlocks = Object.keys(CARRIER_TYPES).flatMap((t) => Object.keys(config.resource?.[t] ?? {}).filter(isUndoRegistryId));
-  // Each block's instances are the `locals` map its for_each names (see src/synth/undo-registry.ts).
-  const registryKeys = new Set(registryBlocks.flatMap((name) => Object.keys(config.locals?.[`${name}Instances`] ?? {})));
+  const registryBlocks = Object.keys(CARRIER_TYPES)
+    .flatMap((t) => Object.entries(config.resource?.[t] ?? {}).filter(([name]) => isUndoRegistryId(name)));
+  const registryKeys = new Set(registryBlocks.flatMap(([, block]) => Object.keys(configuredInstances(config, block) ?? {})));
   const registry: Array<{ key: string; carrier: string; spec?: SpecBase }> = [];
   const carriers: Array<{ address: string; type: string; name: string; spec: SpecBase }> = [];
   for (const r of state) {

@@ -7,13 +7,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { DEFAULT_LEDGER_DIRECTORY, DEFAULT_LEDGER_ENV, LEDGER_ENV } from '../contract/environment';
 import { SPEC_VERSION, SpecBase } from '../contract/spec';
+import { Configuration } from '../runtime/configuration';
 import { RunnerError } from '../runtime/errors';
 
-/** A synthesized stack's cdk.tf.json, as far as the CLI reads it. */
-export type Configuration = {
-  resource?: Record<string, Record<string, Record<string, unknown>>>;
-  locals?: Record<string, Record<string, unknown> | undefined>;
-};
+export type { Configuration } from '../runtime/configuration';
 
 /** The attribute of each carrier type that holds the spec. */
 export const CARRIER_TYPES = { terraform_data: 'input', null_resource: 'triggers' } as const;

@@ -9,7 +9,7 @@
 import { OperationSpec, sharesUndoTarget } from './operations';
 import { CONFIGURATION_FILE } from '../contract/environment';
 import { SPEC_VERSION } from '../contract/spec';
-import { configuredResource, configuredResources } from '../runtime/configuration';
+import { Configuration, configuredInstances, configuredResource, readConfiguration } from '../runtime/configuration';
 import { RunnerError } from '../runtime/errors';
 
 export { CONFIGURATION_FILE };
@@ -31,9 +31,9 @@ export function deletedConstructDecision(spec: OperationSpec, carrierAddress: st
     throw new RunnerError('the undo registry did not pass its carrier address (CDKTF_KEYFACTOR_CARRIER); is the runner older than the library that synthesized it?');
   }
   // Unreadable: undoing blindly could undo twice (the carrier may still run its own), skipping could lose it.
-  const resources = configuredResources(directory, `tell whether ${spec.path} was deleted from the code`);
-  if (configuredResource(resources, carrierAddress) !== undefined) return { undo: false, reason: 'configured' };
-  const live = configuredSpecs(resources);
+  const config = readConfiguration(directory, `tell whether ${spec.path} was deleted from the code`);
+  if (configuredResource(config, carrierAddress) !== undefined) return { undo: false, reason: 'configured' };
+  const live = configuredSpecs(config);
   const by = live.find((l) => !l.partial && sharesUndoTarget(spec, l.spec)) ?? live.find((l) => l.partial && sharesUndoTarget(spec, l.spec));
   if (!by) return { undo: true };
   return by.partial ? { undo: false, reason: 'taken-over', by: by.spec, uncertain: true } : { undo: false, reason: 'taken-over', by: by.spec };
@@ -43,7 +43,7 @@ export function deletedConstructDecision(spec: OperationSpec, carrierAddress: st
  * Every spec a carrier in the configuration holds (for_each values or the single value). A spec
  * Terraform evaluates is known by its literal values only (`known`, references as null): `partial`.
  */
-function configuredSpecs(resources: Record<string, Record<string, Record<string, unknown>>>): Array<{ spec: OperationSpec; partial: boolean }> {
+function configuredSpecs(config: Configuration): Array<{ spec: OperationSpec; partial: boolean }> {
   const specs: Array<{ spec: OperationSpec; partial: boolean }> = [];
   const add = (text: unknown, known?: unknown) => {
     let partial = false;
@@ -60,9 +60,9 @@ function configuredSpecs(resources: Record<string, Record<string, Record<string,
     }
   };
   for (const [type, attribute] of [['terraform_data', 'input'], ['null_resource', 'triggers']] as const) {
-    for (const block of Object.values(resources[type] ?? {})) {
-      const forEach = block.for_each;
-      if (forEach && typeof forEach === 'object') {
+    for (const block of Object.values(config.resource?.[type] ?? {})) {
+      const forEach = configuredInstances(config, block);
+      if (forEach) {
         Object.values(forEach as Record<string, { spec?: unknown; known?: unknown }>).forEach((v) => add(v?.spec, v?.known));
       } else {
         add((block[attribute] as { spec?: unknown } | undefined)?.spec);

@@ -1,4 +1,4 @@
-import { DataResource, ITerraformDependable, TerraformResource, TerraformStack } from 'cdktf';
+import { DataResource, ITerraformDependable, TerraformLocal, TerraformResource, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { Carrier, CarrierType } from './carrier';
 import { KeyfactorDefaults } from './defaults';
@@ -111,7 +111,9 @@ export function renderCarrier(scope: Construct, options: CarrierOptions): Terraf
       provisioners,
     });
   }
-  if (forEach) resource.addOverride('for_each', forEach);
+  // The instances are a `locals` map its for_each names: Terraform evaluates an inline for_each
+  // map once per instance, which makes N instances cost N² (as in the undo registry).
+  if (forEach) resource.addOverride('for_each', new TerraformLocal(scope, `${options.id ?? 'Carrier'}Instances`, forEach).expression);
   // Every stack with a Keyfactor construct keeps its registry, even when none has an undo, so
   // deleting the last construct that had one still runs it.
   const registry = undoRegistry(scope, () => {

@@ -23,15 +23,17 @@ const secret: PamLocalEntrySpec = {
 };
 const WEB_CARRIER = 'terraform_data.web_Carrier_8FBC246C';
 
-/** A stack directory whose cdk.tf.json configures `blocks` (name -> for_each specs) as terraform_data carriers. */
+/**
+ * A stack directory whose cdk.tf.json configures `blocks` (name -> instance specs) as carriers of
+ * `type`, rendered as synth renders them: for_each names a `locals` map of the instances.
+ */
 function configDir(blocks: Record<string, unknown[]>, type = 'terraform_data'): string {
   const dir = tempDir('kf-orphan-');
-  const resource = {
-    [type]: Object.fromEntries(Object.entries(blocks).map(([name, specs]) => [name, {
-      for_each: Object.fromEntries(specs.map((spec, i) => [String(i), { spec: canonicalJson(spec), hash: 'h' }])),
-    }])),
-  };
-  fs.writeFileSync(path.join(dir, 'cdk.tf.json'), JSON.stringify({ resource }));
+  const entries = Object.entries(blocks);
+  const resource = { [type]: Object.fromEntries(entries.map(([name]) => [name, { for_each: `\${local.${name}Instances}` }])) };
+  const locals = Object.fromEntries(entries.map(([name, specs]) =>
+    [`${name}Instances`, Object.fromEntries(specs.map((spec, i) => [String(i), { spec: canonicalJson(spec), hash: 'h' }]))]));
+  fs.writeFileSync(path.join(dir, 'cdk.tf.json'), JSON.stringify({ resource, locals }));
   return dir;
 }
 

@@ -29,7 +29,7 @@ const wait: JobWaitSpec = {
 function stackDirectory(): string {
   const dir = tempDir('kf-shared-stack-');
   const forEach = { [S1]: { spec: canonicalJson(deployment), hash: specHash(deployment) } };
-  fs.writeFileSync(path.join(dir, 'cdk.tf.json'), JSON.stringify({ resource: { terraform_data: { web: { for_each: forEach } } } }));
+  fs.writeFileSync(path.join(dir, 'cdk.tf.json'), JSON.stringify({ resource: { terraform_data: { web: { for_each: '${local.webInstances}' } } }, locals: { webInstances: forEach } }));
   return dir;
 }
 

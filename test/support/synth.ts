@@ -1,12 +1,23 @@
 import { Testing, TerraformStack } from 'cdktf';
 import { isUndoRegistryId } from '../../src/contract/environment';
+import { configuredInstances } from '../../src/runtime/configuration';
 
 /**
  * The stack's synthesized JSON without its undo registry (`KeyfactorUndo*`, tested on its own in
- * test/synth/undo-registry.test.ts), so a construct's tests see only that construct's carriers.
+ * test/synth/undo-registry.test.ts), so a construct's tests see only that construct's carriers;
+ * each carrier's for_each is its instances map, read from the `locals` entry it names as the
+ * runner reads it (that rendering is tested in test/synth/render-carrier.test.ts).
  */
 export function synthJson(stack: TerraformStack): any {
   const json = JSON.parse(Testing.synth(stack));
+  for (const blocks of Object.values<any>(json.resource ?? {})) {
+    for (const block of Object.values<any>(blocks)) {
+      const local = typeof block.for_each === 'string' && /^\$\{local\.(.+)\}$/.exec(block.for_each)?.[1];
+      if (!local || isUndoRegistryId(local.replace(/Instances$/, ''))) continue;
+      block.for_each = configuredInstances(json, block);
+      delete json.locals[local];
+    }
+  }
   for (const type of ['terraform_data', 'null_resource']) {
     const blocks = json.resource?.[type];
     if (!blocks) continue;

@@ -2,6 +2,7 @@ import { App, DataResource, Testing, TerraformStack } from 'cdktf';
 import {
   Carrier, CertificateDeployment, CertificateStorePassword, KeyfactorDefaults, PamLocalEntry, PfxReplacement, Schedule, Secret,
 } from '../../src';
+import { configuredInstances } from '../../src/runtime/configuration';
 
 /** The stack's undo registry blocks (KeyfactorUndo, KeyfactorUndo1, KeyfactorUndo2): what deleting a construct runs. */
 const A = 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d';
@@ -11,8 +12,12 @@ function stack(): TerraformStack {
   return new TerraformStack(Testing.app(), 'unit');
 }
 
+/** The stack's blocks of `type`; a carrier's for_each is its instances map (the `locals` entry it names). */
 function synth(s: TerraformStack, type = 'terraform_data'): Record<string, any> {
-  return JSON.parse(Testing.synth(s)).resource?.[type] ?? {};
+  const json = JSON.parse(Testing.synth(s));
+  const blocks = json.resource?.[type] ?? {};
+  for (const [name, block] of Object.entries<any>(blocks)) if (!name.startsWith('KeyfactorUndo')) block.for_each = configuredInstances(json, block);
+  return blocks;
 }
 
 /** The instances of registry block `id` (a `locals` map its for_each points at). */

@@ -4,7 +4,7 @@ import { CONFIGURATION_FILE } from '../../contract/environment';
 import type { LedgerRecord } from '../../contract/ledger-record';
 import { SpecBase, specHash } from '../../contract/spec';
 import { checkEvaluated } from '../../runner/checks';
-import { configuredResource, configuredResources } from '../../runtime/configuration';
+import { configuredInstances, configuredResource, readConfiguration } from '../../runtime/configuration';
 import { OperationModule } from '../../runtime/context';
 import { RunnerError } from '../../runtime/errors';
 import { jobEndedFrom, notDueReason, waitForJobs, WaitTarget } from '../../runtime/jobs/completion';
@@ -107,9 +107,10 @@ function deliveries(records: Array<{ record: LedgerRecord; hint: string }>, jobE
  * instance's own run (one that failed them never ran, so it has no record: an empty hash finds none).
  */
 function instanceHashes(spec: JobWaitSpec, directory: string): Record<string, string> {
-  const resources = configuredResources(directory, `read which instances of ${spec.path} to wait for`);
-  const forEach = configuredResource(resources, spec.carrier)?.for_each as Record<string, { spec?: unknown; hash?: unknown }> | undefined;
-  if (!forEach || typeof forEach !== 'object') {
+  const config = readConfiguration(directory, `read which instances of ${spec.path} to wait for`);
+  type Instance = { spec?: unknown; hash?: unknown };
+  const forEach = configuredInstances(config, configuredResource(config, spec.carrier)) as Record<string, Instance> | undefined;
+  if (!forEach) {
     throw new RunnerError(`${path.join(directory, CONFIGURATION_FILE)} has no carrier ${spec.carrier} with instances; is it the configuration ${spec.path} was synthesized into?`);
   }
   const hashes: Record<string, string> = {};

@@ -4,6 +4,7 @@ import * as path from 'path';
 import { App, TerraformStack } from 'cdktf';
 import { CertificateDeployment, Ledger, Schedule, WaitPolicy } from '../../../src';
 import { SPEC_ENV } from '../../../src/contract/environment';
+import { configuredInstances } from '../../../src/runtime/configuration';
 import { KeyfactorSimulator } from '../../../src/simulator';
 import { RUNNER_BUNDLE } from '../../../src/synth/provisioner';
 import { basicEnv, runInProcess, SEED, tempDir } from '../../support/runtime';
@@ -37,8 +38,9 @@ describe('JobWait over 2,000 stores', () => {
     });
     app.synth();
     const stackDir = path.join(dir, 'cdktf.out', 'stacks', 'fleet');
-    const carriers = JSON.parse(fs.readFileSync(path.join(stackDir, 'cdk.tf.json'), 'utf8')).resource.terraform_data;
-    const instances = Object.entries<any>(carriers).find(([name]) => name.startsWith('web_Carrier_'))![1].for_each;
+    const config = JSON.parse(fs.readFileSync(path.join(stackDir, 'cdk.tf.json'), 'utf8'));
+    const carriers = config.resource.terraform_data;
+    const instances = configuredInstances(config, Object.entries<any>(carriers).find(([name]) => name.startsWith('web_Carrier_'))![1])!;
     const waitSpec: string = Object.entries<any>(carriers).find(([name]) => name.startsWith('web_Wait_'))![1].input.spec;
     // The same size for 2 stores or 2,000.
     expect(waitSpec.length).toBeLessThan(1024);
