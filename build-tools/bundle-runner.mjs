@@ -90,6 +90,7 @@ const trimRunner = {
 
 const result = await esbuild.build({
   entryPoints: ['src/runner/main.ts'],
+  write: false,
   outfile: 'bundle/runner.cjs',
   bundle: true,
   platform: 'node',
@@ -112,6 +113,55 @@ if (missing.length) {
   console.error(`bundle-runner: these replacements no longer apply (axios changed?): ${missing.join(', ')}; update build-tools/bundle-runner.mjs`);
   process.exit(1);
 }
+
+/**
+ * The file Terraform runs: the bundle as a string, compiled through a V8 code cache kept beside
+ * the file, so the hundreds of runner processes of an apply do not each parse and compile it
+ * again (figures in bench/results). V8 checks its cache against this source and node's version
+ * and flags (a mismatch is compiled afresh) but not its bytes: a damaged cache can crash node, so
+ * the file carries a SHA-256 of them, checked first. It is used only when owned by this user and
+ * writable by no one else, as the bundle itself must be, since a planted cache would be code.
+ * CDKTF_KEYFACTOR_CODE_CACHE=off turns it off.
+ */
+const loader = (source) => `'use strict';
+const SOURCE = ${JSON.stringify(source)};
+(() => {
+  const fs = require('fs');
+  const vm = require('vm');
+  const { createHash } = require('crypto');
+  const sha256 = (data) => createHash('sha256').update(data).digest();
+  const off = process.env.CDKTF_KEYFACTOR_CODE_CACHE === 'off';
+  const cacheFile = \`\${__filename}.\${process.version}-\${process.arch}.v8cache\`;
+  let cachedData;
+  if (!off) {
+    try {
+      const stat = fs.statSync(cacheFile);
+      const ownerOnly = (stat.mode & 0o022) === 0 && (typeof process.getuid !== 'function' || stat.uid === process.getuid());
+      if (stat.isFile() && ownerOnly) {
+        const file = fs.readFileSync(cacheFile);
+        const data = file.subarray(32);
+        if (file.length > 32 && sha256(data).equals(file.subarray(0, 32))) cachedData = data;
+      }
+    } catch {}
+  }
+  const script = new vm.Script(\`(function (exports, require, module, __filename, __dirname) {\${SOURCE}\n})\`, { filename: __filename, cachedData });
+  if (!off && (cachedData === undefined || script.cachedDataRejected)) {
+    // After the run, so the functions it compiled are cached too. A directory that cannot be written keeps no cache.
+    process.once('exit', () => {
+      const tmp = \`\${cacheFile}.\${process.pid}.tmp\`;
+      try {
+        const data = script.createCachedData();
+        fs.writeFileSync(tmp, Buffer.concat([sha256(data), data]), { mode: 0o644, flag: 'wx' });
+        fs.renameSync(tmp, cacheFile);
+      } catch {
+        try { fs.rmSync(tmp, { force: true }); } catch {}
+      }
+    });
+  }
+  script.runInThisContext()(exports, require, module, __filename, __dirname);
+})();
+`;
+writeFileSync('bundle/runner.cjs', loader(result.outputFiles[0].text));
 // What went into the bundle, for the test that keeps cdktf and constructs out of it.
 writeFileSync('bundle/runner.meta.json', JSON.stringify(result.metafile));
 const bytes = Object.values(result.metafile.outputs)[0].bytes;

@@ -1,3 +1,4 @@
+import * as fs from 'fs';
 import * as path from 'path';
 import { TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
@@ -132,7 +133,12 @@ describe('no secret leaks, on success or failure', () => {
       haystacks[`${p.stackName} state`] = TerraformProject.filesText(path.join(p.dir, 'terraform.tfstate'), path.join(p.dir, 'terraform.tfstate.backup'));
       haystacks[`${p.stackName} ledger`] = TerraformProject.filesText(p.ledgerDir);
       haystacks[`${p.stackName} output`] = p.output;
+      // The runner asset and the code cache its runs wrote beside it (V8 keeps one-byte strings as they are).
+      haystacks[`${p.stackName} assets`] = TerraformProject.filesText(path.join(p.stackDir, 'assets'));
+      expect(haystacks[`${p.stackName} assets`]).toContain('cdktf-keyfactor');
     }
+    const caches = projects.flatMap((p) => fs.readdirSync(path.join(p.stackDir, 'assets'), { recursive: true }) as string[]).filter((f) => f.endsWith('.v8cache'));
+    expect(caches.length).toBeGreaterThan(0);
     expect(plans.length).toBe(6);
     const leaks: string[] = [];
     for (const [where, text] of Object.entries(haystacks)) {
