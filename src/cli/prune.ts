@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import type { LedgerRecord } from '../contract/ledger-record';
 import { RunnerError } from '../runtime/errors';
-import { instanceOf, Ledger, readLedgerDir, recordFile, warnUnreadable } from '../runtime/ledger';
+import { instanceOf, Ledger, readLedgerDir, removeRecord, warnUnreadable } from '../runtime/ledger';
 
 export interface PruneOptions {
   readonly ledger?: string;
@@ -52,7 +52,7 @@ export function pruneLedger(options: PruneOptions, now = Date.now()): PruneResul
       continue;
     }
     removed.push(r);
-    if (!options.dryRun) fs.rmSync(recordFile(directory, r.recordId), { force: true });
+    if (!options.dryRun) removeRecord(directory, r.recordId);
   }
   return { removed, kept: records.length - removed.length, keptInFlight, keptNewest };
 }

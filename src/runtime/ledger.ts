@@ -1,6 +1,12 @@
 /**
- * The ledger: what every runner invocation did, one JSON file per record in one directory.
- * Written by the runner; read by the runner (job wait, report, recovery), the CLI and `Ledger`.
+ * The ledger: what every runner invocation did, one JSON file per record. Written by the runner;
+ * read by the runner (job wait, report, recovery), the CLI and `Ledger`.
+ *
+ * A record's file is in a subdirectory named for the first two characters of its instance's
+ * identity key (`<ledger>/3f/<recordId>.record.json`), as git keeps objects: a runner finds its
+ * own instance's records by listing one subdirectory of 1/256 of the ledger, so a ledger of
+ * years costs what a new one does. Records that earlier versions wrote at the top are moved into
+ * their subdirectory by the next runner that looks (a rename, atomic and safe to race).
  *
  * Each record is written to a temporary file, fsync'd and renamed into place, which is atomic on
  * the same filesystem: parallel provisioners (Terraform runs 10 at once) never interleave or
@@ -45,14 +51,15 @@ export class LedgerWriter {
 
   /** Writes an in-flight record and returns a handle to complete it. */
   begin(base: Omit<LedgerEntry, 'recordId' | 'startedAt' | 'outcome' | 'jobIds' | 'request' | 'origin'> & { request?: Record<string, unknown>; origin: LedgerOrigin }): LedgerHandle {
+    const key = identityKey(base);
     try {
-      fs.mkdirSync(this.directory, { recursive: true });
+      fs.mkdirSync(path.join(this.directory, shardOf(key)), { recursive: true });
     } catch (e) {
       throw new RunnerError(`cannot create the ledger directory ${this.directory} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): ` +
         `point ${LEDGER_ENV} (or KeyfactorDefaults ledgerDirectory) at a writable directory.`);
     }
     const startedAt = new Date().toISOString();
-    const recordId = `${startedAt.replace(/[-:.]/g, '')}-${process.pid}-${randomBytes(4).toString('hex')}-${identityKey(base)}`;
+    const recordId = `${compactTime(new Date(startedAt))}-${process.pid}-${randomBytes(4).toString('hex')}-${key}`;
     const entry: LedgerEntry = { request: {}, ...base, recordId, startedAt, jobIds: [], outcome: 'in-flight' };
     const handle = new LedgerHandle(recordFile(this.directory, recordId), entry, this.redact);
     handle.write();
@@ -60,9 +67,20 @@ export class LedgerWriter {
   }
 }
 
-/** The file of record `recordId`. */
+/** The identity key at the end of a record id or file name (before the suffix), if it has one. */
+const KEYED = /-([0-9a-f]{12})(?:\.record\.json)?$/;
+
+/** The start time a record's id begins with, e.g. 20261202T072956987Z. */
+const RECORD_TIME = /^\d{8}T\d{9}Z-/;
+const compactTime = (d: Date) => d.toISOString().replace(/[-:.]/g, '');
+
+/** The subdirectory of the records of identity key `key`. */
+const shardOf = (key: string) => key.slice(0, 2);
+
+/** The file of record `recordId`: in its identity key's subdirectory (at the top for a record id without one). */
 export function recordFile(directory: string, recordId: string): string {
-  return path.join(directory, recordId + RECORD_SUFFIX);
+  const key = KEYED.exec(recordId)?.[1];
+  return key ? path.join(directory, shardOf(key), recordId + RECORD_SUFFIX) : path.join(directory, recordId + RECORD_SUFFIX);
 }
 
 export class LedgerHandle {
@@ -127,39 +145,100 @@ export interface ReadOptions {
   readonly nameEndsWith?: string;
   /** Only files named for one of these identity keys are read (a reader of many instances). */
   readonly identityKeys?: ReadonlySet<string>;
+  /** Only records started since then are opened (by the start time their file name begins with). */
+  readonly startedSince?: Date;
 }
 
-/** Reads the records (oldest first); non-record file names are ignored. */
+/**
+ * Reads the records (oldest first); non-record file names are ignored. With `identityKeys` or
+ * `nameEndsWith` naming an identity key, only those keys' subdirectories are listed, after the
+ * records an earlier version left at the top are moved into theirs.
+ */
 export function readLedgerDir(directory: string, options: ReadOptions = {}): LedgerEntry[] {
   if (!fs.existsSync(directory)) return [];
   const stat = fs.statSync(directory);
   if (!stat.isDirectory()) throw new RunnerError(`the ledger location ${directory} is not a directory (set --ledger or ${LEDGER_ENV} to the ledger directory).`);
   const wanted = (options.nameEndsWith ?? '') + RECORD_SUFFIX;
-  const records: LedgerEntry[] = [];
-  for (const name of fs.readdirSync(directory)) {
+  const endKey = options.nameEndsWith !== undefined ? KEYED.exec(options.nameEndsWith)?.[1] : undefined;
+  const keys = options.identityKeys ?? (endKey ? new Set([endKey]) : undefined);
+  const files: string[] = [];
+  const top = fs.readdirSync(directory, { withFileTypes: true });
+  if (keys) {
+    // Top-level records (an earlier layout) move to their subdirectory first; one that cannot be moved is read where it is.
+    for (const e of top) {
+      const key = e.name.endsWith(RECORD_SUFFIX) ? KEYED.exec(e.name)?.[1] : undefined;
+      if (!key) continue;
+      const from = path.join(directory, e.name);
+      if (!moveToShard(directory, from, key) && keys.has(key)) files.push(from);
+    }
+    for (const shard of new Set([...keys].map(shardOf))) {
+      const dir = path.join(directory, shard);
+      for (const name of readdirIfAny(dir)) files.push(path.join(dir, name));
+    }
+  } else {
+    for (const e of top) {
+      if (/^[0-9a-f]{2}$/.test(e.name) && e.isDirectory()) readdirIfAny(path.join(directory, e.name)).forEach((n) => files.push(path.join(directory, e.name, n)));
+      else files.push(path.join(directory, e.name));
+    }
+  }
+  const since = options.startedSince && compactTime(options.startedSince);
+  // By record id: a record moved into its subdirectory between the two listings is seen twice.
+  const records = new Map<string, LedgerEntry>();
+  for (const file of files) {
+    const name = path.basename(file);
     if (!name.endsWith(wanted)) continue; // temp files, other instances' records, unrelated files
     // The identity key is the name's last part before the suffix: only those files are opened.
-    if (options.identityKeys && !options.identityKeys.has(name.slice(name.lastIndexOf('-') + 1, -RECORD_SUFFIX.length))) continue;
-    const file = path.join(directory, name);
+    if (keys && !keys.has(name.slice(name.lastIndexOf('-') + 1, -RECORD_SUFFIX.length))) continue;
+    if (since && RECORD_TIME.test(name) && name.slice(0, since.length) < since) continue;
     const parsed = readRecord(file);
+    if (parsed === undefined) continue; // gone since the listing: moved into its subdirectory, or pruned
     if (typeof parsed === 'string') {
       if (!options.onUnreadable) throw new RunnerError(`ledger record ${file} ${parsed}; move it aside to continue.`);
       options.onUnreadable(file, parsed);
       continue;
     }
-    records.push(parsed);
+    records.set(parsed.recordId, parsed);
   }
-  return records.sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.recordId.localeCompare(b.recordId));
+  return [...records.values()].sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.recordId.localeCompare(b.recordId));
 }
 
-/** The record in `file`, or what is wrong with it. */
-function readRecord(file: string): LedgerEntry | string {
+function readdirIfAny(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return [];
+    throw e;
+  }
+}
+
+/** Deletes record `recordId`, in its subdirectory or at the top where an earlier version wrote it. */
+export function removeRecord(directory: string, recordId: string): void {
+  fs.rmSync(recordFile(directory, recordId), { force: true });
+  fs.rmSync(path.join(directory, recordId + RECORD_SUFFIX), { force: true });
+}
+
+/** Moves a top-level record into its subdirectory; false when it stays where it is (read-only ledger). */
+function moveToShard(directory: string, from: string, key: string): boolean {
+  const to = path.join(directory, shardOf(key), path.basename(from));
+  try {
+    fs.mkdirSync(path.dirname(to), { recursive: true });
+    // Another runner moving the same file at the same time: one rename wins, the other finds it gone.
+    fs.renameSync(from, to);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOENT' && fs.existsSync(to);
+  }
+}
+
+/** The record in `file`, what is wrong with it, or undefined when there is no such file. */
+function readRecord(file: string): LedgerEntry | string | undefined {
   let text: string;
   try {
     // A symlink, FIFO or device is never opened: it could block the reader or point anywhere.
     if (!fs.lstatSync(file).isFile()) return 'is not a regular file (a symlink, FIFO or device)';
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     return `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`;
   }
   let parsed: unknown;

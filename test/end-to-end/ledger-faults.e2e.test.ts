@@ -5,6 +5,7 @@ import { TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
 import { CertificateDeployment, Ledger, Schedule, Secret } from '../../src';
 import { DEFAULT_SEED } from '../../src/simulator';
+import { ledgerFiles } from '../support/runtime';
 import { StartedSimulator } from '../support/simulator';
 import { endToEnd, TerraformProject } from '../support/terraform';
 
@@ -52,7 +53,8 @@ describe('the ledger failing during an apply', () => {
     let dir = '';
     try {
       const { project, first } = await applyWhileHeld('ledger-ro', build, env, (p) => {
-        dir = p.ledgerDir;
+        // The directory the in-flight record is in (its identity key's subdirectory).
+        dir = path.dirname(ledgerFiles(p.ledgerDir)[0]);
         setWritable(dir, false);
       });
       const [job] = started.sim.jobs();
@@ -82,9 +84,10 @@ describe('the ledger failing during an apply', () => {
       });
     };
     const { project, first } = await applyWhileHeld('ledger-damaged', build, env, (p) => {
-      // Damaged files under names the report step reads (the instance's own), and a FIFO that would block a reader.
-      const [own] = fs.readdirSync(p.ledgerDir);
-      const key = own.replace(/\.record\.json$/, '').split('-').pop();
+      // Damaged files under names the report step reads (the instance's own), and a FIFO that would block a reader,
+      // at the top of the ledger where an earlier version wrote records: the reader moves them into place first.
+      const [own] = ledgerFiles(p.ledgerDir);
+      const key = path.basename(own).replace(/\.record\.json$/, '').split('-').pop();
       fs.writeFileSync(path.join(p.ledgerDir, `00000000T000000000Z-1-deadbeef-${key}.record.json`), '{"recordId": "x", trunc');
       execFileSync('mkfifo', [path.join(p.ledgerDir, `00000000T000000000Z-2-deadbeef-${key}.record.json`)]);
     });

@@ -4,10 +4,10 @@ import type { AddressInfo } from 'net';
 import { Ledger } from '../../src';
 import { SPEC_ENV } from '../../src/contract/environment';
 import { canonicalJson, SPEC_VERSION, specHash } from '../../src/contract/spec';
-import { identityKey } from '../../src/runtime/ledger';
+import { identityKey, recordFile } from '../../src/runtime/ledger';
 import { origin } from '../../src/runtime/settings';
 import { KeyfactorSimulator } from '../../src/simulator';
-import { basicEnv, CANARY, runInProcess, deploymentSpec, S1, startSim, tempDir } from '../support/runtime';
+import { basicEnv, CANARY, ledgerFiles, runInProcess, deploymentSpec, S1, startSim, tempDir } from '../support/runtime';
 
 const ADD = '/CertificateStores/Certificates/Add';
 const deployment = deploymentSpec('held');
@@ -49,8 +49,11 @@ describe('runner (in process)', () => {
     expect(code).toBe(1);
     expect(output).toMatch(new RegExp(`create failed: ledger record .*-${key}\\.record\\.json is not valid JSON .*; move it aside to continue\\.`));
     expect(sim.requests).toEqual([]);
+    // Written at the top of the ledger, as an earlier version did: moved into its subdirectory, where it stays.
+    const [moved] = ledgerFiles(dir);
+    expect(moved).toBe(recordFile(dir, `20260101T000000000Z-1-deadbeef-${key}`));
     // Another instance's damaged record does not stop this one.
-    fs.renameSync(`${dir}/20260101T000000000Z-1-deadbeef-${key}.record.json`, `${dir}/20260101T000000000Z-1-deadbeef-000000000000.record.json`);
+    fs.renameSync(moved, `${dir}/20260101T000000000Z-1-deadbeef-000000000000.record.json`);
     expect((await runInProcess(env)).code).toBe(0);
     expect(sim.received('POST', ADD)).toHaveLength(1);
   });
@@ -107,7 +110,7 @@ describe('secrets in error paths', () => {
     // The secret did travel (so this test can fail), and came back in the error four times.
     expect(received.some((b) => b.includes(CANARY.storePassword))).toBe(true);
     expect(output).toContain("Password '***' rejected: '***' is reused; '***' was the last value (***)");
-    const ledgerText = fs.readdirSync(dir).map((f) => fs.readFileSync(`${dir}/${f}`, 'utf8')).join('\n');
+    const ledgerText = ledgerFiles(dir).map((f) => fs.readFileSync(f, 'utf8')).join('\n');
     expect(Ledger.read(dir)[0]).toMatchObject({ outcome: 'failed' });
     expect(Ledger.read(dir)[0].message).toContain("Password '***' rejected");
     for (const text of [output, ledgerText]) expect(text).not.toContain(CANARY.storePassword);

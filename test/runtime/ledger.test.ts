@@ -2,7 +2,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { RunnerError } from '../../src/runtime/errors';
-import { identityKey, Ledger, LedgerHandle, LedgerWriter, readLedgerDir, sameOrigin } from '../../src/runtime/ledger';
+import { identityKey, Ledger, LedgerHandle, LedgerWriter, readLedgerDir, recordFile, sameOrigin } from '../../src/runtime/ledger';
 import { tempDir } from '../support/runtime';
 
 const origin = { host: 'kf.example.com', apiPath: 'KeyfactorAPI', workspace: 'default' };
@@ -31,8 +31,12 @@ describe('LedgerWriter', () => {
     const [inFlight] = readLedgerDir(dir);
     expect(inFlight).toMatchObject({ ...base, outcome: 'in-flight', jobIds: [], request: {} });
     expect(inFlight.recordId).toBe(handle.current.recordId);
-    expect(fs.readdirSync(dir)).toEqual([`${inFlight.recordId}.record.json`]);
-    expect((fs.statSync(path.join(dir, `${inFlight.recordId}.record.json`)).mode % 0o1000).toString(8)).toBe('600'); // owner only
+    // In the subdirectory named for the first two characters of the identity key.
+    const shard = identityKey(base).slice(0, 2);
+    expect(fs.readdirSync(dir)).toEqual([shard]);
+    expect(fs.readdirSync(path.join(dir, shard))).toEqual([`${inFlight.recordId}.record.json`]);
+    expect(recordFile(dir, inFlight.recordId)).toBe(path.join(dir, shard, `${inFlight.recordId}.record.json`));
+    expect((fs.statSync(recordFile(dir, inFlight.recordId)).mode % 0o1000).toString(8)).toBe('600'); // owner only
 
     handle.update({ jobIds: ['a'] });
     expect(readLedgerDir(dir)[0]).toMatchObject({ outcome: 'in-flight', jobIds: ['a'] });
@@ -45,7 +49,7 @@ describe('LedgerWriter', () => {
   test('a write cut short (file size limit) leaves the previous record whole and no temp file', () => {
     const dir = tempDir('kf-ledger-');
     const handle = new LedgerWriter(dir).begin(base);
-    const file = path.join(dir, `${handle.current.recordId}.record.json`);
+    const file = recordFile(dir, handle.current.recordId);
     const previous = fs.readFileSync(file, 'utf8');
     const big = { jobIds: ['3fa85f64-5717-4562-b3fc-2c963f66afa6'], request: { note: 'x'.repeat(4000) } };
 
@@ -53,7 +57,7 @@ describe('LedgerWriter', () => {
     // The record on disk is still the complete in-flight one; nothing half-written is left.
     expect(fs.readFileSync(file, 'utf8')).toBe(previous);
     expect(readLedgerDir(dir)).toEqual([JSON.parse(previous)]);
-    expect(fs.readdirSync(dir)).toEqual([path.basename(file)]);
+    expect(fs.readdirSync(path.dirname(file))).toEqual([path.basename(file)]);
 
     // Once there is room again the same handle writes the whole record.
     handle.finish('succeeded', big);
@@ -64,7 +68,7 @@ describe('LedgerWriter', () => {
     const dir = tempDir('kf-ledger-');
     const handle = new LedgerWriter(path.join(dir, 'ledger')).begin(base);
     fs.rmSync(path.join(dir, 'ledger'), { recursive: true });
-    const file = path.join(dir, 'ledger', `${handle.current.recordId}.record.json`);
+    const file = recordFile(path.join(dir, 'ledger'), handle.current.recordId);
     expect(() => handle.finish('succeeded')).toThrow(new RunnerError(`cannot write ledger record ${file} (ENOENT).`));
     expect(fs.readdirSync(dir)).toEqual([]);
   });
@@ -74,7 +78,7 @@ describe('LedgerWriter', () => {
     const handle = new LedgerWriter(dir).begin(base);
     expect(handle.current.recordId).toMatch(new RegExp(`^\\d{8}T\\d{9}Z-${process.pid}-[0-9a-f]{8}-${identityKey(base)}$`));
     expect(handle.current.recordId.startsWith(handle.current.startedAt.replace(/[-:.]/g, ''))).toBe(true);
-    const text = fs.readFileSync(path.join(dir, `${handle.current.recordId}.record.json`), 'utf8');
+    const text = fs.readFileSync(recordFile(dir, handle.current.recordId), 'utf8');
     expect(text).toBe(JSON.stringify(handle.current, null, 2) + '\n');
   });
 
@@ -162,12 +166,58 @@ describe('LedgerWriter', () => {
     expect(readLedgerDir(dir, { nameEndsWith: `-${identityKey(base)}` }).map((r) => r.recordId)).toEqual([mine.current.recordId]);
   });
 
+  test('records an earlier version wrote at the top are moved into their subdirectory by the first targeted read, and read wherever they are', () => {
+    const dir = tempDir('kf-ledger-');
+    const w = new LedgerWriter(dir);
+    const mine = w.begin(base).current;
+    const other = w.begin({ ...base, instanceKey: 'other' }).current;
+    // The earlier layout: every record at the top.
+    for (const r of [mine, other]) fs.renameSync(recordFile(dir, r.recordId), path.join(dir, `${r.recordId}.record.json`));
+    fs.writeFileSync(path.join(dir, 'unkeyed.record.json'), JSON.stringify({ ...mine, recordId: 'unkeyed' }));
+    // A whole read moves nothing and sees everything.
+    expect(readLedgerDir(dir).map((r) => r.recordId).sort()).toEqual([mine.recordId, other.recordId, 'unkeyed'].sort());
+    expect(fs.existsSync(path.join(dir, `${mine.recordId}.record.json`))).toBe(true);
+    // A targeted read moves every keyed top-level record (not only its own), then reads its subdirectory.
+    expect(readLedgerDir(dir, { nameEndsWith: `-${identityKey(base)}` }).map((r) => r.recordId)).toEqual([mine.recordId]);
+    for (const r of [mine, other]) expect(fs.existsSync(recordFile(dir, r.recordId))).toBe(true);
+    expect(fs.readdirSync(dir).filter((n) => n.endsWith('.record.json'))).toEqual(['unkeyed.record.json']);
+    expect(readLedgerDir(dir, { identityKeys: new Set([identityKey({ ...base, instanceKey: 'other' })]) }).map((r) => r.recordId)).toEqual([other.recordId]);
+  });
+
+  test('startedSince: records that started earlier are not opened (their file names say when they started)', () => {
+    const dir = tempDir('kf-ledger-');
+    const recent = new LedgerWriter(dir).begin(base).current;
+    // An old damaged record: opening it would be an error.
+    fs.writeFileSync(path.join(dir, `20200101T000000000Z-1-deadbeef-${identityKey(base)}.record.json`), '{"recordId": trunc');
+    const since = new Date(Date.parse(recent.startedAt) - 1000);
+    expect(readLedgerDir(dir, { startedSince: since }).map((r) => r.recordId)).toEqual([recent.recordId]);
+    expect(readLedgerDir(dir, { startedSince: new Date(Date.parse(recent.startedAt) + 1000) })).toEqual([]);
+    expect(() => readLedgerDir(dir)).toThrow(/20200101T000000000Z-1-deadbeef-.*is not valid JSON/);
+  });
+
+  test('a ledger that cannot be written: a targeted read still finds a top-level record where it is', () => {
+    const dir = tempDir('kf-ledger-');
+    // No rename in `dir`, even for root (chattr +i); chmod for other users.
+    const setWritable = (writable: boolean) => (process.getuid?.() === 0
+      ? execFileSync('chattr', [writable ? '-i' : '+i', dir]) : fs.chmodSync(dir, writable ? 0o700 : 0o500));
+    const mine = new LedgerWriter(dir).begin(base).current;
+    fs.renameSync(recordFile(dir, mine.recordId), path.join(dir, `${mine.recordId}.record.json`));
+    fs.rmdirSync(path.dirname(recordFile(dir, mine.recordId)));
+    setWritable(false);
+    try {
+      expect(readLedgerDir(dir, { nameEndsWith: `-${identityKey(base)}` }).map((r) => r.recordId)).toEqual([mine.recordId]);
+      expect(fs.existsSync(path.join(dir, `${mine.recordId}.record.json`))).toBe(true);
+    } finally {
+      setWritable(true);
+    }
+  });
+
   test('onUnreadable skips damaged records and non-regular files, naming each; the rest is read', () => {
     const dir = tempDir('kf-ledger-');
     const good = new LedgerWriter(dir).begin(base);
     fs.writeFileSync(path.join(dir, 'a.record.json'), '{"recordId": "x", trunc');
     fs.writeFileSync(path.join(dir, 'b.record.json'), '{"hello": "world"}');
-    fs.symlinkSync(path.join(dir, `${good.current.recordId}.record.json`), path.join(dir, 'c.record.json'));
+    fs.symlinkSync(recordFile(dir, good.current.recordId), path.join(dir, 'c.record.json'));
     execFileSync('mkfifo', [path.join(dir, 'd.record.json')]); // reading it would block forever
     fs.mkdirSync(path.join(dir, 'e.record.json'));
     const skipped: string[] = [];

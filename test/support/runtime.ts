@@ -81,6 +81,11 @@ export function contextFor(env: Record<string, string>, ledgerDir = tempDir('kf-
   return new RunContext(readSettings({ ...env, CDKTF_KEYFACTOR_LEDGER_DIR: ledgerDir }), 'test');
 }
 
+/** Every file in a ledger directory: records sit in subdirectories named for their identity key. */
+export function ledgerFiles(dir: string): string[] {
+  return (fs.readdirSync(dir, { recursive: true }) as string[]).map((f) => path.join(dir, f)).filter((f) => fs.lstatSync(f).isFile()).sort();
+}
+
 export function tempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }

@@ -49,7 +49,7 @@ export async function findJobsSince(
     jobType,
     since,
     targets,
-    exclude: recordedJobIds(ctx),
+    exclude: recordedJobIds(ctx, since),
     intervalMs: ctx.settings.jobLookup.intervalMs,
     ...options,
     timeoutMs: options.timeoutMs ?? ctx.settings.jobLookup.timeoutMs,
@@ -166,10 +166,15 @@ export function mayHaveCreated(e: AmbiguousRequestError, what: string, jobType: 
     `A ${jobType} job (${where}, OperationStart >= ${from}) may exist: the next apply looks for it in JobHistory again before sending anything.`);
 }
 
-/** Job GUIDs already in the ledger (e.g. a Remove just before an Add on the same store): never taken for ours. */
-function recordedJobIds(ctx: RunContext): string[] {
+/**
+ * Job GUIDs already in the ledger (e.g. a Remove just before an Add on the same store): never
+ * taken for ours. A record holds jobs its run created within minutes of starting, so only records
+ * started in the day before `since` can hold jobs started after it: older files are not opened.
+ */
+function recordedJobIds(ctx: RunContext, since: Date): string[] {
   try {
-    return readLedgerDir(ctx.ledgerDirectory, { onUnreadable: warnUnreadable }).flatMap((r) => r.jobIds ?? []);
+    const startedSince = new Date(since.getTime() - 24 * 3600_000);
+    return readLedgerDir(ctx.ledgerDirectory, { onUnreadable: warnUnreadable, startedSince }).flatMap((r) => r.jobIds ?? []);
   } catch (e) {
     ctx.warn(`could not read the ledger to exclude jobs recorded earlier: ${(e as Error).message}`);
     return [];
