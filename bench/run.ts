@@ -5,21 +5,25 @@
  *
  *  1. synth: 1,000 CertificateDeployments vs 1,000 bare terraform_data resources carrying the
  *     same local-exec provisioners (target <= 1.5x);
- *  2. the runner's cold start (`node bundle/runner.cjs`) vs `node -e 0` (target <= 2x);
+ *  2. the runner's cold start (`node bundle/runner.cjs`) vs `node -e 0` (target <= 2x), and
+ *     `report` in a ledger of 20,000 records vs 100 (ledgerRead, target <= 1.2x);
  *  3. `terraform apply` of 200 CertificateDeployments, parallelism 10, against the simulator
  *     with 20 ms added latency, vs the same configuration whose provisioners run `node -e 0`
- *     (target <= 1.3x);
- *  4. a job wait over 200 GUIDs: JobHistory requests per poll, per page of results (target 1);
+ *     (target <= 1.2x); the same 200 with OAuth client credentials: token requests (target 1);
+ *  4. a job wait over 200 GUIDs: JobHistory requests per poll (target 1), and one deployment to
+ *     2,000 stores with a wait vs as many `node -e 0` provisioners (bigDeployment, target <= 1.5x);
  *  5. the undo registry: apply and destroy of those 200 with vs without it, and deleting all of
  *     them from the code vs `terraform destroy` (no targets: what it costs, reported).
  *
  * Run after `npm run compile` (the bench task does it): it measures lib/ and bundle/, what
  * users run. Repetitions and sizes can be changed with BENCH_SYNTH_REPS (5), BENCH_START_REPS
- * (5), BENCH_APPLY_REPS (3), BENCH_SYNTH_COUNT (1000), BENCH_APPLY_COUNT (200); BENCH_QUICK=1
+ * (5), BENCH_APPLY_REPS (3), BENCH_SYNTH_COUNT (1000), BENCH_APPLY_COUNT (200), BENCH_BIG_STORES (2000),
+ * BENCH_LEDGER_RECORDS (20000); BENCH_QUICK=1
  * runs a smaller, faster version and BENCH_ONLY=apply,jobWait (say) some measures only (for
  * checking the bench itself; results are then not written).
  */
 import { spawn, spawnSync } from 'child_process';
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -27,6 +31,9 @@ import { performance } from 'perf_hooks';
 import { App, LocalBackend, TerraformStack } from 'cdktf';
 import { BenchRow, renderChart } from './chart';
 import { CertificateDeployment, KeyfactorDefaults, Schedule, WaitPolicy } from '../lib';
+import { specHash } from '../lib/contract/spec';
+import { identityKey, recordFile } from '../lib/runtime/ledger';
+import { origin } from '../lib/runtime/settings';
 import { DEFAULT_SEED, KeyfactorSimulator, SimulatorSeed } from '../lib/simulator';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -39,13 +46,15 @@ const SYNTH_COUNT = num('BENCH_SYNTH_COUNT', 1000, 100);
 const APPLY_COUNT = num('BENCH_APPLY_COUNT', 200, 20);
 const WAIT_GUIDS = num('BENCH_WAIT_GUIDS', 200, 200);
 const BIG_STORES = num('BENCH_BIG_STORES', 2000, 200);
+const LEDGER_RECORDS = num('BENCH_LEDGER_RECORDS', 20000, 2000);
+const LEDGER_SMALL = 100;
 /** Spawns per cold-start repetition (averaged), so one repetition is not a single noisy spawn. */
 const SPAWNS_PER_REP = 10;
 const LATENCY_MS = 20;
 const PARALLELISM = 10;
 const PAGE_SIZE = 100; // rows per JobHistory page the runner asks for (src/runtime/jobs/completion.ts)
 
-/** BENCH_ONLY=synth,coldStart,apply,jobWait,bigDeployment,undoRegistry runs some measures only (results not written). */
+/** BENCH_ONLY=synth,coldStart,ledgerRead,apply,oauthTokens,jobWait,bigDeployment,undoRegistry runs some measures only (results not written). */
 const ONLY = process.env.BENCH_ONLY?.split(',').map((s) => s.trim()).filter(Boolean);
 const run = (id: string) => !ONLY || ONLY.includes(id);
 
@@ -188,6 +197,71 @@ function benchColdStart(): BenchRow {
   };
 }
 
+/**
+ * `report` (what every apply runs after each create with a secret) in a ledger of
+ * LEDGER_RECORDS records against one of LEDGER_SMALL: each spawn reads its own instance's records
+ * only, found by name, so the size of the ledger should not show.
+ */
+function benchLedgerRead(): BenchRow {
+  log(`ledger read: node bundle/runner.cjs report in a ledger of ${LEDGER_RECORDS} records vs ${LEDGER_SMALL}, ${START_REPS} repetitions of ${SPAWNS_PER_REP} spawns each`);
+  const spec = { v: 1, operation: 'CertificateDeployment', stack: 'bench', path: 'bench/ledger', key: storeGuid(0) };
+  const env = { ...process.env, CDKTF_KEYFACTOR_SPEC: JSON.stringify(spec), KEYFACTOR_HOSTNAME: 'https://kf.example.test' };
+  const ownHash = specHash(spec as never);
+  const own = identityKey({ origin: origin(env), stack: spec.stack, constructPath: spec.path, instanceKey: spec.key, specHash: ownHash });
+  /** A ledger of `count` records: a year of applies of 100 instances, this instance's create among them. */
+  const ledger = (count: number) => {
+    const dir = fs.mkdtempSync(path.join(WORK, `ledger-${count}-`));
+    for (let i = 0; i < count; i++) {
+      const key = i === count - 1 ? own : createHash('sha256').update(String(i % 100)).digest('hex').slice(0, 12);
+      const recordId = `2026${String(100000000 + i)}-${1000 + i}-0a0b0c0d-${key}`;
+      const record = {
+        recordId, operation: 'CertificateDeployment', phase: 'create', stack: 'bench', constructPath: i === count - 1 ? spec.path : `bench/d${i % 100}`,
+        instanceKey: spec.key, specHash: i === count - 1 ? ownHash : 'h', origin: origin(env), startedAt: new Date(Date.UTC(2026, 0, 1) + i * 60000).toISOString(),
+        finishedAt: new Date(Date.UTC(2026, 0, 1) + i * 60000 + 900).toISOString(), outcome: 'succeeded', jobIds: ['0f1e2d3c-4b5a-4697-8887-766554433221'],
+        request: { CertificateId: 3, CertificateStores: [{ CertificateStoreId: storeGuid(i % 100), Alias: 'web', Overwrite: true }], Schedule: { Immediate: true } },
+      };
+      const file = recordFile(dir, recordId); // where the runner writes it
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, JSON.stringify(record, null, 2) + '\n');
+    }
+    return dir;
+  };
+  const big = ledger(LEDGER_RECORDS);
+  const small = ledger(LEDGER_SMALL);
+  const spawnReport = (dir: string) => {
+    const res = spawnSync(process.execPath, [RUNNER, 'report'], { env: { ...env, CDKTF_KEYFACTOR_LEDGER_DIR: dir }, encoding: 'utf8' });
+    if (!res.stdout.includes('succeeded, job')) throw new Error(`ledger read: report did not find its record: ${res.stdout}${res.stderr}`);
+  };
+  const mean = (dir: string) => {
+    const start = performance.now();
+    for (let i = 0; i < SPAWNS_PER_REP; i++) spawnReport(dir);
+    return (performance.now() - start) / SPAWNS_PER_REP;
+  };
+  for (let i = 0; i < 3; i++) { spawnReport(big); spawnReport(small); } // warm the file cache
+  const bigMs: number[] = [];
+  const smallMs: number[] = [];
+  for (let r = 0; r < START_REPS; r++) {
+    bigMs.push(mean(big));
+    smallMs.push(mean(small));
+    log(`  rep ${r + 1}: ${LEDGER_RECORDS} records ${bigMs[r].toFixed(1)} ms, ${LEDGER_SMALL} records ${smallMs[r].toFixed(1)} ms`);
+  }
+  return {
+    id: 'ledgerRead',
+    label: `runner \`report\`, ledger of ${LEDGER_RECORDS} records vs ${LEDGER_SMALL}`,
+    value: round(median(bigMs) / median(smallMs)),
+    target: 1.2,
+    unit: 'x',
+    details: {
+      note: `mean of ${SPAWNS_PER_REP} spawns per repetition; records of 100 instances, the instance's own found by the identity key in its file name`,
+      records: LEDGER_RECORDS,
+      bigMs: bigMs.map((x) => round(x, 1)),
+      smallMs: smallMs.map((x) => round(x, 1)),
+      medianBigMs: round(median(bigMs), 1),
+      medianSmallMs: round(median(smallMs), 1),
+    },
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 // 3. apply, and 4. job wait (both through terraform, against one simulator)
 
@@ -317,7 +391,7 @@ async function benchApply(sim: KeyfactorSimulator): Promise<BenchRow[]> {
     reference: { value: floorRow.value, label: 'same requests from a minimal node:http script' },
     label: `terraform apply, ${APPLY_COUNT} CertificateDeployments (+${LATENCY_MS} ms/request) vs node -e 0 provisioners`,
     value: round(median(ops) / median(base)),
-    target: 1.3,
+    target: 1.2,
     unit: 'x',
     details: {
       note: `fresh state each time; -parallelism=${PARALLELISM}; simulator over plain HTTP on loopback; the baseline is the same cdk.tf.json with every provisioner command replaced by \`node -e 0\``,
@@ -327,6 +401,52 @@ async function benchApply(sim: KeyfactorSimulator): Promise<BenchRow[]> {
       medianBaselineMs: round(median(base), 0),
     },
   }, floorRow];
+}
+
+/** Token requests the identity provider sees for an apply (and destroy) of APPLY_COUNT operations with OAuth client credentials. */
+async function benchOAuthTokens(sim: KeyfactorSimulator): Promise<BenchRow> {
+  log(`OAuth tokens: apply and destroy of ${APPLY_COUNT} CertificateDeployments with client credentials, -parallelism=${PARALLELISM}`);
+  const dir = synthStack(path.join(WORK, 'oauth'), 'oauth', (stack) => {
+    for (let i = 0; i < APPLY_COUNT; i++) {
+      new CertificateDeployment(stack, `deployment-${i}`, { certificateId: 3, schedule: Schedule.immediate(), stores: [{ certificateStoreId: storeGuid(i), alias: `oauth-${i}` }] });
+    }
+  });
+  const client = DEFAULT_SEED.oauthClients![0];
+  const env = terraformEnv(sim, fs.mkdtempSync(path.join(WORK, 'oauth-ledger-')), {
+    KEYFACTOR_AUTH_CLIENT_ID: client.clientId,
+    KEYFACTOR_AUTH_CLIENT_SECRET: client.clientSecret,
+    KEYFACTOR_AUTH_TOKEN_URL: sim.tokenUrl,
+    // A cache of its own, as a fresh pipeline job has (the default is per user).
+    CDKTF_KEYFACTOR_TOKEN_CACHE: path.join(fs.mkdtempSync(path.join(WORK, 'oauth-cache-')), 'tokens'),
+  });
+  for (const name of ['KEYFACTOR_USERNAME', 'KEYFACTOR_PASSWORD', 'KEYFACTOR_DOMAIN']) delete env[name];
+  await terraform(['init', '-input=false', '-no-color'], dir, env);
+  sim.reset();
+  const tokenPath = new URL(sim.tokenUrl).pathname;
+  await terraform(['apply', '-auto-approve', '-input=false', '-no-color', `-parallelism=${PARALLELISM}`], dir, env);
+  const adds = sim.received('POST', '/CertificateStores/Certificates/Add').length;
+  const applyTokens = sim.received('POST', tokenPath).length;
+  if (adds !== APPLY_COUNT) throw new Error(`OAuth tokens: expected ${APPLY_COUNT} Adds, got ${adds}`);
+  // Not reset in between: that would revoke the tokens the apply cached.
+  const count = (method: string, route: string, since = 0) => sim.received(method, route).length - since;
+  const [removesBefore, tokensBefore] = [count('POST', '/CertificateStores/Certificates/Remove'), count('POST', tokenPath)];
+  await terraform(['destroy', '-auto-approve', '-input=false', '-no-color', `-parallelism=${PARALLELISM}`], dir, env);
+  const removes = count('POST', '/CertificateStores/Certificates/Remove', removesBefore);
+  const destroyTokens = count('POST', tokenPath, tokensBefore);
+  if (removes !== APPLY_COUNT) throw new Error(`OAuth tokens: expected ${APPLY_COUNT} Removes, got ${removes}`);
+  sim.reset();
+  log(`  ${applyTokens} token request(s) for ${adds} Adds; ${destroyTokens} for ${removes} Removes`);
+  return {
+    id: 'oauthTokens',
+    label: `OAuth token requests, apply of ${APPLY_COUNT} operations with client credentials`,
+    value: applyTokens,
+    target: 1,
+    unit: 'requests',
+    details: {
+      note: 'the runner processes of an apply share one token through an owner-only cache (CDKTF_KEYFACTOR_TOKEN_CACHE); destroy starts with the token cached by the apply',
+      adds, applyTokens, removes, destroyTokens,
+    },
+  };
 }
 
 // 5. the undo registry (deleting a construct runs its undo): its cost on apply and destroy, and
@@ -580,9 +700,11 @@ async function main(): Promise<void> {
   try {
     if (run('synth')) rows.push(...benchSynth());
     if (run('coldStart')) rows.push(benchColdStart());
+    if (run('ledgerRead')) rows.push(benchLedgerRead());
     // Jobs stay Waiting/InProcess 4 s each, so the job wait has several polls to count.
     sim = await KeyfactorSimulator.start({ seed: seedWithStores(Math.max(APPLY_COUNT, WAIT_GUIDS, BIG_STORES)), jobTiming: { waitingMs: 4000, inProcessMs: 4000 } });
     if (run('apply')) rows.push(...await benchApply(sim));
+    if (run('oauthTokens')) rows.push(await benchOAuthTokens(sim));
     if (run('jobWait')) rows.push(await benchJobWait(sim));
     if (run('bigDeployment')) rows.push(await benchBigDeployment(sim));
     if (run('undoRegistry')) rows.push(...await benchUndoRegistry(sim));
