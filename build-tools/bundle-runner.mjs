@@ -17,7 +17,7 @@
  * of silently bundling it again.
  */
 import * as esbuild from 'esbuild';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 const applied = new Set();
 
@@ -161,6 +161,8 @@ const SOURCE = ${JSON.stringify(source)};
   script.runInThisContext()(exports, require, module, __filename, __dirname);
 })();
 `;
+// esbuild writes nothing itself (write: false), so a fresh clone has no bundle/ yet.
+mkdirSync('bundle', { recursive: true });
 writeFileSync('bundle/runner.cjs', loader(result.outputFiles[0].text));
 // What went into the bundle, for the test that keeps cdktf and constructs out of it.
 writeFileSync('bundle/runner.meta.json', JSON.stringify(result.metafile));
