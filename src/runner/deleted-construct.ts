@@ -7,7 +7,7 @@
  * Terraform runs provisioners.
  */
 import { OperationSpec, sharesUndoTarget } from './operations';
-import { CONFIGURATION_FILE } from '../contract/environment';
+import { CONFIGURATION_FILE, isUndoRegistryId } from '../contract/environment';
 import { SPEC_VERSION } from '../contract/spec';
 import { Configuration, configuredInstances, configuredResource, readConfiguration } from '../runtime/configuration';
 import { RunnerError } from '../runtime/errors';
@@ -48,7 +48,7 @@ function configuredSpecs(config: Configuration): Array<{ spec: OperationSpec; pa
   const add = (text: unknown, known?: unknown) => {
     let partial = false;
     if (typeof text !== 'string' || !text.startsWith('{')) {
-      if (typeof known !== 'string') return; // an expression, e.g. the registry's own references
+      if (typeof known !== 'string') return; // an expression only Terraform evaluates
       text = known.replace(/([$%])\1\{/g, '$1{');
       partial = true;
     }
@@ -60,8 +60,13 @@ function configuredSpecs(config: Configuration): Array<{ spec: OperationSpec; pa
     }
   };
   for (const [type, attribute] of [['terraform_data', 'input'], ['null_resource', 'triggers']] as const) {
-    for (const block of Object.values(config.resource?.[type] ?? {})) {
+    for (const [name, block] of Object.entries(config.resource?.[type] ?? {})) {
+      if (isUndoRegistryId(name)) continue; // copies of the carriers' specs
       const forEach = configuredInstances(config, block);
+      // Unreadable instances could hide the construct that took the target over: undoing would be a guess.
+      if (block.for_each !== undefined && !forEach) {
+        throw new RunnerError(`cannot tell which constructs are configured: the for_each of ${type}.${name} in ${CONFIGURATION_FILE} names no instances map.`);
+      }
       if (forEach) {
         Object.values(forEach as Record<string, { spec?: unknown; known?: unknown }>).forEach((v) => add(v?.spec, v?.known));
       } else {

@@ -18,7 +18,7 @@ import { SPEC_VERSION, specHash, specLabel } from '../contract/spec';
 import { AmbiguousRequestError } from '../runtime/api/client';
 import { RunContext } from '../runtime/context';
 import { MayHaveActedError, RunnerError } from '../runtime/errors';
-import { identityKey, InstanceIdentity, LedgerEntry, LedgerHandle, LedgerWriter, readLedgerDir, recordFile, warnUnreadable } from '../runtime/ledger';
+import { identityKey, InstanceIdentity, LedgerEntry, LedgerHandle, LedgerWriter, readLedgerDir, recordPath, warnUnreadable } from '../runtime/ledger';
 import { readSettings, RunnerSettings } from '../runtime/settings';
 
 export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
@@ -146,7 +146,7 @@ function unsettledRecords(directory: string, identity: InstanceIdentity, phase: 
     .filter((r) => r.constructPath === identity.constructPath && r.specHash === identity.specHash);
   const open = (r: LedgerEntry) => r.outcome === 'in-flight' || r.unsettled === true;
   const lastFinished = records.filter((r) => !open(r)).map((r) => r.startedAt).sort().pop() ?? '';
-  const handles = records.filter((r) => r.phase === phase && open(r)).map((r) => new LedgerHandle(recordFile(directory, r.recordId), r));
+  const handles = records.filter((r) => r.phase === phase && open(r)).map((r) => new LedgerHandle(recordPath(directory, r), r));
   const superseded = handles.filter((h) => h.current.startedAt < lastFinished);
   const live = handles.filter((h) => !superseded.includes(h));
   const sent = (r: LedgerEntry) => r.sendingAt !== undefined || r.jobIds.length > 0 || r.response !== undefined;

@@ -6,7 +6,8 @@
  * identity key (`<ledger>/3f/<recordId>.record.json`), as git keeps objects: a runner finds its
  * own instance's records by listing one subdirectory of 1/256 of the ledger, so a ledger of
  * years costs what a new one does. Records that earlier versions wrote at the top are moved into
- * their subdirectory by the next runner that looks (a rename, atomic and safe to race).
+ * their subdirectory by the next runner that looks (a rename, atomic; a racing mover finds the file
+ * gone). The move is one way: earlier versions look only at the top.
  *
  * Each record is written to a temporary file, fsync'd and renamed into place, which is atomic on
  * the same filesystem: parallel provisioners (Terraform runs 10 at once) never interleave or
@@ -52,11 +53,14 @@ export class LedgerWriter {
   /** Writes an in-flight record and returns a handle to complete it. */
   begin(base: Omit<LedgerEntry, 'recordId' | 'startedAt' | 'outcome' | 'jobIds' | 'request' | 'origin'> & { request?: Record<string, unknown>; origin: LedgerOrigin }): LedgerHandle {
     const key = identityKey(base);
-    try {
-      fs.mkdirSync(path.join(this.directory, shardOf(key)), { recursive: true });
-    } catch (e) {
-      throw new RunnerError(`cannot create the ledger directory ${this.directory} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): ` +
-        `point ${LEDGER_ENV} (or KeyfactorDefaults ledgerDirectory) at a writable directory.`);
+    const shard = path.join(this.directory, shardOf(key));
+    for (const [dir, make] of [[this.directory, () => fs.mkdirSync(this.directory, { recursive: true })], [shard, () => makeShard(this.directory, shard)]] as const) {
+      try {
+        make();
+      } catch (e) {
+        throw new RunnerError(`cannot create the ledger directory ${dir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): ` +
+          `point ${LEDGER_ENV} (or KeyfactorDefaults ledgerDirectory) at a writable directory.`);
+      }
     }
     const startedAt = new Date().toISOString();
     const recordId = `${compactTime(new Date(startedAt))}-${process.pid}-${randomBytes(4).toString('hex')}-${key}`;
@@ -67,11 +71,19 @@ export class LedgerWriter {
   }
 }
 
+/**
+ * Creates a record subdirectory with its ledger's mode, not the umask's: on a ledger shared by a
+ * group, the next user must be able to write into it too.
+ */
+function makeShard(directory: string, shard: string): void {
+  if (fs.mkdirSync(shard, { recursive: true }) === undefined) return; // already there
+  fs.chmodSync(shard, fs.statSync(directory).mode % 0o10000); // permission bits, setgid included
+}
+
 /** The identity key at the end of a record id or file name (before the suffix), if it has one. */
 const KEYED = /-([0-9a-f]{12})(?:\.record\.json)?$/;
 
-/** The start time a record's id begins with, e.g. 20261202T072956987Z. */
-const RECORD_TIME = /^\d{8}T\d{9}Z-/;
+/** A time as record ids begin with it, e.g. 20261202T072956987Z. */
 const compactTime = (d: Date) => d.toISOString().replace(/[-:.]/g, '');
 
 /** The subdirectory of the records of identity key `key`. */
@@ -145,8 +157,14 @@ export interface ReadOptions {
   readonly nameEndsWith?: string;
   /** Only files named for one of these identity keys are read (a reader of many instances). */
   readonly identityKeys?: ReadonlySet<string>;
-  /** Only records started since then are opened (by the start time their file name begins with). */
-  readonly startedSince?: Date;
+}
+
+/** The file each record was read from (a top-level one an earlier version wrote may not have moved). */
+const READ_FROM = new WeakMap<LedgerEntry, string>();
+
+/** Where `record` (as read by readLedgerDir) is kept: the file to rewrite it in. */
+export function recordPath(directory: string, record: LedgerEntry): string {
+  return READ_FROM.get(record) ?? recordFile(directory, record.recordId);
 }
 
 /**
@@ -164,7 +182,8 @@ export function readLedgerDir(directory: string, options: ReadOptions = {}): Led
   const files: string[] = [];
   const top = fs.readdirSync(directory, { withFileTypes: true });
   if (keys) {
-    // Top-level records (an earlier layout) move to their subdirectory first; one that cannot be moved is read where it is.
+    // Top-level records (an earlier layout) move to their subdirectory first, every instance's, so
+    // the top stays short; one that cannot be moved (a read-only ledger) is read where it is.
     for (const e of top) {
       const key = e.name.endsWith(RECORD_SUFFIX) ? KEYED.exec(e.name)?.[1] : undefined;
       if (!key) continue;
@@ -176,31 +195,44 @@ export function readLedgerDir(directory: string, options: ReadOptions = {}): Led
       for (const name of readdirIfAny(dir)) files.push(path.join(dir, name));
     }
   } else {
-    for (const e of top) {
-      if (/^[0-9a-f]{2}$/.test(e.name) && e.isDirectory()) readdirIfAny(path.join(directory, e.name)).forEach((n) => files.push(path.join(directory, e.name, n)));
-      else files.push(path.join(directory, e.name));
+    // The top's files before the subdirectories: a file moved in between is listed twice, never missed.
+    for (const e of top) if (!isShardName(e.name)) files.push(path.join(directory, e.name));
+    for (const e of fs.readdirSync(directory, { withFileTypes: true })) {
+      if (!isShardName(e.name) || !e.isDirectory()) continue;
+      for (const n of readdirIfAny(path.join(directory, e.name))) files.push(path.join(directory, e.name, n));
     }
   }
-  const since = options.startedSince && compactTime(options.startedSince);
-  // By record id: a record moved into its subdirectory between the two listings is seen twice.
+  // By file name (the record id): a record at the top and in its subdirectory (moved between the
+  // listings, or a stale copy an earlier version left) is read once, from the newer file.
   const records = new Map<string, LedgerEntry>();
+  const written = new Map<string, number>();
   for (const file of files) {
     const name = path.basename(file);
     if (!name.endsWith(wanted)) continue; // temp files, other instances' records, unrelated files
+    if (records.has(name) && !((fs.lstatSync(file, { throwIfNoEntry: false })?.mtimeMs ?? 0) > written.get(name)!)) continue;
     // The identity key is the name's last part before the suffix: only those files are opened.
     if (keys && !keys.has(name.slice(name.lastIndexOf('-') + 1, -RECORD_SUFFIX.length))) continue;
-    if (since && RECORD_TIME.test(name) && name.slice(0, since.length) < since) continue;
-    const parsed = readRecord(file);
-    if (parsed === undefined) continue; // gone since the listing: moved into its subdirectory, or pruned
+    let where = file;
+    let parsed = readRecord(file);
+    if (parsed === undefined && path.dirname(file) === directory) {
+      // Moved into its subdirectory since the listing, by another runner.
+      where = recordFile(directory, name.slice(0, -RECORD_SUFFIX.length));
+      parsed = readRecord(where);
+    }
+    if (parsed === undefined) continue; // removed since the listing (prune)
     if (typeof parsed === 'string') {
-      if (!options.onUnreadable) throw new RunnerError(`ledger record ${file} ${parsed}; move it aside to continue.`);
-      options.onUnreadable(file, parsed);
+      if (!options.onUnreadable) throw new RunnerError(`ledger record ${where} ${parsed}; move it aside to continue.`);
+      options.onUnreadable(where, parsed);
       continue;
     }
-    records.set(parsed.recordId, parsed);
+    READ_FROM.set(parsed, where);
+    records.set(name, parsed);
+    written.set(name, fs.lstatSync(where, { throwIfNoEntry: false })?.mtimeMs ?? 0);
   }
   return [...records.values()].sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.recordId.localeCompare(b.recordId));
 }
+
+const isShardName = (name: string) => /^[0-9a-f]{2}$/.test(name);
 
 function readdirIfAny(dir: string): string[] {
   try {
@@ -217,13 +249,19 @@ export function removeRecord(directory: string, recordId: string): void {
   fs.rmSync(path.join(directory, recordId + RECORD_SUFFIX), { force: true });
 }
 
-/** Moves a top-level record into its subdirectory; false when it stays where it is (read-only ledger). */
+/**
+ * Moves a top-level record into its subdirectory; false when it stays where it is (a ledger it
+ * cannot write). A copy already there that is newer (rewritten since) wins; otherwise the moved
+ * one does, being the later write.
+ */
 function moveToShard(directory: string, from: string, key: string): boolean {
   const to = path.join(directory, shardOf(key), path.basename(from));
   try {
-    fs.mkdirSync(path.dirname(to), { recursive: true });
+    makeShard(directory, path.dirname(to));
+    const there = fs.statSync(to, { throwIfNoEntry: false });
+    if (there && there.mtimeMs > fs.lstatSync(from).mtimeMs) fs.rmSync(from);
     // Another runner moving the same file at the same time: one rename wins, the other finds it gone.
-    fs.renameSync(from, to);
+    else fs.renameSync(from, to);
     return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'ENOENT' && fs.existsSync(to);

@@ -1,9 +1,11 @@
 import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
 import { selectRecords } from '../../src/cli/outputs';
 import { formatPrune, pruneLedger } from '../../src/cli/prune';
 import { SPEC_ENV } from '../../src/contract/environment';
 import { canonicalJson } from '../../src/contract/spec';
-import { Ledger } from '../../src/runtime/ledger';
+import { Ledger, LedgerWriter, recordFile } from '../../src/runtime/ledger';
 import { KeyfactorSimulator } from '../../src/simulator';
 import { RUNNER_BUNDLE } from '../../src/synth/provisioner';
 import { basicEnv, deploymentSpec, runInProcess, S2, startSim, tempDir } from '../support/runtime';
@@ -63,5 +65,21 @@ describe('prune and outputs --latest', () => {
 
   test('a missing ledger is an error, not "0 removed"', () => {
     expect(() => pruneLedger({ ledger: '/nonexistent/ledger', keepDays: 1 })).toThrow('no ledger at /nonexistent/ledger');
+  });
+  test('records an earlier version wrote at the top of the ledger are pruned too', () => {
+    const dir = tempDir('kf-prune-');
+    const base = { operation: 'CertificateDeployment', stack: 't', constructPath: 't/old', instanceKey: 'k', specHash: '0123456789abcdef', origin: { host: 'h', apiPath: 'KeyfactorAPI', workspace: 'default' } };
+    const w = new LedgerWriter(dir);
+    const records = (['create', 'destroy'] as const).map((phase) => {
+      const h = w.begin({ ...base, phase });
+      h.finish('succeeded');
+      // Where an earlier version kept it.
+      fs.renameSync(recordFile(dir, h.current.recordId), path.join(dir, `${h.current.recordId}.record.json`));
+      return h.current.recordId;
+    });
+    expect(Ledger.read(dir).map((r) => r.recordId)).toEqual(records);
+    expect(pruneLedger({ ledger: dir, keepDays: 30 }, Date.now() + 31 * DAY).removed.map((r) => r.recordId)).toEqual(records);
+    expect(Ledger.read(dir)).toEqual([]);
+    expect(fs.readdirSync(dir).filter((n) => n.endsWith('.record.json'))).toEqual([]);
   });
 });

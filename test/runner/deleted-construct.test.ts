@@ -38,6 +38,13 @@ function configDir(blocks: Record<string, unknown[]>, type = 'terraform_data'): 
 }
 
 describe('the undo registry decides from the configuration', () => {
+  test('a carrier whose for_each names no instances map: no guess, an error naming the block', () => {
+    const dir = configDir({});
+    fs.writeFileSync(path.join(dir, 'cdk.tf.json'), JSON.stringify({ resource: { terraform_data: { other_Carrier_1: { for_each: '${local.gone}' } } } }));
+    expect(() => deletedConstructDecision(web, WEB_CARRIER, dir))
+      .toThrow('cannot tell which constructs are configured: the for_each of terraform_data.other_Carrier_1 in cdk.tf.json names no instances map.');
+  });
+
   test('the carrier block still configured (stack destroy, a store dropped, a changed spec): the carrier undoes, not the registry', () => {
     expect(deletedConstructDecision(web, WEB_CARRIER, configDir({ web_Carrier_8FBC246C: [] }))).toEqual({ undo: false, reason: 'configured' });
     expect(deletedConstructDecision(web, 'null_resource.web_Carrier_8FBC246C', configDir({ web_Carrier_8FBC246C: [] }, 'null_resource')))

@@ -7,6 +7,7 @@ import { canonicalJson, SPEC_VERSION } from '../../src/contract/spec';
 import { CertificateDeploymentSpec } from '../../src/operations/certificate-deployment/spec';
 import { DEFAULT_SEED, KeyfactorSimulator } from '../../src/simulator';
 import { RUNNER_BUNDLE } from '../../src/synth/provisioner';
+import { ledgerFiles } from '../support/runtime';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'kf-ledger-'));
 
@@ -56,7 +57,8 @@ describe('ledger', () => {
     expect(records).toHaveLength(40);
     expect(new Set(records.map((r) => r.constructPath)).size).toBe(40);
     expect(records.every((r) => r.outcome === 'succeeded' && r.jobIds.length === 1)).toBe(true);
-    expect(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    expect(ledgerFiles(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    expect(ledgerFiles(dir).filter((f) => f.endsWith('.record.json')).length).toBeGreaterThan(0);
   });
 
   test('a damaged record is skipped with a warning naming the file; foreign files are ignored', () => {

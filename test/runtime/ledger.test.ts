@@ -2,7 +2,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { RunnerError } from '../../src/runtime/errors';
-import { identityKey, Ledger, LedgerHandle, LedgerWriter, readLedgerDir, recordFile, sameOrigin } from '../../src/runtime/ledger';
+import { identityKey, Ledger, LedgerHandle, LedgerWriter, readLedgerDir, recordFile, recordPath, sameOrigin } from '../../src/runtime/ledger';
 import { tempDir } from '../support/runtime';
 
 const origin = { host: 'kf.example.com', apiPath: 'KeyfactorAPI', workspace: 'default' };
@@ -44,6 +44,18 @@ describe('LedgerWriter', () => {
     const [done] = readLedgerDir(dir);
     expect(done).toMatchObject({ recordId: inFlight.recordId, outcome: 'succeeded', jobIds: ['a'], message: 'done' });
     expect(Date.parse(done.finishedAt!)).toBeGreaterThanOrEqual(Date.parse(done.startedAt));
+  });
+
+  test('a record subdirectory takes its ledger\'s mode, not the umask\'s: a ledger shared by a group stays writable by the group', () => {
+    const dir = tempDir('kf-ledger-');
+    fs.chmodSync(dir, 0o2770);
+    const mask = process.umask(0o077);
+    try {
+      const handle = new LedgerWriter(dir).begin(base);
+      expect((fs.statSync(path.dirname(recordFile(dir, handle.current.recordId))).mode % 0o10000).toString(8)).toBe('2770');
+    } finally {
+      process.umask(mask);
+    }
   });
 
   test('a write cut short (file size limit) leaves the previous record whole and no temp file', () => {
@@ -184,15 +196,24 @@ describe('LedgerWriter', () => {
     expect(readLedgerDir(dir, { identityKeys: new Set([identityKey({ ...base, instanceKey: 'other' })]) }).map((r) => r.recordId)).toEqual([other.recordId]);
   });
 
-  test('startedSince: records that started earlier are not opened (their file names say when they started)', () => {
+  test('a top-level copy of a record already in its subdirectory: the newer write wins, and every read sees it once', () => {
     const dir = tempDir('kf-ledger-');
-    const recent = new LedgerWriter(dir).begin(base).current;
-    // An old damaged record: opening it would be an error.
-    fs.writeFileSync(path.join(dir, `20200101T000000000Z-1-deadbeef-${identityKey(base)}.record.json`), '{"recordId": trunc');
-    const since = new Date(Date.parse(recent.startedAt) - 1000);
-    expect(readLedgerDir(dir, { startedSince: since }).map((r) => r.recordId)).toEqual([recent.recordId]);
-    expect(readLedgerDir(dir, { startedSince: new Date(Date.parse(recent.startedAt) + 1000) })).toEqual([]);
-    expect(() => readLedgerDir(dir)).toThrow(/20200101T000000000Z-1-deadbeef-.*is not valid JSON/);
+    const handle = new LedgerWriter(dir).begin(base);
+    const inShard = recordFile(dir, handle.current.recordId);
+    const atTop = path.join(dir, path.basename(inShard));
+    // A stale in-flight copy at the top (older), the finished record in the subdirectory (newer).
+    fs.copyFileSync(inShard, atTop);
+    fs.utimesSync(atTop, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+    handle.finish('succeeded');
+    expect(readLedgerDir(dir)).toEqual([expect.objectContaining({ recordId: handle.current.recordId, outcome: 'succeeded' })]);
+    expect(readLedgerDir(dir, { nameEndsWith: `-${identityKey(base)}` })).toEqual([expect.objectContaining({ outcome: 'succeeded' })]);
+    expect(fs.existsSync(atTop)).toBe(false);
+    // The other way round: a newer top-level copy (an earlier version rewrote it there) replaces the older one.
+    fs.copyFileSync(inShard, atTop);
+    fs.writeFileSync(atTop, JSON.stringify({ ...handle.current, message: 'rewritten at the top' }));
+    fs.utimesSync(inShard, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+    expect(readLedgerDir(dir, { nameEndsWith: `-${identityKey(base)}` })).toEqual([expect.objectContaining({ message: 'rewritten at the top' })]);
+    expect(fs.existsSync(atTop)).toBe(false);
   });
 
   test('a ledger that cannot be written: a targeted read still finds a top-level record where it is', () => {
@@ -205,7 +226,10 @@ describe('LedgerWriter', () => {
     fs.rmdirSync(path.dirname(recordFile(dir, mine.recordId)));
     setWritable(false);
     try {
-      expect(readLedgerDir(dir, { nameEndsWith: `-${identityKey(base)}` }).map((r) => r.recordId)).toEqual([mine.recordId]);
+      const [read] = readLedgerDir(dir, { nameEndsWith: `-${identityKey(base)}` });
+      expect(read.recordId).toBe(mine.recordId);
+      // Rewritten where it is, not as a second copy in the subdirectory.
+      expect(recordPath(dir, read)).toBe(path.join(dir, `${mine.recordId}.record.json`));
       expect(fs.existsSync(path.join(dir, `${mine.recordId}.record.json`))).toBe(true);
     } finally {
       setWritable(true);

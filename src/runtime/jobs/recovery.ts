@@ -49,7 +49,7 @@ export async function findJobsSince(
     jobType,
     since,
     targets,
-    exclude: recordedJobIds(ctx, since),
+    exclude: recordedJobIds(ctx),
     intervalMs: ctx.settings.jobLookup.intervalMs,
     ...options,
     timeoutMs: options.timeoutMs ?? ctx.settings.jobLookup.timeoutMs,
@@ -168,13 +168,12 @@ export function mayHaveCreated(e: AmbiguousRequestError, what: string, jobType: 
 
 /**
  * Job GUIDs already in the ledger (e.g. a Remove just before an Add on the same store): never
- * taken for ours. A record holds jobs its run created within minutes of starting, so only records
- * started in the day before `since` can hold jobs started after it: older files are not opened.
+ * taken for ours. All of it: a scheduled job recorded days ago may run in this window. Only after
+ * an ambiguous answer or an interrupted run, so its cost does not fall on every apply.
  */
-function recordedJobIds(ctx: RunContext, since: Date): string[] {
+function recordedJobIds(ctx: RunContext): string[] {
   try {
-    const startedSince = new Date(since.getTime() - 24 * 3600_000);
-    return readLedgerDir(ctx.ledgerDirectory, { onUnreadable: warnUnreadable, startedSince }).flatMap((r) => r.jobIds ?? []);
+    return readLedgerDir(ctx.ledgerDirectory, { onUnreadable: warnUnreadable }).flatMap((r) => r.jobIds ?? []);
   } catch (e) {
     ctx.warn(`could not read the ledger to exclude jobs recorded earlier: ${(e as Error).message}`);
     return [];
