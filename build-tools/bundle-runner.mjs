@@ -17,6 +17,7 @@
  * of silently bundling it again.
  */
 import * as esbuild from 'esbuild';
+import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 const applied = new Set();
@@ -117,41 +118,57 @@ if (missing.length) {
 /**
  * The file Terraform runs: the bundle as a string, compiled through a V8 code cache kept beside
  * the file, so the hundreds of runner processes of an apply do not each parse and compile it
- * again (figures in bench/results). V8 checks its cache against this source and node's version
- * and flags (a mismatch is compiled afresh) but not its bytes: a damaged cache can crash node, so
- * the file carries a SHA-256 of them, checked first. It is used only when owned by this user and
- * writable by no one else, as the bundle itself must be, since a planted cache would be code.
- * CDKTF_KEYFACTOR_CODE_CACHE=off turns it off.
+ * again (figures in bench/results). V8 checks a cache against node's version and flags and the
+ * source's length only, and not its own bytes (a damaged cache can crash node): so the file
+ * starts with a SHA-256 of this source's hash and the cache, checked first. It is used only when
+ * it is a regular file (not a symlink) of this user that no one else may write, as the bundle
+ * itself must be, since a planted cache would be code. CDKTF_KEYFACTOR_CODE_CACHE=off turns it off.
  */
 const loader = (source) => `'use strict';
 const SOURCE = ${JSON.stringify(source)};
+const SOURCE_SHA256 = ${JSON.stringify(createHash('sha256').update(source).digest('hex'))};
 (() => {
   const fs = require('fs');
+  const path = require('path');
   const vm = require('vm');
   const { createHash } = require('crypto');
-  const sha256 = (data) => createHash('sha256').update(data).digest();
-  const off = process.env.CDKTF_KEYFACTOR_CODE_CACHE === 'off';
+  const seal = (data) => createHash('sha256').update(SOURCE_SHA256).update(data).digest();
+  const setting = (process.env.CDKTF_KEYFACTOR_CODE_CACHE ?? '').trim().toLowerCase();
+  if (setting !== '' && setting !== 'off') {
+    process.stderr.write(\`cdktf-keyfactor: CDKTF_KEYFACTOR_CODE_CACHE must be "off" or unset, got \${JSON.stringify(process.env.CDKTF_KEYFACTOR_CODE_CACHE)}\\n\`);
+    process.exit(1);
+  }
+  const off = setting === 'off';
   const cacheFile = \`\${__filename}.\${process.version}-\${process.arch}.v8cache\`;
   let cachedData;
   if (!off) {
+    let fd;
     try {
-      const stat = fs.statSync(cacheFile);
-      const ownerOnly = (stat.mode & 0o022) === 0 && (typeof process.getuid !== 'function' || stat.uid === process.getuid());
-      if (stat.isFile() && ownerOnly) {
-        const file = fs.readFileSync(cacheFile);
+      fd = fs.openSync(cacheFile, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0));
+      const stat = fs.fstatSync(fd);
+      const mineAlone = (stat.mode & 0o022) === 0 && (typeof process.getuid !== 'function' || stat.uid === process.getuid());
+      if (stat.isFile() && mineAlone) {
+        const file = fs.readFileSync(fd);
         const data = file.subarray(32);
-        if (file.length > 32 && sha256(data).equals(file.subarray(0, 32))) cachedData = data;
+        if (file.length > 32 && seal(data).equals(file.subarray(0, 32))) cachedData = data;
       }
-    } catch {}
+    } catch {} finally {
+      if (fd !== undefined) fs.closeSync(fd);
+    }
   }
-  const script = new vm.Script(\`(function (exports, require, module, __filename, __dirname) {\${SOURCE}\n})\`, { filename: __filename, cachedData });
-  if (!off && (cachedData === undefined || script.cachedDataRejected)) {
-    // After the run, so the functions it compiled are cached too. A directory that cannot be written keeps no cache.
+  const script = new vm.Script(\`(function (exports, require, module, __filename, __dirname) {\${SOURCE}\\n})\`, { filename: __filename, cachedData });
+  let writable = false;
+  try {
+    fs.accessSync(path.dirname(cacheFile), fs.constants.W_OK);
+    writable = true;
+  } catch {}
+  if (!off && writable && (cachedData === undefined || script.cachedDataRejected)) {
+    // After the run, so the functions it compiled are cached too.
     process.once('exit', () => {
       const tmp = \`\${cacheFile}.\${process.pid}.tmp\`;
       try {
         const data = script.createCachedData();
-        fs.writeFileSync(tmp, Buffer.concat([sha256(data), data]), { mode: 0o644, flag: 'wx' });
+        fs.writeFileSync(tmp, Buffer.concat([seal(data), data]), { mode: 0o644, flag: 'wx' });
         fs.renameSync(tmp, cacheFile);
       } catch {
         try { fs.rmSync(tmp, { force: true }); } catch {}
@@ -163,8 +180,8 @@ const SOURCE = ${JSON.stringify(source)};
 `;
 // esbuild writes nothing itself (write: false), so a fresh clone has no bundle/ yet.
 mkdirSync('bundle', { recursive: true });
-writeFileSync('bundle/runner.cjs', loader(result.outputFiles[0].text));
+const runner = loader(result.outputFiles[0].text);
+writeFileSync('bundle/runner.cjs', runner);
 // What went into the bundle, for the test that keeps cdktf and constructs out of it.
 writeFileSync('bundle/runner.meta.json', JSON.stringify(result.metafile));
-const bytes = Object.values(result.metafile.outputs)[0].bytes;
-console.log(`bundle/runner.cjs: ${(bytes / 1024).toFixed(0)} KB`);
+console.log(`bundle/runner.cjs: ${(Buffer.byteLength(runner) / 1024).toFixed(0)} KB`);

@@ -68,11 +68,32 @@ describe('the runner\'s code cache', () => {
 
   test('a cache others may write is never read, only replaced by one of the user\'s own', () => {
     const { runner, cache } = runnerCopy();
-    fs.writeFileSync(cache, 'not V8 data, and not to be read');
+    ok(report(runner));
+    // A valid cache: only its mode is wrong. Were it read, it would be accepted and kept as it is.
     fs.chmodSync(cache, 0o666);
     ok(report(runner));
     expect((fs.statSync(cache).mode % 0o1000).toString(8)).toBe('644');
-    expect(fs.readFileSync(cache, 'utf8')).not.toContain('not to be read');
+  });
+
+  test('a cache of another build of the same length is not used', () => {
+    const { runner, cache } = runnerCopy();
+    ok(report(runner));
+    const before = fs.readFileSync(cache);
+    // Another source hash, same length: V8 itself would take the cache (it compares lengths only).
+    const text = fs.readFileSync(runner, 'utf8');
+    const other = text.replace(/const SOURCE_SHA256 = "([0-9a-f]{64})";/, (_m, h: string) => `const SOURCE_SHA256 = "${h.replace(/^./, h[0] === 'a' ? 'b' : 'a')}";`);
+    expect(other).not.toBe(text);
+    fs.writeFileSync(runner, other);
+    ok(report(runner));
+    expect(fs.readFileSync(cache).subarray(0, 32).equals(before.subarray(0, 32))).toBe(false);
+  });
+
+  test('an unknown CDKTF_KEYFACTOR_CODE_CACHE value stops the runner, naming the variable', () => {
+    const { runner } = runnerCopy();
+    const r = report(runner, { CDKTF_KEYFACTOR_CODE_CACHE: 'no' });
+    expect(r.status).toBe(1);
+    expect(r.out).toBe('cdktf-keyfactor: CDKTF_KEYFACTOR_CODE_CACHE must be "off" or unset, got "no"\n');
+    ok(report(runner, { CDKTF_KEYFACTOR_CODE_CACHE: ' OFF ' }));
   });
 
   test('a directory that cannot be written: the run succeeds and leaves nothing behind', () => {
