@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { DEFAULT_LEDGER_DIRECTORY, DEFAULT_LEDGER_ENV, LEDGER_ENV } from '../contract/environment';
 import { SPEC_VERSION, SpecBase } from '../contract/spec';
-import { Configuration } from '../runtime/configuration';
+import { Configuration, readConfiguration as readRuntimeConfiguration } from '../runtime/configuration';
 import { RunnerError } from '../runtime/errors';
 
 export type { Configuration } from '../runtime/configuration';
@@ -24,12 +24,7 @@ export interface StateResource {
 }
 
 export function readConfiguration(dir: string, stack: string): Configuration {
-  const file = path.join(dir, 'cdk.tf.json');
-  try {
-    return JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new RunnerError(`stack "${stack}": cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): run \`cdktf synth\` first.`);
-  }
+  return readRuntimeConfiguration(dir, `read stack "${stack}"`, 'Run `cdktf synth` first.');
 }
 
 export function synthesizedStacks(outdir: string): string[] {

@@ -87,6 +87,6 @@ describe('check: state against the configuration about to be applied', () => {
     const outdir = tempDir('kf-check-');
     expect(() => runCheck({ outdir }, process.env, () => undefined)).toThrow(`no synthesized stacks in ${outdir}: run \`cdktf synth\` first (or pass --outdir).`);
     expect(() => runCheck({ outdir, stack: ['missing'] }, process.env, () => undefined))
-      .toThrow(/stack "missing": cannot read .*missing\/cdk\.tf\.json \(ENOENT\): run `cdktf synth` first/);
+      .toThrow(/cannot read stack "missing": reading .*missing\/cdk\.tf\.json failed \(ENOENT\)\. Run `cdktf synth` first\./);
   });
 });
