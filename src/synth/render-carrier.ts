@@ -52,9 +52,9 @@ export function renderCarrier(scope: Construct, options: CarrierOptions): Terraf
   const toValue = (spec: SpecBase, trigger = spec) =>
     ({ spec: holdsTerraformValues(spec) ? jsonencodeExpression(spec) : canonicalJson(spec), hash: hashOf(trigger) });
 
-  // for_each is written as a plain map and its values as plain `each.value` expressions, not
-  // with a TerraformIterator, whose tokens each capture a stack trace and make large stacks slow
-  // to synthesize. Same JSON either way.
+  // The instances are a plain map (in `locals`, below) and their values plain `each.value`
+  // expressions, not a TerraformIterator, whose tokens each capture a stack trace and make large
+  // stacks slow to synthesize.
   let forEach: Record<string, { spec: string; hash: string; known?: string }> | undefined;
   let value: { spec: string; hash: string };
   if (single) {
