@@ -54,7 +54,10 @@ export class LedgerWriter {
   begin(base: Omit<LedgerEntry, 'recordId' | 'startedAt' | 'outcome' | 'jobIds' | 'request' | 'origin'> & { request?: Record<string, unknown>; origin: LedgerOrigin }): LedgerHandle {
     const key = identityKey(base);
     const shard = path.join(this.directory, shardOf(key));
-    const steps = [[this.directory, () => fs.mkdirSync(this.directory, { recursive: true })], [shard, () => makeShard(this.directory, shard)]] as const;
+    const steps = [
+      [this.directory, () => fs.mkdirSync(this.directory, { recursive: true })],
+      [shard, () => makeShard(this.directory, shard)],
+    ] as const;
     for (const [dir, make] of steps) {
       try {
         make();
