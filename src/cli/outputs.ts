@@ -1,5 +1,5 @@
 import type { LedgerRecord } from '../contract/ledger-record';
-import { instanceOf, Ledger, sameOrigin } from '../runtime/ledger';
+import { existingLedger, instanceOf, Ledger, sameOrigin } from '../runtime/ledger';
 import { ENV, origin } from '../runtime/settings';
 
 export interface OutputsOptions {
@@ -20,7 +20,7 @@ export interface OutputsOptions {
  */
 export function selectRecords(options: OutputsOptions, env: NodeJS.ProcessEnv = process.env): LedgerRecord[] {
   const current = !options.allOrigins && env[ENV.hostname]?.trim() ? origin(env) : undefined;
-  const selected = Ledger.read(options.ledger).filter((r) =>
+  const selected = Ledger.read(existingLedger(options.ledger)).filter((r) =>
     (!current || sameOrigin(r, current)) &&
     (!options.stack || r.stack === options.stack) &&
     (!options.path || r.constructPath === options.path || r.constructPath.startsWith(options.path.replace(/\/$/, '') + '/')),
@@ -34,7 +34,7 @@ export function selectRecords(options: OutputsOptions, env: NodeJS.ProcessEnv = 
 /** `cdktf-keyfactor outputs`: the ledger as a table, or as JSON with `--json`. */
 export function formatOutputs(records: LedgerRecord[], json: boolean): string {
   if (json) return JSON.stringify({ records }, null, 2);
-  if (records.length === 0) return 'No ledger records. (Ledger: ' + '`--ledger DIR` or CDKTF_KEYFACTOR_LEDGER_DIR to read another location)';
+  if (records.length === 0) return 'No ledger records. (Ledger: `--ledger DIR` or CDKTF_KEYFACTOR_LEDGER_DIR to read another location)';
   const rows = records.map((r) => [
     r.startedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
     r.stack,

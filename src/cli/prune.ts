@@ -4,10 +4,8 @@
  * next run of their instance checks them in JobHistory before sending anything) and each live
  * instance's newest create record (`drift` reads a PFX replacement's stores and the jobs from it).
  */
-import * as fs from 'fs';
 import type { LedgerRecord } from '../contract/ledger-record';
-import { RunnerError } from '../runtime/errors';
-import { instanceOf, Ledger, readLedgerDir, removeRecord, warnUnreadable } from '../runtime/ledger';
+import { existingLedger, instanceOf, readLedgerDir, removeRecord, warnUnreadable } from '../runtime/ledger';
 
 export interface PruneOptions {
   readonly ledger?: string;
@@ -24,8 +22,7 @@ export interface PruneResult {
 }
 
 export function pruneLedger(options: PruneOptions, now = Date.now()): PruneResult {
-  const directory = options.ledger ?? Ledger.defaultDirectory();
-  if (!fs.existsSync(directory)) throw new RunnerError(`no ledger at ${directory} (pass --ledger DIR or set CDKTF_KEYFACTOR_LEDGER_DIR).`);
+  const directory = existingLedger(options.ledger);
   const records = readLedgerDir(directory, { onUnreadable: warnUnreadable });
   const cutoff = now - options.keepDays * 86_400_000;
   // Oldest first: the last create record seen per instance is its newest; an instance whose

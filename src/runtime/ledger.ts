@@ -315,6 +315,16 @@ export function warnUnreadable(file: string, problem: string): void {
   process.stderr.write(`cdktf-keyfactor: WARNING: skipped ledger record ${file}: it ${problem}; move it aside to silence this.\n`);
 }
 
+/**
+ * The ledger directory a CLI command reads (`--ledger`, else the default), which must exist: a
+ * command that shows or prunes nothing because the path is wrong would look like an empty ledger.
+ */
+export function existingLedger(directory?: string): string {
+  const dir = directory ?? Ledger.defaultDirectory();
+  if (!fs.existsSync(dir)) throw new RunnerError(`no ledger at ${dir} (pass --ledger DIR or set ${LEDGER_ENV}).`);
+  return dir;
+}
+
 /** Reads the ledger the runner writes during `terraform apply`. */
 export class Ledger {
   /**

@@ -1,6 +1,7 @@
 import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { buildProgram } from '../../src/cli/main';
 import { selectRecords } from '../../src/cli/outputs';
 import { formatPrune, pruneLedger } from '../../src/cli/prune';
 import { SPEC_ENV } from '../../src/contract/environment';
@@ -65,6 +66,16 @@ describe('prune and outputs --latest', () => {
 
   test('a missing ledger is an error, not "0 removed"', () => {
     expect(() => pruneLedger({ ledger: '/nonexistent/ledger', keepDays: 1 })).toThrow('no ledger at /nonexistent/ledger');
+  });
+
+  test('outputs and jobs: a missing ledger is an error (exit 1 from the CLI), not "No ledger records."', async () => {
+    const message = 'no ledger at /nonexistent/ledger (pass --ledger DIR or set CDKTF_KEYFACTOR_LEDGER_DIR).';
+    expect(() => selectRecords({ ledger: '/nonexistent/ledger' }, {})).toThrow(message);
+    for (const command of ['outputs', 'jobs']) {
+      await expect(buildProgram().parseAsync(['node', 'cdktf-keyfactor', command, '--ledger', '/nonexistent/ledger'])).rejects.toThrow(message);
+    }
+    // An existing, empty ledger is not an error.
+    expect(selectRecords({ ledger: tempDir('kf-empty-ledger-') }, {})).toEqual([]);
   });
   test('records an earlier version wrote at the top of the ledger are pruned too', () => {
     const dir = tempDir('kf-prune-');
