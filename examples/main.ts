@@ -40,7 +40,7 @@ export function addExamples(scope: Construct): void {
   // keystore entry password is read from the environment at apply time, never synthesized.
   new CertificateDeployment(scope, 'api-certificate', {
     certificateId: 2,
-    schedule: Schedule.weekly([DayOfWeek.SUNDAY], '2026-01-04T03:00:00Z'),
+    schedule: Schedule.weekly([DayOfWeek.SUNDAY], '03:00'), // UTC
     stores: [
       {
         certificateStoreId: STORES.javaKeystore,

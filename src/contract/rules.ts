@@ -8,7 +8,7 @@ import { GUID } from './guid';
 export const MAX_INT32 = 2147483647;
 
 /** What a deferred check tests; operation-specific rules (`distinguishedName`, `san`) live with the runner. */
-export type CheckRule = 'guid' | 'int' | 'nonEmptyString' | 'string' | 'boolean' | 'utcTime' | 'distinguishedName' | 'san' | 'differs';
+export type CheckRule = 'guid' | 'int' | 'nonEmptyString' | 'string' | 'boolean' | 'utcTime' | 'timeOfDay' | 'distinguishedName' | 'san' | 'differs';
 
 /**
  * A prop that was a Terraform reference (or a `${...}` template) at synth: the runner checks the
@@ -77,6 +77,28 @@ export function utcTimeProblem(value: unknown): string | undefined {
   // only a real date-time comes back unchanged.
   const date = new Date(Date.UTC(+y, +mo - 1, +d, +h, +mi, +s));
   return date.toISOString().slice(0, 19) === `${y}-${mo}-${d}T${h}:${mi}:${s}` ? undefined : `is not a real date-time: ${show(value)}`;
+}
+
+const TIME_OF_DAY = /^([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$/;
+
+/**
+ * The date a time of day is sent with: Command takes a date-time for daily, weekly and monthly
+ * schedules and uses its time of day. Fixed, so the spec (and its hash) is the same every synth.
+ */
+export const TIME_OF_DAY_DATE = '1970-01-01';
+
+/**
+ * A recurring schedule's time: a UTC time of day (`03:00`, `03:00:30`), sent as a date-time on
+ * TIME_OF_DAY_DATE, or an ISO 8601 UTC date-time whose date Command does not use, sent as given.
+ */
+export function timeOfDay(value: unknown): { problem: string } | { time: string } {
+  const m = typeof value === 'string' ? TIME_OF_DAY.exec(value) : null;
+  if (m) return { time: `${TIME_OF_DAY_DATE}T${m[1].padStart(2, '0')}:${m[2]}:${m[3] ?? '00'}Z` };
+  if (typeof value === 'string' && !/T/.test(value)) {
+    return { problem: `must be a UTC time of day like 03:00 or 23:30:00 (or an ISO 8601 UTC date-time, whose date is not used), got ${show(value)}` };
+  }
+  const problem = utcTimeProblem(value);
+  return problem ? { problem: problem.replace(/^must be an ISO 8601 UTC time like [^,]+/, 'must be a UTC time of day like 03:00 (or an ISO 8601 UTC date-time, whose date is not used)') } : { time: value as string };
 }
 
 /**

@@ -6,7 +6,7 @@
  * as a number), so what is sent, recorded and hashed does not depend on how a value was written.
  */
 import {
-  booleanProblem, DeferredCheck, guidProblem, intProblem, nonEmptyStringProblem, Problem, sameValueProblem, stringProblem, utcTimeProblem, show,
+  booleanProblem, DeferredCheck, guidProblem, intProblem, nonEmptyStringProblem, Problem, sameValueProblem, stringProblem, timeOfDay, utcTimeProblem, show,
 } from '../contract/rules';
 import { SpecBase } from '../contract/spec';
 import { sanProblem } from '../operations/certificate-store-reenrollment/san-rules';
@@ -51,6 +51,10 @@ function apply(check: DeferredCheck, value: unknown, valueAt: (at: string) => un
     }
     case 'utcTime':
       return { problem: utcTimeProblem(value), normalized: value };
+    case 'timeOfDay': {
+      const t = timeOfDay(value);
+      return 'problem' in t ? { problem: t.problem } : { normalized: t.time };
+    }
     case 'distinguishedName':
       return { problem: nonEmptyStringProblem(value) ?? distinguishedNameProblem(value as string), normalized: value };
     case 'san': {

@@ -15,9 +15,10 @@ export enum DayOfWeek {
 type Kind = 'immediate' | 'exactlyOnce' | 'interval' | 'daily' | 'weekly' | 'monthly';
 
 /**
- * When Keyfactor Command runs an orchestrator job. Times are ISO 8601 in UTC
- * (e.g. `2026-11-25T23:30:00Z`); for daily, weekly and monthly schedules only the time of
- * day is used by Command. Values are validated at synth, naming the construct and field.
+ * When Keyfactor Command runs an orchestrator job, in UTC. `exactlyOnce` takes an ISO 8601
+ * date-time (`2026-11-25T23:30:00Z`); daily, weekly and monthly schedules take a time of day
+ * (`03:00`, `23:30:15`), or a date-time whose date Command does not use. Values are validated
+ * at synth, naming the construct and field.
  */
 export class Schedule {
   /** Run as soon as the orchestrator picks the job up. */
@@ -42,26 +43,26 @@ export class Schedule {
   }
 
   /**
-   * Run every day at the time of day of `time`.
-   * @param time ISO 8601 UTC
+   * Run every day at `time`.
+   * @param time UTC time of day, `HH:MM` or `HH:MM:SS` (e.g. `03:00`), or an ISO 8601 UTC date-time whose date is not used
    */
   public static daily(time: string): Schedule {
     return new Schedule('daily', { time });
   }
 
   /**
-   * Run on the given days of the week at the time of day of `time`.
+   * Run on the given days of the week at `time`.
    * @param days at least one day
-   * @param time ISO 8601 UTC
+   * @param time UTC time of day, `HH:MM` or `HH:MM:SS` (e.g. `03:00`), or an ISO 8601 UTC date-time whose date is not used
    */
   public static weekly(days: DayOfWeek[], time: string): Schedule {
     return new Schedule('weekly', { days, time });
   }
 
   /**
-   * Run on the given day of each month at the time of day of `time`.
+   * Run on the given day of each month at `time`.
    * @param day 1 to 27 (Command's UI limit, so the day exists in every month)
-   * @param time ISO 8601 UTC
+   * @param time UTC time of day, `HH:MM` or `HH:MM:SS` (e.g. `03:00`), or an ISO 8601 UTC date-time whose date is not used
    */
   public static monthly(day: number, time: string): Schedule {
     return new Schedule('monthly', { day, time });
@@ -82,13 +83,20 @@ export class Schedule {
       case 'immediate':
         return { Immediate: true };
       case 'exactlyOnce':
+        if (typeof time === 'string' && /^\d{1,2}:\d{2}(:\d{2})?$/.test(time)) {
+          v.fail(`${field}.time`, `must be an ISO 8601 UTC date-time like 2026-11-25T23:30:00Z (a time of day alone is for daily, weekly and monthly), got ${JSON.stringify(time)}`);
+          return undefined;
+        }
         return v.utcTime(`${field}.time`, time, `${field}.ExactlyOnce.Time`) ? { ExactlyOnce: { Time: time! } } : undefined;
       case 'interval':
         return v.int(`${field}.minutes`, minutes, 1, undefined, `${field}.Interval.Minutes`) ? { Interval: { Minutes: minutes! } } : undefined;
-      case 'daily':
-        return v.utcTime(`${field}.time`, time, `${field}.Daily.Time`) ? { Daily: { Time: time! } } : undefined;
+      case 'daily': {
+        const at = v.timeOfDay(`${field}.time`, time, `${field}.Daily.Time`) as string | undefined;
+        return at !== undefined ? { Daily: { Time: at } } : undefined;
+      }
       case 'weekly': {
-        let ok = v.utcTime(`${field}.time`, time, `${field}.Weekly.Time`);
+        const at = v.timeOfDay(`${field}.time`, time, `${field}.Weekly.Time`) as string | undefined;
+        let ok = at !== undefined;
         if (!Array.isArray(days) || days.length === 0) {
           v.fail(`${field}.days`, 'must name at least one day');
           ok = false;
@@ -96,11 +104,12 @@ export class Schedule {
           v.fail(`${field}.days`, `must be distinct DayOfWeek values, got ${JSON.stringify(days)}`);
           ok = false;
         }
-        return ok ? { Weekly: { Days: [...days!], Time: time! } } : undefined;
+        return ok ? { Weekly: { Days: [...days!], Time: at! } } : undefined;
       }
       case 'monthly': {
-        const ok = v.int(`${field}.day`, day, 1, 27, `${field}.Monthly.Day`) && v.utcTime(`${field}.time`, time, `${field}.Monthly.Time`);
-        return ok ? { Monthly: { Day: day!, Time: time! } } : undefined;
+        const dayOk = v.int(`${field}.day`, day, 1, 27, `${field}.Monthly.Day`);
+        const at = v.timeOfDay(`${field}.time`, time, `${field}.Monthly.Time`) as string | undefined;
+        return dayOk && at !== undefined ? { Monthly: { Day: day!, Time: at } } : undefined;
       }
     }
   }

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { isTerraformValue, templateProblem } from './expression';
 import {
-  booleanProblem, DeferredCheck, formatProblems, guidProblem, intProblem, MAX_INT32, nonEmptyStringProblem, Problem, stringProblem, utcTimeProblem,
+  booleanProblem, DeferredCheck, formatProblems, guidProblem, intProblem, MAX_INT32, nonEmptyStringProblem, Problem, stringProblem, timeOfDay, utcTimeProblem,
 } from '../contract/rules';
 
 export { show } from '../contract/rules';
@@ -75,6 +75,13 @@ export class Validator {
   /** ISO 8601 date-time in UTC, e.g. 2026-11-25T23:30:00Z. */
   utcTime(field: string, value: unknown, at?: string): boolean {
     return this.deferIfTerraform(value, { field, at, rule: 'utcTime' }) || this.check(field, utcTimeProblem(value));
+  }
+
+  /** A recurring schedule's time (see `timeOfDay`): the value to send, or undefined when invalid. */
+  timeOfDay(field: string, value: unknown, at?: string): unknown {
+    if (this.deferIfTerraform(value, { field, at, rule: 'timeOfDay' })) return value;
+    const t = timeOfDay(value);
+    return this.check(field, 'problem' in t ? t.problem : undefined) ? (t as { time: string }).time : undefined;
   }
 
   nonEmptyString(field: string, value: unknown, maxLength?: number, at?: string): boolean {

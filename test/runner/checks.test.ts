@@ -37,6 +37,7 @@ describe('checks on evaluated values', () => {
     ['an empty string', { field: 'alias', at: 'certificateId', rule: 'nonEmptyString', max: 4 }, ' ', 'must be a non-empty string, got " "'],
     ['too long', { field: 'alias', at: 'certificateId', rule: 'nonEmptyString', max: 4 }, 'abcde', 'must be at most 4 characters, got 5'],
     ['a local time', { field: 'jobTime', at: 'certificateId', rule: 'utcTime' }, '2026-11-25T23:30:00', 'must be in UTC (end with "Z", no offset or local time), got "2026-11-25T23:30:00"'],
+    ['not a time of day', { field: 'schedule.time', at: 'certificateId', rule: 'timeOfDay' }, '24:00', 'must be a UTC time of day like 03:00 or 23:30:00'],
     ['not a DN', { field: 'subjectName', at: 'certificateId', rule: 'distinguishedName' }, 'web', 'is not a valid X.500 distinguished name'],
     ['a bad SAN', { field: 'sans[0]', at: 'certificateId', rule: 'san', kind: 'ip4' }, '10.0.0.256', 'ip4 "10.0.0.256": must be an IPv4 address'],
     ['an unknown rule (a newer library)', { field: 'x', at: 'certificateId', rule: 'shiny' as any }, 1, 'cannot be checked: unknown rule "shiny"; is the runner older'],
@@ -45,6 +46,16 @@ describe('checks on evaluated values', () => {
     expect(problems).toHaveLength(1);
     expect(problems[0].field).toBe(check.field);
     expect(problems[0].detail.startsWith(detail)).toBe(true);
+  });
+
+  test('a recurring schedule\'s time of day from a reference is sent as the date-time synth gives a literal one', () => {
+    const spec = deploymentSpec('web', {
+      schedule: { Daily: { Time: '3:05' } } as any,
+      checks: [{ field: 'schedule.time', at: 'schedule.Daily.Time', rule: 'timeOfDay' }],
+    });
+    const { spec: out, problems } = checkEvaluated(spec);
+    expect(problems).toEqual([]);
+    expect(out.schedule).toEqual({ Daily: { Time: '1970-01-01T03:05:00Z' } });
   });
 
   test('a value that must differ from another is compared after both are normalized', () => {
