@@ -6,7 +6,8 @@
  * as a number), so what is sent, recorded and hashed does not depend on how a value was written.
  */
 import {
-  booleanProblem, DeferredCheck, guidProblem, intProblem, nonEmptyStringProblem, Problem, sameValueProblem, stringProblem, timeOfDay, utcTimeProblem, show,
+  booleanProblem, DeferredCheck, guidProblem, intProblem, nonEmptyStringProblem, Problem, sameValueProblem, stringProblem, timeOfDay,
+  utcTimeProblem, show,
 } from '../contract/rules';
 import { SpecBase } from '../contract/spec';
 import { sanProblem } from '../operations/certificate-store-reenrollment/san-rules';

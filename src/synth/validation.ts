@@ -1,7 +1,8 @@
 import { Construct } from 'constructs';
 import { isTerraformValue, templateProblem } from './expression';
 import {
-  booleanProblem, DeferredCheck, formatProblems, guidProblem, intProblem, MAX_INT32, nonEmptyStringProblem, Problem, stringProblem, timeOfDay, utcTimeProblem,
+  booleanProblem, DeferredCheck, formatProblems, guidProblem, intProblem, MAX_INT32, nonEmptyStringProblem, Problem, stringProblem, timeOfDay,
+  utcTimeProblem,
 } from '../contract/rules';
 
 export { show } from '../contract/rules';
