@@ -40,6 +40,8 @@ export class AmbiguousRequestError extends KeyfactorApiError {
 
 /** Statuses a load balancer or Command sends when it is busy or unreachable. */
 const TRANSIENT = new Set([429, 502, 503, 504]);
+/** How long a refused connection is retried: long enough for a restarting server, short for a wrong address. */
+const REFUSED_BUDGET_MS = 5000;
 
 /**
  * Whether a 429/503 is a refusal, sent before the application saw the request, so that even a
@@ -116,6 +118,14 @@ export class KeyfactorClient {
         const tls = describeTlsError(r.error, host);
         if (tls) throw new KeyfactorApiError(this.secrets.redact(`${what} failed: ${tls}`));
         if (r.error.code === 'ENOTFOUND') throw new KeyfactorApiError(`${what} failed: host name ${host} not found (ENOTFOUND): check ${ENV.hostname}.`);
+        if (r.error.code === 'ECONNREFUSED') {
+          // Nothing listens there: a restarting Command is back within seconds, a wrong host or port never is.
+          return {
+            retry: 'ECONNREFUSED',
+            error: new KeyfactorApiError(`${what} failed: ${host} refused the connection (ECONNREFUSED): check ${ENV.hostname} (host and port) and that Command is running.`),
+            budget: { ms: REFUSED_BUDGET_MS, why: `a refused connection is retried for ${REFUSED_BUDGET_MS / 1000} s` },
+          };
+        }
         const { reason, retry } = noAnswer(r, this.settings.timeoutMs);
         // Not connected: Command never saw it, so even a POST may go again.
         if (!r.sent || idempotent) {

@@ -16,6 +16,8 @@ export type Attempt<T> =
     readonly retryAfterMs?: number;
     /** Retry at once (e.g. after refreshing an access token). */
     readonly immediate?: boolean;
+    /** A shorter budget for this kind of failure (a refused connection), with why it is short. */
+    readonly budget?: { readonly ms: number; readonly why: string };
   };
 
 /** Equal jitter: half the exponential delay, plus a random part of the other half. */
@@ -50,6 +52,10 @@ export async function withRetries<T>(
     const elapsed = now() - start;
     if (!result.immediate && (policy.budgetMs <= 0 || elapsed + wait > policy.budgetMs)) {
       throw giveUp(result.error, n, elapsed, policy, result.retryAfterMs);
+    }
+    if (!result.immediate && result.budget && elapsed + wait > result.budget.ms) {
+      result.error.message += ` (gave up after ${n} attempt${n === 1 ? '' : 's'} in ${formatSeconds(elapsed)}: ${result.budget.why})`;
+      throw result.error;
     }
     log(`retrying ${what} after ${result.retry} (attempt ${n + 1}, waiting ${formatSeconds(wait)})`);
     if (wait > 0) await sleep(wait);

@@ -110,6 +110,23 @@ describe('retries', () => {
     }
   });
 
+  test('a connection refused for good: a few seconds of retries, not the whole budget, then an error naming the host and KEYFACTOR_HOSTNAME', async () => {
+    const port = sim.port;
+    await sim.stop();
+    try {
+      // A budget of 60 s, as by default: the refused connection stops well before it.
+      const c = clientFor(basicEnv(sim, { CDKTF_KEYFACTOR_RETRY_MAX_SECONDS: '60' }));
+      const e = await failure(c.client.request('GET', STORE));
+      expect(e.message).toMatch(new RegExp(`^GET ${STORE} failed: 127\\.0\\.0\\.1:${port} refused the connection \\(ECONNREFUSED\\): ` +
+        'check KEYFACTOR_HOSTNAME \\(host and port\\) and that Command is running\\. \\(gave up after \\d+ attempts in [\\d.]+s: a refused connection is retried for 5 s\\)$'));
+      // Backoff from 250 ms: about six attempts in 5 s (164 retry lines in 59 s before, over a whole apply).
+      expect(c.logs.length).toBeGreaterThanOrEqual(2);
+      expect(c.logs.length).toBeLessThanOrEqual(8);
+    } finally {
+      sim = await startSim({ port });
+    }
+  });
+
   test('POST when the connection is refused: sent again once the server is back, one job', async () => {
     const port = sim.port;
     await sim.stop();
