@@ -3,7 +3,6 @@ export * from './synth/carrier';
 export * from './synth/defaults';
 export * from './synth/schedule';
 export { Secret } from './synth/secret';
-export { KeyfactorValidationError } from './synth/validation';
 export * from './synth/wait-policy';
 // The ledger the runner writes, and its reader.
 export type { LedgerOrigin, LedgerRecord } from './contract/ledger-record';

@@ -1,34 +1,17 @@
+import { AnnotationMetadataEntryType, DataResource, TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
 import { isTerraformValue, templateProblem } from './expression';
 import {
-  booleanProblem, DeferredCheck, formatProblems, guidProblem, intProblem, MAX_INT32, nonEmptyStringProblem, Problem, stringProblem, timeOfDay,
+  booleanProblem, DeferredCheck, guidProblem, intProblem, MAX_INT32, nonEmptyStringProblem, Problem, stringProblem, timeOfDay,
   utcTimeProblem,
 } from '../contract/rules';
 
 export { show } from '../contract/rules';
 
 /**
- * A synth-time input error. The message always names the construct path and the field, so
- * a user with many constructs knows exactly which prop to fix.
- *
- * TypeScript and JavaScript only (jsii cannot expose a subclass of Error): in other languages it
- * arrives as the runtime's JavaScript error with the same message.
- *
- * @jsii ignore
+ * Collects the validation errors of one construct and reports them together as cdktf error
+ * annotations: `cdktf synth` prints every problem of every construct, one line each, and stops.
  */
-export class KeyfactorValidationError extends Error {
-  constructor(
-    public readonly constructPath: string,
-    /** The first invalid field. */
-    public readonly field: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'KeyfactorValidationError';
-  }
-}
-
-/** Collects the validation errors of one construct and throws them together. */
 export class Validator {
   private readonly errors: Problem[] = [];
   private deferred: DeferredCheck[] = [];
@@ -112,10 +95,31 @@ export class Validator {
     }
   }
 
-  /** Throws every collected error at once, naming the construct. */
-  throwIfAny(): void {
-    if (this.errors.length === 0) return;
-    const path = this.scope.node.path;
-    throw new KeyfactorValidationError(path, this.errors[0].field, formatProblems(path, this.kind, this.errors));
+  /**
+   * Reports every collected problem as an error annotation of the construct (one line each: field,
+   * problem, construct kind; the path is the annotation's own) and returns whether there were none.
+   * No stack trace is attached: the line says what to fix, and cdktf-cli would print a trace under it.
+   */
+  report(): boolean {
+    for (const e of this.errors) this.scope.node.addMetadata(AnnotationMetadataEntryType.ERROR, `${e.field}: ${e.detail} (${this.kind})`);
+    return this.errors.length === 0;
   }
+}
+
+/**
+ * What an invalid construct renders in place of its carriers: nothing of its props, and a
+ * precondition that fails every plan. cdktf-cli writes cdk.tf.json even when synth reports errors
+ * (it prints them afterwards); without this, applying that file would read the construct as
+ * deleted and run its undo (a Remove job on every store).
+ */
+export function renderInvalid(scope: Construct): TerraformResource {
+  return new DataResource(scope, 'InvalidProps', {
+    lifecycle: {
+      precondition: [{
+        // Always false; Terraform refuses a condition that refers to nothing.
+        condition: '${length(terraform.workspace) < 0}',
+        errorMessage: `cdktf-keyfactor: ${scope.node.path} has invalid props (cdktf synth listed them); fix them and synthesize again. This configuration must not be applied.`,
+      }],
+    },
+  });
 }

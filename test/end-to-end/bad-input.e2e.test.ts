@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Testing, TerraformStack } from 'cdktf';
+import { IConstruct } from 'constructs';
 import {
   CertificateDeployment, CertificateStorePassword, CertificateStoreReenrollment, PamLocalEntry, PfxReplacement,
   Schedule, Secret, SubjectAlternativeName, WaitPolicy,
@@ -12,6 +13,7 @@ import { CertificateDeploymentSpec } from '../../src/operations/certificate-depl
 import { DEFAULT_SEED, KeyfactorSimulator } from '../../src/simulator';
 import { RUNNER_BUNDLE } from '../../src/synth/provisioner';
 import { startSimulator } from '../support/simulator';
+import { synthErrors } from '../support/synth';
 
 /**
  * Bad input, one row each: what the user did wrong, and the message that must tell them what
@@ -23,42 +25,42 @@ const STORE = DEFAULT_SEED.stores[0].Id;
 const AGENT = DEFAULT_SEED.stores[0].AgentId;
 const UNKNOWN_STORE = '99999999-9999-4999-8999-999999999999';
 
-type SynthRow = [string, (stack: TerraformStack) => void, RegExp];
+type SynthRow = [string, (stack: TerraformStack) => IConstruct, RegExp];
 
 const synthRows: SynthRow[] = [
   ['deployment: store id not a GUID', (s) => new CertificateDeployment(s, 'c', { certificateId: 1, schedule: Schedule.immediate(), stores: [{ certificateStoreId: 'web-01' }] }),
-    /bad\/c: stores\[0\]\.certificateStoreId: must be a GUID/],
-  ['deployment: no stores', (s) => new CertificateDeployment(s, 'c', { certificateId: 1, schedule: Schedule.immediate(), stores: [] }), /bad\/c: stores: must list at least one/],
-  ['deployment: schedule missing', (s) => new CertificateDeployment(s, 'c', { certificateId: 1, stores: [{ certificateStoreId: STORE }] } as any), /bad\/c: schedule: is required/],
+    /\[bad\/c\] stores\[0\]\.certificateStoreId: must be a GUID/],
+  ['deployment: no stores', (s) => new CertificateDeployment(s, 'c', { certificateId: 1, schedule: Schedule.immediate(), stores: [] }), /\[bad\/c\] stores: must list at least one/],
+  ['deployment: schedule missing', (s) => new CertificateDeployment(s, 'c', { certificateId: 1, stores: [{ certificateStoreId: STORE }] } as any), /\[bad\/c\] schedule: is required/],
   ['deployment: local time instead of UTC', (s) => new CertificateDeployment(s, 'c', { certificateId: 1, schedule: Schedule.exactlyOnce('2026-12-01T10:00:00+01:00'), stores: [{ certificateStoreId: STORE }] }),
-    /bad\/c: schedule\.time: must be in UTC/],
+    /\[bad\/c\] schedule\.time: must be in UTC/],
   ['deployment: same store twice', (s) => new CertificateDeployment(s, 'c', { certificateId: 1, schedule: Schedule.immediate(), stores: [{ certificateStoreId: STORE }, { certificateStoreId: STORE }] }),
-    /bad\/c: stores\[1\]\.certificateStoreId: store .* is already listed at stores\[0\]/],
+    /\[bad\/c\] stores\[1\]\.certificateStoreId: store .* is already listed at stores\[0\]/],
   ['deployment: password as a literal', (s) => new CertificateDeployment(s, 'c', { certificateId: 1, schedule: Schedule.immediate(), stores: [{ certificateStoreId: STORE, entryPassword: 'x' as any }] }),
-    /bad\/c: stores\[0\]\.entryPassword: must be a Secret reference .* never a literal value/],
+    /\[bad\/c\] stores\[0\]\.entryPassword: must be a Secret reference .* never a literal value/],
   ['deployment: wait timeout of 0', (s) => new CertificateDeployment(s, 'c', { certificateId: 1, schedule: Schedule.immediate(), stores: [{ certificateStoreId: STORE }], wait: WaitPolicy.forCompletion({ timeoutSeconds: 0 }) }),
-    /bad\/c: [\s\S]*wait\.timeoutSeconds: must be more than 0/],
-  ['store password: missing new password', (s) => new CertificateStorePassword(s, 'c', { certStoreId: STORE } as any), /bad\/c: newPassword: must be a Secret reference/],
-  ['store password: bad store id', (s) => new CertificateStorePassword(s, 'c', { certStoreId: '1234', newPassword: Secret.fromEnv('P') }), /bad\/c: certStoreId: must be a GUID/],
-  ['PFX: both certificateId and requestId', (s) => new PfxReplacement(s, 'c', { existingCertificateId: 1, certificateId: 2, requestId: 3 }), /bad\/c: .*certificateId.*requestId/],
-  ['PFX: neither certificateId nor requestId', (s) => new PfxReplacement(s, 'c', { existingCertificateId: 1 }), /bad\/c: .*certificateId.*requestId/],
-  ['PFX: job time not UTC', (s) => new PfxReplacement(s, 'c', { existingCertificateId: 1, certificateId: 2, jobTime: '2026-12-01 10:00' }), /bad\/c: jobTime: /],
+    /\[bad\/c\] [\s\S]*wait\.timeoutSeconds: must be more than 0/],
+  ['store password: missing new password', (s) => new CertificateStorePassword(s, 'c', { certStoreId: STORE } as any), /\[bad\/c\] newPassword: must be a Secret reference/],
+  ['store password: bad store id', (s) => new CertificateStorePassword(s, 'c', { certStoreId: '1234', newPassword: Secret.fromEnv('P') }), /\[bad\/c\] certStoreId: must be a GUID/],
+  ['PFX: both certificateId and requestId', (s) => new PfxReplacement(s, 'c', { existingCertificateId: 1, certificateId: 2, requestId: 3 }), /\[bad\/c\] .*certificateId.*requestId/],
+  ['PFX: neither certificateId nor requestId', (s) => new PfxReplacement(s, 'c', { existingCertificateId: 1 }), /\[bad\/c\] .*certificateId.*requestId/],
+  ['PFX: job time not UTC', (s) => new PfxReplacement(s, 'c', { existingCertificateId: 1, certificateId: 2, jobTime: '2026-12-01 10:00' }), /\[bad\/c\] jobTime: /],
   ['PFX: password from a PAM provider', (s) => new PfxReplacement(s, 'c', { existingCertificateId: 1, certificateId: 2, password: Secret.fromPamProvider(1, { a: 'b' }) }),
-    /bad\/c: password: this API field takes a plain string/],
-  ['PAM entry: name over 400 characters', (s) => new PamLocalEntry(s, 'c', { providerId: 1, secretName: 'n'.repeat(401), secretValue: Secret.fromEnv('V') }), /bad\/c: secretName: must be at most 400 characters/],
-  ['PAM entry: provider id 0', (s) => new PamLocalEntry(s, 'c', { providerId: 0, secretName: 'n', secretValue: Secret.fromEnv('V') }), /bad\/c: providerId: must be an integer from 1/],
+    /\[bad\/c\] password: this API field takes a plain string/],
+  ['PAM entry: name over 400 characters', (s) => new PamLocalEntry(s, 'c', { providerId: 1, secretName: 'n'.repeat(401), secretValue: Secret.fromEnv('V') }), /\[bad\/c\] secretName: must be at most 400 characters/],
+  ['PAM entry: provider id 0', (s) => new PamLocalEntry(s, 'c', { providerId: 0, secretName: 'n', secretValue: Secret.fromEnv('V') }), /\[bad\/c\] providerId: must be an integer from 1/],
   ['reenrollment: subject with an unquoted comma in a value', (s) => new CertificateStoreReenrollment(s, 'c', { keystoreId: STORE, agentGuid: AGENT, alias: 'a', subjectName: 'CN=web,O=Key Example, Inc.,C=US' }),
-    /bad\/c: subjectName: /],
+    /\[bad\/c\] subjectName: /],
   ['reenrollment: both owner role id and name', (s) => new CertificateStoreReenrollment(s, 'c', { keystoreId: STORE, agentGuid: AGENT, alias: 'a', subjectName: 'CN=web', ownerRoleId: 1, ownerRoleName: 'x' }),
-    /bad\/c: .*ownerRoleId.*ownerRoleName/],
+    /\[bad\/c\] .*ownerRoleId.*ownerRoleName/],
   ['reenrollment: IPv4 SAN that is not an address', (s) => new CertificateStoreReenrollment(s, 'c', { keystoreId: STORE, agentGuid: AGENT, alias: 'a', subjectName: 'CN=web', sans: [SubjectAlternativeName.ip4('300.1.1.1')] }),
-    /bad\/c: sans\[0\]/],
+    /\[bad\/c\] sans\[0\]/],
 ];
 
 describe('bad input at synth', () => {
   test.each(synthRows)('%s', (_name, build, expected) => {
     const stack = new TerraformStack(Testing.app(), 'bad');
-    expect(() => build(stack)).toThrow(expected);
+    expect(synthErrors(build(stack))).toMatch(expected);
   });
 });
 

@@ -1,4 +1,5 @@
 import { Testing, TerraformStack } from 'cdktf';
+import { IConstruct } from 'constructs';
 import { isUndoRegistryId } from '../../src/contract/environment';
 import { configuredInstances } from '../../src/runtime/configuration';
 
@@ -27,4 +28,20 @@ export function synthJson(stack: TerraformStack): any {
   for (const name of Object.keys(json.locals ?? {})) if (isUndoRegistryId(name.replace(/Instances$/, ''))) delete json.locals[name];
   if (json.locals && Object.keys(json.locals).length === 0) delete json.locals;
   return json;
+}
+
+/**
+ * The problems cdktf reports when it synthesizes the stack holding `scope`, one line each as
+ * `[construct path] field: problem (Kind)`, as `cdktf synth` prints them; '' when there are none.
+ * Goes through cdktf's own synthesizer, which fails on error annotations.
+ */
+export function synthErrors(scope: IConstruct): string {
+  try {
+    Testing.fullSynth(TerraformStack.of(scope));
+    return '';
+  } catch (e) {
+    const listed = /^Encountered Annotations with level "ERROR":\n([\s\S]*?)\n\nEither fix/.exec((e as Error).message);
+    if (listed) return listed[1];
+    throw e;
+  }
 }

@@ -1,7 +1,7 @@
 import { DataResource, Testing, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import {
-  CertificateDeployment, CertificateStorePassword, CertificateStoreReenrollment, KeyfactorValidationError, PamLocalEntry,
+  CertificateDeployment, CertificateStorePassword, CertificateStoreReenrollment, PamLocalEntry,
   PfxReplacement, Schedule, Secret, WaitPolicy,
 } from '../../src';
 import { synthJson } from '../support/synth';
@@ -49,15 +49,4 @@ describe('composing with the rest of a stack', () => {
     expect(plain.fqn).toBe(plain.carrierResource.fqn);
   });
 
-  test('KeyfactorValidationError is exported: synth errors can be caught by type', () => {
-    const stack = new TerraformStack(Testing.app(), 'compose');
-    let caught: unknown;
-    try {
-      new CertificateStorePassword(stack, 'bad', { certStoreId: 'nope', newPassword: Secret.fromEnv('PW') });
-    } catch (e) {
-      caught = e;
-    }
-    expect(caught).toBeInstanceOf(KeyfactorValidationError);
-    expect(caught).toMatchObject({ constructPath: 'compose/bad', field: 'certStoreId', name: 'KeyfactorValidationError' });
-  });
 });

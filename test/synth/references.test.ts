@@ -3,13 +3,13 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { DataResource, Fn, TerraformStack, TerraformVariable, Testing, Token } from 'cdktf';
 import {
-  Carrier, CertificateDeployment, CertificateDeploymentProps, CertificateStorePassword, CertificateStoreReenrollment, KeyfactorValidationError,
+  Carrier, CertificateDeployment, CertificateDeploymentProps, CertificateStorePassword, CertificateStoreReenrollment,
   PamLocalEntry, PfxReplacement, Schedule, Secret, SubjectAlternativeName, WaitPolicy,
 } from '../../src';
 import { SPEC_VERSION } from '../../src/contract/spec';
 import { deletedConstructDecision } from '../../src/runner/deleted-construct';
 import { tempDir } from '../support/runtime';
-import { synthJson } from '../support/synth';
+import { synthErrors, synthJson } from '../support/synth';
 
 const S1 = '11111111-1111-4111-8111-000000000001';
 const S2 = '11111111-1111-4111-8111-000000000002';
@@ -23,15 +23,13 @@ function deploy(s: TerraformStack, props: Partial<CertificateDeploymentProps>, i
   return new CertificateDeployment(s, id, { certificateId: 3, schedule: Schedule.immediate(), stores: [{ certificateStoreId: S1 }], ...props });
 }
 
-/** The synth error's message, or fails. */
+/** The problems synth reports for what `build` adds to a new stack, or fails. */
 function synthError(build: (s: TerraformStack) => void): string {
-  try {
-    build(stack());
-  } catch (e) {
-    expect(e).toBeInstanceOf(KeyfactorValidationError);
-    return (e as Error).message;
-  }
-  throw new Error('expected a synth error');
+  const s = stack();
+  build(s);
+  const errors = synthErrors(s);
+  if (!errors) throw new Error('expected a synth error');
+  return errors;
 }
 
 /** The for_each values of the stack's only carrier of construct `id`. */
@@ -121,8 +119,8 @@ describe('props that are Terraform references, at synth', () => {
   test('a store id that is a reference needs a key; the key names the instance and must be literal and unique', () => {
     const store = (s: TerraformStack) => Token.asString(Fn.lookup(new DataResource(s, 'store', { input: { id: S2 } }).output, 'id'));
     expect(synthError((s) => deploy(s, { stores: [{ certificateStoreId: S1 }, { certificateStoreId: store(s) }] }))).toBe(
-      'unit/web: stores[1].certificateStoreId: is a Terraform reference, known only at apply, so it cannot name the store\'s carrier instance: ' +
-      'give stores[1].key, a fixed name for this store in this deployment (e.g. key: \'web-01\'), and keep it when the reference changes (in CertificateDeployment)');
+      '[unit/web] stores[1].certificateStoreId: is a Terraform reference, known only at apply, so it cannot name the store\'s carrier instance: ' +
+      'give stores[1].key, a fixed name for this store in this deployment (e.g. key: \'web-01\'), and keep it when the reference changes (CertificateDeployment)');
 
     const s = stack();
     const d = deploy(s, { stores: [{ certificateStoreId: S1 }, { certificateStoreId: store(s), key: 'created' }] });
@@ -138,15 +136,15 @@ describe('props that are Terraform references, at synth', () => {
       ],
       collectionId: Token.asNumber(new TerraformVariable(t, 'c', {}).value),
     }));
-    expect(message).toContain('unit/web: CertificateDeployment has 3 invalid props:');
-    expect(message).toContain('- stores[0].key: must be literal text: it names the store\'s carrier instance, which Terraform needs at plan');
-    expect(message).toContain('- stores[2].key: "a" is already the key of stores[1]; give each store its own key');
-    expect(message).toContain(`- stores[3].certificateStoreId: store ${S1.toUpperCase()} is already listed at stores[1]; list each store once`);
+    expect(message.split('\n')).toHaveLength(3);
+    expect(message).toContain('[unit/web] stores[0].key: must be literal text: it names the store\'s carrier instance, which Terraform needs at plan');
+    expect(message).toContain('[unit/web] stores[2].key: "a" is already the key of stores[1]; give each store its own key');
+    expect(message).toContain(`[unit/web] stores[3].certificateStoreId: store ${S1.toUpperCase()} is already listed at stores[1]; list each store once`);
   });
 
   test('the store list itself cannot be a reference', () => {
     expect(synthError((s) => deploy(s, { stores: Token.asList(new TerraformVariable(s, 'stores', {}).value) as any }))).toMatch(
-      /^unit\/web: stores: cannot be a Terraform reference: list the stores in code/);
+      /^\[unit\/web\] stores: cannot be a Terraform reference: list the stores in code/);
   });
 
   test('a malformed template is a synth error naming the prop and the fix, every one in one run', () => {
@@ -154,12 +152,12 @@ describe('props that are Terraform references, at synth', () => {
       stores: [{ certificateStoreId: S1, alias: 'web-${', jobFields: { Path: '/etc/%{ if' } }],
       certificateId: 0,
     }));
-    expect(message).toBe('unit/web: CertificateDeployment has 3 invalid props:' +
-      '\n  - stores[0].alias: has "${" at character 5 without its closing "}": Terraform reads ${...} and %{...} as an expression. ' +
-      'To send the text as it is, wrap the value in Fn.rawString(...) (or write $${ and %%{)' +
-      '\n  - stores[0].jobFields.Path: has "%{" at character 6 without its closing "}": Terraform reads ${...} and %{...} as an expression. ' +
-      'To send the text as it is, wrap the value in Fn.rawString(...) (or write $${ and %%{)' +
-      '\n  - certificateId: must be an integer from 1 to 2147483647, got 0');
+    expect(message).toBe(
+      '[unit/web] stores[0].alias: has "${" at character 5 without its closing "}": Terraform reads ${...} and %{...} as an expression. ' +
+      'To send the text as it is, wrap the value in Fn.rawString(...) (or write $${ and %%{) (CertificateDeployment)' +
+      '\n[unit/web] stores[0].jobFields.Path: has "%{" at character 6 without its closing "}": Terraform reads ${...} and %{...} as an expression. ' +
+      'To send the text as it is, wrap the value in Fn.rawString(...) (or write $${ and %%{) (CertificateDeployment)' +
+      '\n[unit/web] certificateId: must be an integer from 1 to 2147483647, got 0 (CertificateDeployment)');
     // Closed templates, escapes, and braces in quoted strings inside a template are fine; so is the same text through Fn.rawString.
     const s = stack();
     deploy(s, { stores: [{ certificateStoreId: S1, alias: Fn.rawString('web-${'), jobFields: { a: '${ "}" }', b: '$${ and %%{', c: '%{ if true }x%{ endif }' } }] });

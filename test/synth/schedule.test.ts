@@ -1,6 +1,6 @@
 import { Testing, TerraformStack, TerraformVariable } from 'cdktf';
 import { CertificateDeployment, DayOfWeek, Schedule } from '../../src';
-import { synthJson } from '../support/synth';
+import { synthErrors, synthJson } from '../support/synth';
 
 /** What each Schedule factory sends to Command, and what it refuses, through a deployment. */
 const STORE = 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d';
@@ -13,14 +13,9 @@ function sent(schedule: Schedule): unknown {
 }
 
 function refused(schedule: Schedule): string {
-  try {
-    const s = new TerraformStack(Testing.app(), 'unit');
-    new CertificateDeployment(s, 'web', { certificateId: 7, schedule, stores: [{ certificateStoreId: STORE }] });
-    Testing.synth(s);
-  } catch (e) {
-    return (e as Error).message;
-  }
-  throw new Error('expected a synth error');
+  const s = new TerraformStack(Testing.app(), 'unit');
+  new CertificateDeployment(s, 'web', { certificateId: 7, schedule, stores: [{ certificateStoreId: STORE }] });
+  return synthErrors(s);
 }
 
 describe('Schedule times', () => {
@@ -37,7 +32,7 @@ describe('Schedule times', () => {
   });
 
   test('errors say which form is expected; every problem in one synth', () => {
-    expect(refused(Schedule.daily('25:00'))).toContain('unit/web: schedule.time: must be a UTC time of day like 03:00 or 23:30:00 (or an ISO 8601 UTC date-time, whose date is not used), got "25:00"');
+    expect(refused(Schedule.daily('25:00'))).toContain('[unit/web] schedule.time: must be a UTC time of day like 03:00 or 23:30:00 (or an ISO 8601 UTC date-time, whose date is not used), got "25:00"');
     expect(refused(Schedule.daily('3am'))).toContain('schedule.time: must be a UTC time of day like 03:00');
     expect(refused(Schedule.weekly([DayOfWeek.MONDAY], '2026-11-25T23:30:00'))).toContain('schedule.time: must be in UTC (end with "Z", no offset or local time)');
     expect(refused(Schedule.exactlyOnce('03:00'))).toContain(

@@ -1,19 +1,16 @@
 import { Testing, TerraformStack } from 'cdktf';
 import { show, utcTimeProblem } from '../../src/contract/rules';
-import { KeyfactorValidationError, Validator } from '../../src/synth/validation';
+import { Validator } from '../../src/synth/validation';
+import { synthErrors } from '../support/synth';
 
 function validator(kind = 'Thing'): Validator {
   return new Validator(new TerraformStack(Testing.app(), 'v'), kind);
 }
 
-/** The error `v.throwIfAny()` throws. */
-function thrown(v: Validator): KeyfactorValidationError {
-  try {
-    v.throwIfAny();
-  } catch (e) {
-    return e as KeyfactorValidationError;
-  }
-  throw new Error('expected a validation error');
+/** What synth reports after `v.report()`. */
+function reported(v: Validator): string {
+  expect(v.report()).toBe(false);
+  return synthErrors((v as unknown as { scope: TerraformStack }).scope);
 }
 
 describe('Validator', () => {
@@ -34,39 +31,39 @@ describe('Validator', () => {
     expect(v.nonEmptyString('s', '  ')).toBe(false);
     expect(v.nonEmptyString('s', 'abc', 3)).toBe(true);
     expect(v.nonEmptyString('s', 'abcd', 3)).toBe(false);
-    expect(thrown(v).message).toBe([
-      'v: Thing has 9 invalid props:',
-      '  - g: must be a GUID like 3fa85f64-5717-4562-b3fc-2c963f66afa6, got "nope"',
-      '  - g: must be a GUID like 3fa85f64-5717-4562-b3fc-2c963f66afa6, got 42',
-      '  - i: must be an integer from 1 to 5, got 6',
-      '  - i: must be an integer from 1 to 2147483647, got 0',
-      '  - i: must be an integer from 1 to 2147483647, got 2147483648',
-      '  - i: must be an integer from 1 to 2147483647, got "3"',
-      '  - t: must be an ISO 8601 UTC time like 2026-11-25T23:30:00Z, got "later"',
-      '  - s: must be a non-empty string, got "  "',
-      '  - s: must be at most 3 characters, got 4',
+    expect(reported(v)).toBe([
+      '[v] g: must be a GUID like 3fa85f64-5717-4562-b3fc-2c963f66afa6, got "nope" (Thing)',
+      '[v] g: must be a GUID like 3fa85f64-5717-4562-b3fc-2c963f66afa6, got 42 (Thing)',
+      '[v] i: must be an integer from 1 to 5, got 6 (Thing)',
+      '[v] i: must be an integer from 1 to 2147483647, got 0 (Thing)',
+      '[v] i: must be an integer from 1 to 2147483647, got 2147483648 (Thing)',
+      '[v] i: must be an integer from 1 to 2147483647, got "3" (Thing)',
+      '[v] t: must be an ISO 8601 UTC time like 2026-11-25T23:30:00Z, got "later" (Thing)',
+      '[v] s: must be a non-empty string, got "  " (Thing)',
+      '[v] s: must be at most 3 characters, got 4 (Thing)',
     ].join('\n'));
   });
 
-  test('one error: the message names the path, the field and the construct kind; detail may contain ": "', () => {
+  test('one line per problem: the path, the field, the problem (which may contain ": ") and the construct kind', () => {
     const v = validator('CertificateDeployment');
     v.fail('stores[0].alias', 'bad: really bad');
-    const e = thrown(v);
-    expect(e).toBeInstanceOf(KeyfactorValidationError);
-    expect(e.name).toBe('KeyfactorValidationError');
-    expect(e.message).toBe('v: stores[0].alias: bad: really bad (in CertificateDeployment)');
-    expect(e).toMatchObject({ constructPath: 'v', field: 'stores[0].alias' });
-  });
-
-  test('several errors: the field of the error is the first one', () => {
-    const v = validator();
-    v.fail('first', 'x');
     v.fail('second', 'y');
-    expect(thrown(v)).toMatchObject({ field: 'first', message: 'v: Thing has 2 invalid props:\n  - first: x\n  - second: y' });
+    expect(reported(v)).toBe('[v] stores[0].alias: bad: really bad (CertificateDeployment)\n[v] second: y (CertificateDeployment)');
   });
 
-  test('no error, nothing thrown', () => {
-    expect(() => validator().throwIfAny()).not.toThrow();
+  test('the problems carry no stack trace (cdktf-cli would print it under each line)', () => {
+    const v = validator();
+    v.fail('f', 'x');
+    v.report();
+    const [entry] = (v as unknown as { scope: TerraformStack }).scope.node.metadata;
+    expect(entry).toMatchObject({ type: '@cdktf/error', data: 'f: x (Thing)' });
+    expect(entry.trace).toBeUndefined();
+  });
+
+  test('no problem, nothing reported', () => {
+    const v = validator();
+    expect(v.report()).toBe(true);
+    expect(synthErrors((v as unknown as { scope: TerraformStack }).scope)).toBe('');
   });
 });
 

@@ -7,7 +7,7 @@ import { isTerraformValue } from '../../synth/expression';
 import { renderCarrier, resolveWait, specIdentity } from '../../synth/render-carrier';
 import { Schedule } from '../../synth/schedule';
 import { Secret, secretProblem } from '../../synth/secret';
-import { show, Validator } from '../../synth/validation';
+import { show, renderInvalid, Validator } from '../../synth/validation';
 import { WaitPolicy } from '../../synth/wait-policy';
 import { renderJobWait } from '../job-wait/construct';
 
@@ -132,7 +132,11 @@ export class CertificateDeployment extends Construct implements ITerraformDepend
     const v = new Validator(this, 'CertificateDeployment');
     const wait = resolveWait(this, v, props?.wait);
     const specs = validate(v, props ?? ({} as CertificateDeploymentProps), { ...specIdentity(this), wait });
-    v.throwIfAny();
+    if (!v.report()) {
+      this.storeIds = [];
+      this.carrierResource = renderInvalid(this);
+      return;
+    }
     this.storeIds = Object.keys(specs);
     this.carrierResource = renderCarrier(this, {
       instances: specs, undo: true, undoWhenDeleted: props.removeOnDestroy !== false, carrier: props.carrier, dependsOn: props.dependsOn,

@@ -6,7 +6,7 @@ import { Carrier } from '../../synth/carrier';
 import { isTerraformValue } from '../../synth/expression';
 import { renderCarrier, specIdentity } from '../../synth/render-carrier';
 import { Secret, secretProblem } from '../../synth/secret';
-import { Validator } from '../../synth/validation';
+import { renderInvalid, Validator } from '../../synth/validation';
 
 /** Properties of a CertificateStorePassword. */
 export interface CertificateStorePasswordProps {
@@ -68,7 +68,11 @@ export class CertificateStorePassword extends Construct implements ITerraformDep
     if (problem) v.fail('newPassword', problem);
     if (p.rotationKey !== undefined) v.nonEmptyString('rotationKey', p.rotationKey, 200);
     const checks = v.takeDeferred();
-    v.throwIfAny();
+    if (!v.report()) {
+      this.certStoreId = p.certStoreId;
+      this.carrierResource = renderInvalid(this);
+      return;
+    }
 
     this.certStoreId = isTerraformValue(p.certStoreId) ? p.certStoreId : p.certStoreId.toLowerCase();
     const spec: CertificateStorePasswordSpec = {

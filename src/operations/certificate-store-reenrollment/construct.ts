@@ -7,7 +7,7 @@ import { SPEC_VERSION, WaitSpec } from '../../contract/spec';
 import { Carrier } from '../../synth/carrier';
 import { isTerraformValue } from '../../synth/expression';
 import { renderCarrier, resolveWait, specIdentity } from '../../synth/render-carrier';
-import { show, Validator } from '../../synth/validation';
+import { show, renderInvalid, Validator } from '../../synth/validation';
 import { WaitPolicy } from '../../synth/wait-policy';
 
 export { SubjectAlternativeName } from './subject-alternative-name';
@@ -121,14 +121,15 @@ export class CertificateStoreReenrollment extends Construct implements ITerrafor
     const wait = resolveWait(this, v, props?.wait,
       'Command does not say which certificate a reenrollment creates, so its arrival cannot be looked up (`cdktf-keyfactor drift` checks the job\'s result)');
     const spec = validate(v, props ?? ({} as CertificateStoreReenrollmentProps), { ...specIdentity(this), wait });
-    v.throwIfAny();
+    const valid = v.report();
     if (props.certificateTemplate !== undefined) {
       Annotations.of(this).addWarning(
-        `${this.node.path}: certificateTemplate is deprecated in Keyfactor Command (templates give way to enrollment patterns); ` +
-          'set enrollmentPatternId instead.',
+        'certificateTemplate is deprecated in Keyfactor Command (templates give way to enrollment patterns); ' +
+          'set enrollmentPatternId instead (CertificateStoreReenrollment)',
       );
     }
-    this.carrierResource = renderCarrier(this, { instances: spec, undo: false, carrier: props.carrier, dependsOn: props.dependsOn });
+    this.carrierResource = !valid ? renderInvalid(this)
+      : renderCarrier(this, { instances: spec, undo: false, carrier: props.carrier, dependsOn: props.dependsOn });
   }
 }
 

@@ -6,7 +6,7 @@ import { Carrier } from '../../synth/carrier';
 import { isTerraformValue, templateOf } from '../../synth/expression';
 import { renderCarrier, specIdentity } from '../../synth/render-carrier';
 import { Secret, secretProblem } from '../../synth/secret';
-import { show, Validator } from '../../synth/validation';
+import { show, renderInvalid, Validator } from '../../synth/validation';
 
 /** Properties of a PamLocalEntry. */
 export interface PamLocalEntryProps {
@@ -108,10 +108,12 @@ export class PamLocalEntry extends Construct implements ITerraformDependable {
       v.fail('deleteOnDestroy', `must be true or false, got ${show(p.deleteOnDestroy)}`);
     }
     const checks = v.takeDeferred();
-    v.throwIfAny();
-
     this.providerId = p.providerId;
     this.secretName = p.secretName;
+    if (!v.report()) {
+      this.entryCarrier = this.contentCarrier = renderInvalid(this);
+      return;
+    }
     const common = {
       v: SPEC_VERSION,
       operation: 'PamLocalEntry' as const,

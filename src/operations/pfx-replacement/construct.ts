@@ -7,7 +7,7 @@ import { Carrier } from '../../synth/carrier';
 import { isTerraformValue } from '../../synth/expression';
 import { renderCarrier, resolveWait, specIdentity } from '../../synth/render-carrier';
 import { Secret, secretProblem } from '../../synth/secret';
-import { Validator } from '../../synth/validation';
+import { renderInvalid, Validator } from '../../synth/validation';
 import { WaitPolicy } from '../../synth/wait-policy';
 
 /** Properties of a PfxReplacement. */
@@ -89,8 +89,8 @@ export class PfxReplacement extends Construct implements ITerraformDependable {
     const wait = resolveWait(this, v, props?.wait,
       byRequest ? 'a replacement given by requestId does not know the new certificate\'s id; give certificateId to verify delivery' : undefined);
     const spec = validate(v, props ?? ({} as PfxReplacementProps), { ...specIdentity(this), wait });
-    v.throwIfAny();
-    this.carrierResource = renderCarrier(this, { instances: spec, undo: false, carrier: props.carrier, dependsOn: props.dependsOn });
+    this.carrierResource = !v.report() ? renderInvalid(this)
+      : renderCarrier(this, { instances: spec, undo: false, carrier: props.carrier, dependsOn: props.dependsOn });
   }
 }
 

@@ -1,7 +1,7 @@
 import { Testing, TerraformStack } from 'cdktf';
 import { Carrier, CertificateDeployment, CertificateDeploymentProps, DayOfWeek, KeyfactorDefaults, Schedule, Secret, WaitPolicy } from '../../../src';
 import { specHash } from '../../../src/contract/spec';
-import { synthJson } from '../../support/synth';
+import { synthJson, synthErrors } from '../../support/synth';
 
 // Letters in both GUIDs, so that case-insensitive handling is really exercised.
 const STORE_A = 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d';
@@ -23,31 +23,31 @@ function deploy(props: Partial<CertificateDeploymentProps>, s: TerraformStack = 
 
 describe('CertificateDeployment synth-time validation', () => {
   const cases: Array<[string, Partial<CertificateDeploymentProps>, RegExp]> = [
-    ['malformed store GUID', { stores: [{ certificateStoreId: 'not-a-guid' }] }, /unit\/web-cert: stores\[0\]\.certificateStoreId: must be a GUID.*"not-a-guid"/],
-    ['empty store list', { stores: [] }, /unit\/web-cert: stores: must list at least one certificate store/],
-    ['missing store list', { stores: undefined }, /unit\/web-cert: stores: must list at least one/],
-    ['missing schedule', { schedule: undefined }, /unit\/web-cert: schedule: is required/],
-    ['non-UTC time', { schedule: Schedule.exactlyOnce('2026-11-25T23:30:00+02:00') }, /unit\/web-cert: schedule\.time: must be in UTC/],
-    ['local time without zone', { schedule: Schedule.daily('2026-11-25T23:30:00') }, /unit\/web-cert: schedule\.time: must be in UTC/],
-    ['malformed time', { schedule: Schedule.exactlyOnce('next tuesday') }, /unit\/web-cert: schedule\.time: must be an ISO 8601 UTC time/],
-    ['impossible date', { schedule: Schedule.exactlyOnce('2026-02-30T10:00:00Z') }, /unit\/web-cert: schedule\.time: is not a real date-time/],
-    ['duplicate store', { stores: [{ certificateStoreId: STORE_A }, { certificateStoreId: STORE_A.toUpperCase() }] }, /unit\/web-cert: stores\[1\]\.certificateStoreId: store .* is already listed at stores\[0\]/],
-    ['certificate id not positive', { certificateId: 0 }, /unit\/web-cert: certificateId: must be an integer from 1/],
-    ['certificate id not an integer', { certificateId: 1.5 }, /unit\/web-cert: certificateId: must be an integer/],
-    ['interval of zero minutes', { schedule: Schedule.interval(0) }, /unit\/web-cert: schedule\.minutes: must be an integer from 1/],
-    ['monthly day 31', { schedule: Schedule.monthly(31, '2026-01-01T02:00:00Z') }, /unit\/web-cert: schedule\.day: must be an integer from 1 to 27/],
-    ['weekly with no days', { schedule: Schedule.weekly([], '2026-01-01T02:00:00Z') }, /unit\/web-cert: schedule\.days: must name at least one day/],
-    ['literal password instead of Secret', { stores: [{ certificateStoreId: STORE_A, entryPassword: 'hunter2' as any }] }, /unit\/web-cert: stores\[0\]\.entryPassword: must be a Secret reference/],
-    ['bad env var name', { stores: [{ certificateStoreId: STORE_A, pfxPassword: Secret.fromEnv('1 BAD') }] }, /unit\/web-cert: stores\[0\]\.pfxPassword: Secret\.fromEnv needs a valid environment variable name/],
-    ['empty alias', { stores: [{ certificateStoreId: STORE_A, alias: '' }] }, /unit\/web-cert: stores\[0\]\.alias: must be a non-empty string/],
+    ['malformed store GUID', { stores: [{ certificateStoreId: 'not-a-guid' }] }, /\[unit\/web-cert\] stores\[0\]\.certificateStoreId: must be a GUID.*"not-a-guid"/],
+    ['empty store list', { stores: [] }, /\[unit\/web-cert\] stores: must list at least one certificate store/],
+    ['missing store list', { stores: undefined }, /\[unit\/web-cert\] stores: must list at least one/],
+    ['missing schedule', { schedule: undefined }, /\[unit\/web-cert\] schedule: is required/],
+    ['non-UTC time', { schedule: Schedule.exactlyOnce('2026-11-25T23:30:00+02:00') }, /\[unit\/web-cert\] schedule\.time: must be in UTC/],
+    ['local time without zone', { schedule: Schedule.daily('2026-11-25T23:30:00') }, /\[unit\/web-cert\] schedule\.time: must be in UTC/],
+    ['malformed time', { schedule: Schedule.exactlyOnce('next tuesday') }, /\[unit\/web-cert\] schedule\.time: must be an ISO 8601 UTC time/],
+    ['impossible date', { schedule: Schedule.exactlyOnce('2026-02-30T10:00:00Z') }, /\[unit\/web-cert\] schedule\.time: is not a real date-time/],
+    ['duplicate store', { stores: [{ certificateStoreId: STORE_A }, { certificateStoreId: STORE_A.toUpperCase() }] }, /\[unit\/web-cert\] stores\[1\]\.certificateStoreId: store .* is already listed at stores\[0\]/],
+    ['certificate id not positive', { certificateId: 0 }, /\[unit\/web-cert\] certificateId: must be an integer from 1/],
+    ['certificate id not an integer', { certificateId: 1.5 }, /\[unit\/web-cert\] certificateId: must be an integer/],
+    ['interval of zero minutes', { schedule: Schedule.interval(0) }, /\[unit\/web-cert\] schedule\.minutes: must be an integer from 1/],
+    ['monthly day 31', { schedule: Schedule.monthly(31, '2026-01-01T02:00:00Z') }, /\[unit\/web-cert\] schedule\.day: must be an integer from 1 to 27/],
+    ['weekly with no days', { schedule: Schedule.weekly([], '2026-01-01T02:00:00Z') }, /\[unit\/web-cert\] schedule\.days: must name at least one day/],
+    ['literal password instead of Secret', { stores: [{ certificateStoreId: STORE_A, entryPassword: 'hunter2' as any }] }, /\[unit\/web-cert\] stores\[0\]\.entryPassword: must be a Secret reference/],
+    ['bad env var name', { stores: [{ certificateStoreId: STORE_A, pfxPassword: Secret.fromEnv('1 BAD') }] }, /\[unit\/web-cert\] stores\[0\]\.pfxPassword: Secret\.fromEnv needs a valid environment variable name/],
+    ['empty alias', { stores: [{ certificateStoreId: STORE_A, alias: '' }] }, /\[unit\/web-cert\] stores\[0\]\.alias: must be a non-empty string/],
   ];
 
   test.each(cases)('%s', (_name, props, expected) => {
-    expect(() => deploy(props)).toThrow(expected);
+    expect(synthErrors(deploy(props))).toMatch(expected);
   });
 
   test('several problems are reported together', () => {
-    expect(() => deploy({ certificateId: -1, stores: [] })).toThrow(/unit\/web-cert: CertificateDeployment has 2 invalid props:\n {2}- certificateId: .*\n {2}- stores: /);
+    expect(synthErrors(deploy({ certificateId: -1, stores: [] }))).toMatch(/\[unit\/web-cert\] certificateId: .*\n\[unit\/web-cert\] stores: /);
   });
 
   test.each([
@@ -61,14 +61,14 @@ describe('CertificateDeployment synth-time validation', () => {
     ['no dashes', STORE_A.replace(/-/g, '')],
     ['a GUID inside a longer text', `store ${STORE_A} please`],
   ])('a near-miss store GUID (%s) is refused', (_name, id) => {
-    expect(() => deploy({ stores: [{ certificateStoreId: id }] })).toThrow(/unit\/web-cert: stores\[0\]\.certificateStoreId: must be a GUID/);
+    expect(synthErrors(deploy({ stores: [{ certificateStoreId: id }] }))).toMatch(/\[unit\/web-cert\] stores\[0\]\.certificateStoreId: must be a GUID/);
   });
 
   test('a store listed twice in different letter case is refused', () => {
     expect(STORE_A.toUpperCase()).not.toBe(STORE_A);
     const stores = [{ certificateStoreId: STORE_A.toUpperCase() }, { certificateStoreId: STORE_B }, { certificateStoreId: STORE_A }];
-    expect(() => deploy({ stores }))
-      .toThrow(/unit\/web-cert: stores\[2\]\.certificateStoreId: store a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d is already listed at stores\[0\]; list each store once/);
+    expect(synthErrors(deploy({ stores })))
+      .toMatch(/\[unit\/web-cert\] stores\[2\]\.certificateStoreId: store a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d is already listed at stores\[0\]; list each store once/);
   });
 });
 
@@ -155,13 +155,13 @@ describe('CertificateDeployment rendering', () => {
   });
 
   test('props as another language may pass them: none at all, or a store id that is not a string', () => {
-    expect(() => new CertificateDeployment(stack(), 'web-cert', undefined as any))
-      .toThrow(/^unit\/web-cert: CertificateDeployment has 3 invalid props:\n {2}- certificateId: must be an integer from 1 to 2147483647, got nothing\n {2}- schedule: is required/);
-    expect(() => deploy({ stores: [{ certificateStoreId: 42 as any }] })).toThrow(/^unit\/web-cert: stores\[0\]\.certificateStoreId: must be a GUID .*, got 42 \(in CertificateDeployment\)$/);
+    expect(synthErrors(new CertificateDeployment(stack(), 'web-cert', undefined as any)))
+      .toMatch(/^\[unit\/web-cert\] certificateId: must be an integer from 1 to 2147483647, got nothing \(CertificateDeployment\)\n\[unit\/web-cert\] schedule: is required/);
+    expect(synthErrors(deploy({ stores: [{ certificateStoreId: 42 as any }] }))).toMatch(/^\[unit\/web-cert\] stores\[0\]\.certificateStoreId: must be a GUID .*, got 42 \(CertificateDeployment\)$/);
   });
 
   test('collectionId: 0 or more, rendered as given', () => {
-    expect(() => deploy({ collectionId: -1 })).toThrow(/^unit\/web-cert: collectionId: must be an integer from 0 to 2147483647, got -1/);
+    expect(synthErrors(deploy({ collectionId: -1 }))).toMatch(/^\[unit\/web-cert\] collectionId: must be an integer from 0 to 2147483647, got -1/);
     const s = stack();
     deploy({ collectionId: 0 }, s);
     const [carrier] = Object.values<any>(synthJson(s).resource.terraform_data);
@@ -174,8 +174,8 @@ describe('CertificateDeployment rendering', () => {
     deploy({ stores: [{ certificateStoreId: STORE_A, entryPassword: pam }] }, s);
     const [carrier] = Object.values<any>(synthJson(s).resource.terraform_data);
     expect(JSON.parse(carrier.for_each[STORE_A].spec).store.entryPassword).toEqual({ source: 'pam', provider: 1, parameters: { SecretName: 'entry' } });
-    expect(() => deploy({ stores: [{ certificateStoreId: STORE_A, pfxPassword: pam }] }))
-      .toThrow(/^unit\/web-cert: stores\[0\]\.pfxPassword: this API field takes a plain string, so it cannot come from a PAM provider/);
+    expect(synthErrors(deploy({ stores: [{ certificateStoreId: STORE_A, pfxPassword: pam }] })))
+      .toMatch(/^\[unit\/web-cert\] stores\[0\]\.pfxPassword: this API field takes a plain string, so it cannot come from a PAM provider/);
   });
 
   test('removeOnDestroy is true unless set false', () => {

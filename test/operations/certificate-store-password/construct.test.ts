@@ -1,6 +1,6 @@
 import { Testing, TerraformStack } from 'cdktf';
 import { Carrier, CertificateStorePassword, CertificateStorePasswordProps, PamLocalEntry, Secret } from '../../../src';
-import { synthJson } from '../../support/synth';
+import { synthJson, synthErrors } from '../../support/synth';
 
 // Letters in the GUID, so that case-insensitive handling is really exercised.
 const STORE = 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d';
@@ -24,27 +24,27 @@ function carrierOf(s: TerraformStack): any {
 
 describe('CertificateStorePassword synth-time validation', () => {
   const cases: Array<[string, Partial<CertificateStorePasswordProps>, RegExp]> = [
-    ['malformed store GUID', { certStoreId: 'store-1' }, /^unit\/pw: certStoreId: must be a GUID .*"store-1"/],
-    ['missing store GUID', { certStoreId: undefined }, /^unit\/pw: certStoreId: must be a GUID .*got nothing/],
-    ['missing password', { newPassword: undefined }, /^unit\/pw: newPassword: must be a Secret reference/],
-    ['literal password', { newPassword: 'hunter2' as any }, /^unit\/pw: newPassword: must be a Secret reference such as Secret\.fromEnv\("NAME"\), never a literal value/],
-    ['bad environment variable name', { newPassword: Secret.fromEnv('STORE-PASSWORD') }, /^unit\/pw: newPassword: Secret\.fromEnv needs a valid environment variable name/],
-    ['PAM provider id 0', { newPassword: Secret.fromPamProvider(0, { SecretName: 'x' }) }, /^unit\/pw: newPassword: Secret\.fromPamProvider needs a provider id >= 1/],
-    ['empty rotation key', { rotationKey: '' }, /^unit\/pw: rotationKey: must be a non-empty string/],
-    ['rotation key too long', { rotationKey: 'x'.repeat(201) }, /^unit\/pw: rotationKey: must be at most 200 characters/],
+    ['malformed store GUID', { certStoreId: 'store-1' }, /^\[unit\/pw\] certStoreId: must be a GUID .*"store-1"/],
+    ['missing store GUID', { certStoreId: undefined }, /^\[unit\/pw\] certStoreId: must be a GUID .*got nothing/],
+    ['missing password', { newPassword: undefined }, /^\[unit\/pw\] newPassword: must be a Secret reference/],
+    ['literal password', { newPassword: 'hunter2' as any }, /^\[unit\/pw\] newPassword: must be a Secret reference such as Secret\.fromEnv\("NAME"\), never a literal value/],
+    ['bad environment variable name', { newPassword: Secret.fromEnv('STORE-PASSWORD') }, /^\[unit\/pw\] newPassword: Secret\.fromEnv needs a valid environment variable name/],
+    ['PAM provider id 0', { newPassword: Secret.fromPamProvider(0, { SecretName: 'x' }) }, /^\[unit\/pw\] newPassword: Secret\.fromPamProvider needs a provider id >= 1/],
+    ['empty rotation key', { rotationKey: '' }, /^\[unit\/pw\] rotationKey: must be a non-empty string/],
+    ['rotation key too long', { rotationKey: 'x'.repeat(201) }, /^\[unit\/pw\] rotationKey: must be at most 200 characters/],
   ];
 
   test.each(cases)('%s', (_name, props, expected) => {
-    expect(() => password(props)).toThrow(expected);
+    expect(synthErrors(password(props))).toMatch(expected);
   });
 
   test('every message names the construct kind', () => {
-    expect(() => password({ certStoreId: 'x' })).toThrow(/\(in CertificateStorePassword\)$/);
+    expect(synthErrors(password({ certStoreId: 'x' }))).toMatch(/\(CertificateStorePassword\)$/);
   });
 
   test('several problems are reported together', () => {
-    expect(() => password({ certStoreId: 'x', newPassword: undefined, rotationKey: '' }))
-      .toThrow(/unit\/pw: CertificateStorePassword has 3 invalid props:\n {2}- certStoreId: .*\n {2}- newPassword: .*\n {2}- rotationKey: /);
+    expect(synthErrors(password({ certStoreId: 'x', newPassword: undefined, rotationKey: '' })))
+      .toMatch(/\[unit\/pw\] certStoreId: .*\n\[unit\/pw\] newPassword: .*\n\[unit\/pw\] rotationKey: /);
   });
 });
 

@@ -1,6 +1,6 @@
 import { Testing, TerraformStack } from 'cdktf';
 import { CertificateDeployment, CertificateStoreReenrollment, KeyfactorDefaults, PfxReplacement, Schedule, WaitPolicy } from '../../../src';
-import { synthJson } from '../../support/synth';
+import { synthJson, synthErrors } from '../../support/synth';
 
 describe('WaitPolicy at synth', () => {
   const deploy = (stack: TerraformStack, wait?: WaitPolicy) => new CertificateDeployment(stack, 'web', {
@@ -60,10 +60,10 @@ describe('WaitPolicy at synth', () => {
   });
 
   test.each([
-    [WaitPolicy.forCompletion({ timeoutSeconds: 0 }), /unit\/web: [\s\S]*wait\.timeoutSeconds: must be more than 0/],
-    [WaitPolicy.forCompletion({ timeoutSeconds: 10, pollIntervalSeconds: 20 }), /unit\/web: wait\.pollIntervalSeconds: must be more than 0 and at most timeoutSeconds/],
+    [WaitPolicy.forCompletion({ timeoutSeconds: 0 }), /\[unit\/web\] [\s\S]*wait\.timeoutSeconds: must be more than 0/],
+    [WaitPolicy.forCompletion({ timeoutSeconds: 10, pollIntervalSeconds: 20 }), /\[unit\/web\] wait\.pollIntervalSeconds: must be more than 0 and at most timeoutSeconds/],
   ])('bad wait options name the construct and field (%#)', (policy, expected) => {
-    expect(() => deploy(new TerraformStack(Testing.app(), 'unit'), policy)).toThrow(expected);
+    expect(synthErrors(deploy(new TerraformStack(Testing.app(), 'unit'), policy))).toMatch(expected);
   });
 
   test('verifyDelivery: rendered only when asked, so existing specs keep their form', () => {
@@ -75,8 +75,8 @@ describe('WaitPolicy at synth', () => {
     };
     expect(waitOf(WaitPolicy.forCompletion({ verifyDelivery: true }))).toEqual({ mode: 'completion', timeoutSeconds: 600, pollIntervalSeconds: 5, verifyDelivery: true });
     expect(waitOf(WaitPolicy.forCompletion({ verifyDelivery: false }))).toEqual({ mode: 'completion', timeoutSeconds: 600, pollIntervalSeconds: 5 });
-    expect(() => deploy(new TerraformStack(Testing.app(), 'unit'), WaitPolicy.forCompletion({ verifyDelivery: 'yes' as any })))
-      .toThrow(/unit\/web: wait\.verifyDelivery: must be true or false, got "yes"/);
+    expect(synthErrors(deploy(new TerraformStack(Testing.app(), 'unit'), WaitPolicy.forCompletion({ verifyDelivery: 'yes' as any }))))
+      .toMatch(/\[unit\/web\] wait\.verifyDelivery: must be true or false, got "yes"/);
   });
 
   test('verifyDelivery where no certificate is known is refused on the construct, and dropped when inherited', () => {
@@ -84,10 +84,10 @@ describe('WaitPolicy at synth', () => {
     const rekey = (s: TerraformStack, wait?: WaitPolicy) => new CertificateStoreReenrollment(s, 'rekey', {
       keystoreId: '11111111-1111-4111-8111-000000000001', agentGuid: '22222222-2222-4222-8222-000000000001', subjectName: 'CN=a', alias: 'a', wait,
     });
-    expect(() => rekey(new TerraformStack(Testing.app(), 'unit'), verified))
-      .toThrow(/unit\/rekey: wait\.verifyDelivery: cannot be used here: Command does not say which certificate a reenrollment creates/);
-    expect(() => new PfxReplacement(new TerraformStack(Testing.app(), 'unit'), 'renew', { existingCertificateId: 1, requestId: 7, wait: verified }))
-      .toThrow(/unit\/renew: wait\.verifyDelivery: cannot be used here: a replacement given by requestId does not know the new certificate's id/);
+    expect(synthErrors(rekey(new TerraformStack(Testing.app(), 'unit'), verified)))
+      .toMatch(/\[unit\/rekey\] wait\.verifyDelivery: cannot be used here: Command does not say which certificate a reenrollment creates/);
+    expect(synthErrors(new PfxReplacement(new TerraformStack(Testing.app(), 'unit'), 'renew', { existingCertificateId: 1, requestId: 7, wait: verified })))
+      .toMatch(/\[unit\/renew\] wait\.verifyDelivery: cannot be used here: a replacement given by requestId does not know the new certificate's id/);
     // A stack default applies where it can: the reenrollment keeps the job wait only, the deployment verifies.
     const s = new TerraformStack(Testing.app(), 'd');
     new KeyfactorDefaults(s, 'KeyfactorDefaults', { wait: verified });

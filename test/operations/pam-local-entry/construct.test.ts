@@ -1,6 +1,6 @@
 import { Testing, TerraformStack } from 'cdktf';
 import { Carrier, KeyfactorDefaults, PamLocalEntry, PamLocalEntryProps, Secret } from '../../../src';
-import { synthJson } from '../../support/synth';
+import { synthJson, synthErrors } from '../../support/synth';
 
 function stack(): TerraformStack {
   return new TerraformStack(Testing.app(), 'unit');
@@ -27,34 +27,34 @@ function carriers(s: TerraformStack, type = 'terraform_data'): { entry: any; con
 
 describe('PamLocalEntry synth-time validation', () => {
   const cases: Array<[string, Partial<PamLocalEntryProps>, RegExp]> = [
-    ['provider id 0', { providerId: 0 }, /^unit\/db: providerId: must be an integer from 1 to 2147483647, got 0/],
-    ['provider id above int32', { providerId: 2147483648 }, /^unit\/db: providerId: must be an integer from 1 to 2147483647/],
-    ['provider id not an integer', { providerId: 1.5 }, /^unit\/db: providerId: must be an integer/],
-    ['missing provider id', { providerId: undefined }, /^unit\/db: providerId: must be an integer .*got nothing/],
-    ['empty secret name', { secretName: '' }, /^unit\/db: secretName: must be a non-empty string/],
-    ['missing secret name', { secretName: undefined }, /^unit\/db: secretName: must be a non-empty string, got nothing/],
-    ['secret name over 400 characters', { secretName: 'n'.repeat(401) }, /^unit\/db: secretName: must be at most 400 characters, got 401/],
-    ['description over 2000 characters', { description: 'd'.repeat(2001) }, /^unit\/db: description: must be at most 2000 characters, got 2001/],
-    ['description not a string', { description: 42 as any }, /^unit\/db: description: must be a string, got 42/],
-    ['missing value', { secretValue: undefined }, /^unit\/db: secretValue: must be a Secret reference/],
-    ['literal value', { secretValue: 's3cret' as any }, /^unit\/db: secretValue: must be a Secret reference such as Secret\.fromEnv\("NAME"\), never a literal value/],
-    ['value from a PAM provider', { secretValue: Secret.fromPamProvider(1, { SecretName: 'x' }) }, /^unit\/db: secretValue: this API field takes a plain string, so it cannot come from a PAM provider: use Secret\.fromEnv/],
-    ['bad environment variable name', { secretValue: Secret.fromEnv('DB SECRET') }, /^unit\/db: secretValue: Secret\.fromEnv needs a valid environment variable name/],
-    ['empty rotation key', { rotationKey: '' }, /^unit\/db: rotationKey: must be a non-empty string/],
-    ['deleteOnDestroy not a boolean', { deleteOnDestroy: 'no' as any }, /^unit\/db: deleteOnDestroy: must be true or false, got "no"/],
+    ['provider id 0', { providerId: 0 }, /^\[unit\/db\] providerId: must be an integer from 1 to 2147483647, got 0/],
+    ['provider id above int32', { providerId: 2147483648 }, /^\[unit\/db\] providerId: must be an integer from 1 to 2147483647/],
+    ['provider id not an integer', { providerId: 1.5 }, /^\[unit\/db\] providerId: must be an integer/],
+    ['missing provider id', { providerId: undefined }, /^\[unit\/db\] providerId: must be an integer .*got nothing/],
+    ['empty secret name', { secretName: '' }, /^\[unit\/db\] secretName: must be a non-empty string/],
+    ['missing secret name', { secretName: undefined }, /^\[unit\/db\] secretName: must be a non-empty string, got nothing/],
+    ['secret name over 400 characters', { secretName: 'n'.repeat(401) }, /^\[unit\/db\] secretName: must be at most 400 characters, got 401/],
+    ['description over 2000 characters', { description: 'd'.repeat(2001) }, /^\[unit\/db\] description: must be at most 2000 characters, got 2001/],
+    ['description not a string', { description: 42 as any }, /^\[unit\/db\] description: must be a string, got 42/],
+    ['missing value', { secretValue: undefined }, /^\[unit\/db\] secretValue: must be a Secret reference/],
+    ['literal value', { secretValue: 's3cret' as any }, /^\[unit\/db\] secretValue: must be a Secret reference such as Secret\.fromEnv\("NAME"\), never a literal value/],
+    ['value from a PAM provider', { secretValue: Secret.fromPamProvider(1, { SecretName: 'x' }) }, /^\[unit\/db\] secretValue: this API field takes a plain string, so it cannot come from a PAM provider: use Secret\.fromEnv/],
+    ['bad environment variable name', { secretValue: Secret.fromEnv('DB SECRET') }, /^\[unit\/db\] secretValue: Secret\.fromEnv needs a valid environment variable name/],
+    ['empty rotation key', { rotationKey: '' }, /^\[unit\/db\] rotationKey: must be a non-empty string/],
+    ['deleteOnDestroy not a boolean', { deleteOnDestroy: 'no' as any }, /^\[unit\/db\] deleteOnDestroy: must be true or false, got "no"/],
   ];
 
   test.each(cases)('%s', (_name, props, expected) => {
-    expect(() => entry(props)).toThrow(expected);
+    expect(synthErrors(entry(props))).toMatch(expected);
   });
 
   test('a description of exactly 2000 characters and a name of 400 are accepted', () => {
-    expect(() => entry({ description: 'd'.repeat(2000), secretName: 'n'.repeat(400) })).not.toThrow();
+    expect(synthErrors(entry({ description: 'd'.repeat(2000), secretName: 'n'.repeat(400) }))).toBe('');
   });
 
   test('several problems are reported together', () => {
-    expect(() => entry({ providerId: 0, secretName: '', secretValue: Secret.fromPamProvider(1, {}) }))
-      .toThrow(/unit\/db: PamLocalEntry has 3 invalid props:\n {2}- providerId: .*\n {2}- secretName: .*\n {2}- secretValue: /);
+    expect(synthErrors(entry({ providerId: 0, secretName: '', secretValue: Secret.fromPamProvider(1, {}) })))
+      .toMatch(/\[unit\/db\] providerId: .*\n\[unit\/db\] secretName: .*\n\[unit\/db\] secretValue: /);
   });
 });
 

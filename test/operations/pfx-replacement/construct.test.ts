@@ -1,6 +1,6 @@
 import { Testing, TerraformStack, TerraformVariable } from 'cdktf';
 import { Carrier, PfxReplacement, PfxReplacementProps, Secret } from '../../../src';
-import { synthJson } from '../../support/synth';
+import { synthJson, synthErrors } from '../../support/synth';
 
 function stack(): TerraformStack {
   return new TerraformStack(Testing.app(), 'unit');
@@ -19,31 +19,31 @@ function carrierOf(s: TerraformStack): any {
 
 describe('PfxReplacement synth-time validation', () => {
   const cases: Array<[string, Partial<PfxReplacementProps>, RegExp]> = [
-    ['missing existingCertificateId', { existingCertificateId: undefined }, /unit\/renew-web: existingCertificateId: must be an integer from 1 .* got nothing/],
-    ['existingCertificateId 0', { existingCertificateId: 0 }, /unit\/renew-web: existingCertificateId: must be an integer from 1/],
-    ['existingCertificateId not an integer', { existingCertificateId: 2.5 }, /unit\/renew-web: existingCertificateId: must be an integer/],
-    ['both certificateId and requestId', { certificateId: 3, requestId: 9 }, /unit\/renew-web: certificateId: give exactly one of certificateId .* or requestId .*, not both/],
-    ['neither certificateId nor requestId', { certificateId: undefined }, /unit\/renew-web: certificateId: give exactly one of certificateId .* or requestId .*; neither was given/],
-    ['certificateId 0', { certificateId: 0 }, /unit\/renew-web: certificateId: must be an integer from 1/],
-    ['requestId negative', { certificateId: undefined, requestId: -4 }, /unit\/renew-web: requestId: must be an integer from 1/],
-    ['certificateId equal to the existing one', { certificateId: 1 }, /unit\/renew-web: certificateId: is the same certificate as existingCertificateId \(1\)/],
-    ['jobTime with an offset', { jobTime: '2026-11-25T23:30:00+01:00' }, /unit\/renew-web: jobTime: must be in UTC/],
-    ['jobTime without a zone', { jobTime: '2026-11-25T23:30:00' }, /unit\/renew-web: jobTime: must be in UTC/],
-    ['jobTime not a time', { jobTime: 'tonight' }, /unit\/renew-web: jobTime: must be an ISO 8601 UTC time/],
-    ['jobTime impossible date', { jobTime: '2026-02-30T10:00:00Z' }, /unit\/renew-web: jobTime: is not a real date-time/],
-    ['password as a literal', { password: 'hunter2' as any }, /unit\/renew-web: password: must be a Secret reference/],
-    ['password from a PAM provider', { password: Secret.fromPamProvider(1, { SecretName: 'pfx' }) }, /unit\/renew-web: password: this API field takes a plain string, so it cannot come from a PAM provider: use Secret\.fromEnv/],
-    ['password env var name invalid', { password: Secret.fromEnv('PFX PASSWORD') }, /unit\/renew-web: password: Secret\.fromEnv needs a valid environment variable name/],
-    ['allowPartialSuccess not a boolean', { allowPartialSuccess: 'yes' as any }, /unit\/renew-web: allowPartialSuccess: must be true or false/],
+    ['missing existingCertificateId', { existingCertificateId: undefined }, /\[unit\/renew-web\] existingCertificateId: must be an integer from 1 .* got nothing/],
+    ['existingCertificateId 0', { existingCertificateId: 0 }, /\[unit\/renew-web\] existingCertificateId: must be an integer from 1/],
+    ['existingCertificateId not an integer', { existingCertificateId: 2.5 }, /\[unit\/renew-web\] existingCertificateId: must be an integer/],
+    ['both certificateId and requestId', { certificateId: 3, requestId: 9 }, /\[unit\/renew-web\] certificateId: give exactly one of certificateId .* or requestId .*, not both/],
+    ['neither certificateId nor requestId', { certificateId: undefined }, /\[unit\/renew-web\] certificateId: give exactly one of certificateId .* or requestId .*; neither was given/],
+    ['certificateId 0', { certificateId: 0 }, /\[unit\/renew-web\] certificateId: must be an integer from 1/],
+    ['requestId negative', { certificateId: undefined, requestId: -4 }, /\[unit\/renew-web\] requestId: must be an integer from 1/],
+    ['certificateId equal to the existing one', { certificateId: 1 }, /\[unit\/renew-web\] certificateId: is the same certificate as existingCertificateId \(1\)/],
+    ['jobTime with an offset', { jobTime: '2026-11-25T23:30:00+01:00' }, /\[unit\/renew-web\] jobTime: must be in UTC/],
+    ['jobTime without a zone', { jobTime: '2026-11-25T23:30:00' }, /\[unit\/renew-web\] jobTime: must be in UTC/],
+    ['jobTime not a time', { jobTime: 'tonight' }, /\[unit\/renew-web\] jobTime: must be an ISO 8601 UTC time/],
+    ['jobTime impossible date', { jobTime: '2026-02-30T10:00:00Z' }, /\[unit\/renew-web\] jobTime: is not a real date-time/],
+    ['password as a literal', { password: 'hunter2' as any }, /\[unit\/renew-web\] password: must be a Secret reference/],
+    ['password from a PAM provider', { password: Secret.fromPamProvider(1, { SecretName: 'pfx' }) }, /\[unit\/renew-web\] password: this API field takes a plain string, so it cannot come from a PAM provider: use Secret\.fromEnv/],
+    ['password env var name invalid', { password: Secret.fromEnv('PFX PASSWORD') }, /\[unit\/renew-web\] password: Secret\.fromEnv needs a valid environment variable name/],
+    ['allowPartialSuccess not a boolean', { allowPartialSuccess: 'yes' as any }, /\[unit\/renew-web\] allowPartialSuccess: must be true or false/],
   ];
 
   test.each(cases)('%s', (_name, props, expected) => {
-    expect(() => replace(props)).toThrow(expected);
+    expect(synthErrors(replace(props))).toMatch(expected);
   });
 
   test('errors name the construct kind and are reported together', () => {
-    expect(() => replace({ existingCertificateId: 0, certificateId: 3, requestId: 4, jobTime: 'x' }))
-      .toThrow(/unit\/renew-web: PfxReplacement has 3 invalid props:\n {2}- existingCertificateId: .*\n {2}- certificateId: .*requestId.*\n {2}- jobTime: /);
+    expect(synthErrors(replace({ existingCertificateId: 0, certificateId: 3, requestId: 4, jobTime: 'x' })))
+      .toMatch(/\[unit\/renew-web\] existingCertificateId: .*\n\[unit\/renew-web\] certificateId: .*requestId.*\n\[unit\/renew-web\] jobTime: /);
   });
 });
 
@@ -100,8 +100,8 @@ describe('PfxReplacement rendering', () => {
     expect(Object.values(create.environment)).toContain('${var.pfx_password}');
     // A variable that is not sensitive is refused, naming the field.
     const plain = new TerraformVariable(s, 'plain', { type: 'string' });
-    expect(() => new PfxReplacement(s, 'other', { existingCertificateId: 1, certificateId: 3, password: Secret.fromVariable(plain) }))
-      .toThrow(/unit\/other: password: Secret\.fromVariable needs a variable declared with sensitive: true/);
+    expect(synthErrors(new PfxReplacement(s, 'other', { existingCertificateId: 1, certificateId: 3, password: Secret.fromVariable(plain) })))
+      .toMatch(/\[unit\/other\] password: Secret\.fromVariable needs a variable declared with sensitive: true/);
   });
 
   test('null_resource carrier', () => {
