@@ -10,6 +10,7 @@ import { runJobs } from './jobs';
 import { formatOutputs, selectRecords } from './outputs';
 import { formatPrune, pruneLedger } from './prune';
 import { runSimulator } from './simulator';
+import { runDestroy, runForget } from './teardown';
 
 export function buildProgram(): Command {
   const program = new Command('cdktf-keyfactor')
@@ -86,6 +87,31 @@ export function buildProgram(): Command {
       },
       process.env, (line) => process.stdout.write(`${line}\n`));
     });
+  program
+    .command('destroy')
+    .description('destroy one construct (its undo runs, as on cdktf destroy) and nothing else: terraform destroy -target= its carriers')
+    .argument('<constructPath>', 'the construct path, <stack>/<id>..., as `outputs` prints it')
+    .option('--key <instanceKey>', 'only this instance (a deployment\'s store: its key, else its GUID in lower case)')
+    .option('--outdir <dir>', 'the synthesized app', 'cdktf.out')
+    .option('--auto-approve', 'do not ask before destroying')
+    .option('--plan', 'only show the plan (terraform plan -destroy)')
+    .action(async (constructPath: string, opts) => {
+      const options = { path: constructPath, key: opts.key, outdir: opts.outdir, autoApprove: !!opts.autoApprove, planOnly: !!opts.plan };
+      process.exitCode = await runDestroy(options,
+        process.env, (t) => process.stdout.write(t + '\n'));
+    });
+
+  program
+    .command('forget')
+    .description('stop tracking a construct (or one instance) whose undo Command can no longer run, e.g. a store gone for good: ' +
+      'terraform state rm, nothing sent; prints what stays in Command')
+    .argument('<constructPath>', 'the construct path, <stack>/<id>..., as the failure message and `outputs` print it')
+    .option('--key <instanceKey>', 'only this instance (a deployment\'s store: its key, else its GUID in lower case)')
+    .option('--outdir <dir>', 'the synthesized app', 'cdktf.out')
+    .action(async (constructPath: string, opts) => {
+      process.exitCode = await runForget({ path: constructPath, key: opts.key, outdir: opts.outdir }, process.env, (t) => process.stdout.write(t + '\n'));
+    });
+
   program
     .command('simulator')
     .description('run the Keyfactor Command simulator on loopback until interrupted')

@@ -2,6 +2,7 @@ import type { CertificateDeploymentSpec } from './spec';
 import { GUID } from '../../contract/guid';
 import { AmbiguousRequestError } from '../../runtime/api/client';
 import { OperationModule, RunContext } from '../../runtime/context';
+import { KeyfactorApiError } from '../../runtime/errors';
 import { notDueReason, waitForJobs } from '../../runtime/jobs/completion';
 import { earlierStoreJob, recoverStoreJob } from '../../runtime/jobs/recovery';
 import { apiSecret, describeRef } from '../../runtime/secrets';
@@ -52,13 +53,28 @@ export const certificateDeployment: OperationModule<CertificateDeploymentSpec> =
       ctx.log(`removeOnDestroy is false: certificate ${spec.certificateId} stays in store ${s.certificateStoreId}`);
       return { request: {}, outcome: 'skipped', message: 'removeOnDestroy is false' };
     }
-    const { jobIds, recovered } = await postForJobs(ctx, '/CertificateStores/Certificates/Remove', request, s.certificateStoreId, `remove certificate ${spec.certificateId}`);
+    // A store Command can no longer remove from would block every later apply and destroy: name the way out.
+    const forget = `if Command cannot remove it (store gone or unreachable), stop tracking it: run \`npx cdktf-keyfactor forget ${spec.path} --key '${spec.key}'\` ` +
+      `in the cdktf app's directory, then apply again; certificate ${spec.certificateId} stays in the store`;
+    let posted: Awaited<ReturnType<typeof postForJobs>>;
+    try {
+      posted = await postForJobs(ctx, '/CertificateStores/Certificates/Remove', request, s.certificateStoreId, `remove certificate ${spec.certificateId}`);
+    } catch (e) {
+      // Command refused the Remove (a definite answer, unlike a lost one, which the next apply resolves).
+      const refused = e instanceof KeyfactorApiError && !(e instanceof AmbiguousRequestError) && e.status !== undefined;
+      if (refused && e.status! >= 400 && e.status! < 500 && ![401, 403].includes(e.status!)) {
+        e.message += `\n  ${forget}`;
+      }
+      throw e;
+    }
+    const { jobIds, recovered } = posted;
     ctx.log(`removing certificate ${spec.certificateId} (alias "${s.alias ?? ''}") from store ${s.certificateStoreId}: job ${jobIds.join(', ')}`);
     if (spec.wait?.mode === 'completion') {
       // The GUIDs are returned (and recorded) even when the wait fails: the runner's caller
       // writes the ledger record from the thrown error's partial result.
       ctx.onPartialResult({ request, jobIds, response: recovered });
-      await waitForJobs(ctx.client, jobIds.map((jobId) => ({ jobId, subject: `store ${s.certificateStoreId}` })), spec.wait, (l) => ctx.log(l), ctx.settings.maxQueryLength);
+      const targets = jobIds.map((jobId) => ({ jobId, subject: `store ${s.certificateStoreId}`, hint: forget }));
+      await waitForJobs(ctx.client, targets, spec.wait, (l) => ctx.log(l), ctx.settings.maxQueryLength);
     }
     return { request, jobIds, response: recovered };
   },

@@ -1,0 +1,155 @@
+/**
+ * `cdktf-keyfactor destroy <path>` and `cdktf-keyfactor forget <path>`: one construct's teardown
+ * without guessing Terraform addresses. cdktf-cli 0.21 has no per-resource destroy (it ignores an
+ * unknown `--target` and destroys the whole stack), so these find the construct's carriers and its
+ * undo registry instances in the stack's state and hand exactly those to terraform.
+ */
+import { spawn } from 'child_process';
+import * as path from 'path';
+import { CARRIER_TYPES, parseSpec, readConfiguration, StateResource, stateResources } from './stacks';
+import { isUndoRegistryId } from '../contract/environment';
+import { SpecBase, specLabel } from '../contract/spec';
+import { RunnerError } from '../runtime/errors';
+
+export interface TeardownOptions {
+  /** The construct path, e.g. `certificates/web` (its first segment names the stack). */
+  readonly path: string;
+  /** Only this carrier instance (a deployment's store key). Default: every instance of the construct. */
+  readonly key?: string;
+  /** The synthesized app. Default `cdktf.out`. */
+  readonly outdir?: string;
+}
+
+/** What of a construct the stack's state holds. */
+export interface ConstructState {
+  readonly stack: string;
+  readonly dir: string;
+  /** Carrier instances (or whole single carriers) with their spec. */
+  readonly carriers: Array<{ readonly address: string; readonly type: string; readonly name: string; readonly spec: SpecBase }>;
+  /** The undo registry's instances of those carriers. */
+  readonly registry: string[];
+}
+
+export function constructState(options: TeardownOptions, env: NodeJS.ProcessEnv): ConstructState {
+  const constructPath = options.path.replace(/\/+$/, '');
+  const stack = constructPath.split('/')[0];
+  if (!stack || !constructPath.includes('/')) {
+    throw new RunnerError(`"${options.path}" is not a construct path: give <stack>/<construct id>..., as \`cdktf-keyfactor outputs\` prints it (e.g. certificates/web).`);
+  }
+  const dir = path.join(path.resolve(options.outdir ?? 'cdktf.out'), 'stacks', stack);
+  const within = (p: string) => p === constructPath || p.startsWith(`${constructPath}/`);
+  const state = stateResources(dir, env);
+  const carriers: Array<ConstructState['carriers'][number]> = [];
+  const registry: string[] = [];
+  const paths = new Set<string>();
+  for (const r of state) {
+    if (!(r.type in CARRIER_TYPES)) continue;
+    const values = r.values[CARRIER_TYPES[r.type as keyof typeof CARRIER_TYPES]] as Record<string, unknown> | undefined;
+    const spec = parseSpec(values?.spec);
+    if (isUndoRegistryId(r.name)) {
+      const key = String(r.index);
+      // Keyed `<carrier path>[<instance key>]`, and a carrier is a child of its construct.
+      if (key.startsWith(`${constructPath}/`) && (options.key === undefined || key.endsWith(`[${options.key}]`))) registry.push(r.address);
+    } else if (spec) {
+      paths.add(spec.path);
+      if (within(spec.path) && (options.key === undefined || instanceKey(r) === options.key)) {
+        carriers.push({ address: r.address, type: r.type, name: r.name, spec });
+      }
+    }
+  }
+  if (carriers.length === 0) {
+    const known = [...paths].sort();
+    throw new RunnerError(`nothing of ${constructPath}${options.key !== undefined ? ` [${options.key}]` : ''} is in the state of stack "${stack}". ` +
+      (known.length ? `Its Keyfactor constructs there: ${known.join(', ')}.` : 'It holds no Keyfactor construct.'));
+  }
+  return { stack, dir, carriers, registry };
+}
+
+function instanceKey(r: StateResource): string | undefined {
+  return r.index === undefined ? undefined : String(r.index);
+}
+
+/**
+ * `destroy`: `terraform destroy -target=...` for the construct's carriers and registry instances,
+ * so its undo runs (Remove, DELETE) exactly as on `cdktf destroy`, and nothing else is touched
+ * (except what depends on it, which Terraform lists in the plan). Returns terraform's exit code.
+ */
+export async function runDestroy(
+  options: TeardownOptions & { readonly autoApprove?: boolean; readonly planOnly?: boolean },
+  env: NodeJS.ProcessEnv, write: (text: string) => void, stdio: 'inherit' | 'pipe' = 'inherit',
+): Promise<number> {
+  const found = constructState(options, env);
+  const config = readConfiguration(found.dir, found.stack);
+  const gone = found.carriers.filter((c) => config.resource?.[c.type]?.[c.name] === undefined);
+  if (gone.length) {
+    // Without its block, Terraform would drop the carrier without running its destroy provisioner.
+    throw new RunnerError(`${options.path} is no longer in the synthesized configuration (deleted from the code?): \`cdktf deploy\` runs its undo. ` +
+      'Or put it back and `cdktf synth` before destroying it.');
+  }
+  const targets = [...new Set(found.carriers.map((c) => (options.key === undefined ? `${c.type}.${c.name}` : c.address))), ...found.registry];
+  const common = ['-input=false', ...(stdio === 'pipe' ? ['-no-color'] : []), ...targets.map((t) => `-target=${t}`)];
+  const args = options.planOnly ? ['plan', '-destroy', ...common] : ['destroy', ...(options.autoApprove ? ['-auto-approve'] : []), ...common];
+  write(`cdktf-keyfactor destroy: ${found.carriers.map((c) => specLabel(c.spec)).join(', ')}`);
+  write(`  in ${found.dir}: terraform ${args.join(' ')}`);
+  const status = await terraform(args, found.dir, env, stdio, write);
+  if (status === 0 && !options.planOnly) {
+    write(`${options.path} is still in your code: the next \`cdktf deploy\` creates it again. Delete it from the code to keep it gone.`);
+  }
+  return status;
+}
+
+/**
+ * `forget`: `terraform state rm` of the construct's carrier instances (and their registry
+ * instances), for a target Command can no longer undo (a store gone for good). Nothing is sent to
+ * Command; what stays there is printed, to clean up by hand. Returns the exit code.
+ */
+export async function runForget(options: TeardownOptions, env: NodeJS.ProcessEnv, write: (text: string) => void): Promise<number> {
+  const found = constructState(options, env);
+  const addresses = [...found.carriers.map((c) => c.address), ...found.registry];
+  const status = await terraform(['state', 'rm', ...addresses], found.dir, env, 'pipe', () => undefined);
+  if (status !== 0) throw new RunnerError(`terraform state rm failed in ${found.dir} (exit ${status}); nothing was forgotten.`);
+  write(`cdktf-keyfactor forget: ${addresses.length} resource instance(s) of ${options.path} removed from the state of stack "${found.stack}"; nothing was sent to Command.`);
+  const left = found.carriers.map((c) => leftBehind(c.spec)).filter((l): l is string => l !== undefined);
+  if (left.length) {
+    write('Left in Keyfactor Command (remove by hand once it can be reached):');
+    for (const l of left) write(`  - ${l}`);
+  } else {
+    write('Nothing of it was left to undo in Command.');
+  }
+  write(`If ${options.path} still lists it in your code, the next \`cdktf deploy\` creates it again.`);
+  return 0;
+}
+
+function leftBehind(spec: SpecBase): string | undefined {
+  type Fields = { certificateId?: number; removeOnDestroy?: boolean; store?: { certificateStoreId?: string; alias?: string } }
+    & { part?: string; providerId?: number; secretName?: string };
+  const s = spec as SpecBase & Fields;
+  if (s.operation === 'CertificateDeployment' && s.removeOnDestroy !== false) {
+    return `certificate ${s.certificateId}${s.store?.alias ? ` (alias "${s.store.alias}")` : ''} in store ${s.store?.certificateStoreId} (${specLabel(spec)})`;
+  }
+  if (s.operation === 'PamLocalEntry' && s.part === 'entry') {
+    return `secret "${s.secretName}" of PAM provider ${s.providerId}, unless deleteOnDestroy was false (${specLabel(spec)})`;
+  }
+  return undefined;
+}
+
+async function terraform(args: string[], dir: string, env: NodeJS.ProcessEnv, stdio: 'inherit' | 'pipe', write: (text: string) => void): Promise<number> {
+  // Asynchronous, so a simulator in the same process keeps answering the runner.
+  const child = spawn('terraform', args, { cwd: dir, env, stdio: stdio === 'inherit' ? 'inherit' : ['ignore', 'pipe', 'pipe'] });
+  if (stdio === 'pipe') {
+    let buffered = '';
+    const onData = (d: Buffer) => {
+      buffered += d.toString();
+      const lines = buffered.split('\n');
+      buffered = lines.pop()!;
+      lines.forEach(write);
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('close', () => buffered && write(buffered));
+  }
+  return new Promise<number>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve(code ?? 1));
+  });
+}
