@@ -116,7 +116,8 @@ export function buildProgram(): Command {
     .command('simulator')
     .description('run the Keyfactor Command simulator on loopback until interrupted')
     .option('--port <port>', 'port to listen on (0 picks a free one)', parsePort, 8080)
-    .option('--seed <file>', 'JSON seed file with users, tokens, orchestrators, stores, certificates, PAM providers')
+    .option('--seed <file>', 'JSON seed file with users, tokens, orchestrators, stores, certificates, PAM providers (README, The simulator; examples/simulator-seed.json)')
+    .option('--list', 'print the seeded stores, orchestrators, certificates and PAM providers, and exit')
     .option('--tls', 'serve HTTPS with a CA generated at start')
     .option('--tls-hostname <names...>', 'with --tls: names the server certificate is issued for (default localhost 127.0.0.1)')
     .option('--ca-out <file>', 'with --tls: write the generated CA certificate (PEM) to this file')
@@ -127,6 +128,7 @@ export function buildProgram(): Command {
         inventory: { afterJobsMs: opts.inventoryAfterJobs, everyMs: opts.inventoryEvery },
         port: opts.port,
         seedFile: opts.seed,
+        list: !!opts.list,
         tls: !!opts.tls || !!opts.tlsHostname,
         tlsHostname: opts.tlsHostname,
         caOut: opts.caOut,
