@@ -12,6 +12,8 @@ export interface CheckOptions {
   readonly outdir?: string;
   /** Only these stacks. Default: every stack in the app. */
   readonly stack?: string[];
+  /** Print `{"lost": [...], "pending": [...]}` instead of sentences. */
+  readonly json?: boolean;
 }
 
 /** An undo that the next apply of a stack would (lost) or will (pending) run. */
@@ -40,6 +42,10 @@ export function runCheck(options: CheckOptions, env: NodeJS.ProcessEnv, write: (
     const found = compare(stack, config, stateResources(dir, env));
     lost.push(...found.lost);
     pending.push(...found.pending);
+  }
+  if (options.json) {
+    write(JSON.stringify({ stacks, lost, pending }, null, 2));
+    return lost.length ? 1 : 0;
   }
   for (const f of pending) write(`${f.stack}: ${f.label} was deleted from the code: the next apply runs its undo.`);
   if (lost.length === 0) {

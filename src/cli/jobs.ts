@@ -1,8 +1,10 @@
 import { OutputsOptions, selectRecords, table } from './outputs';
+import type { LedgerRecord } from '../contract/ledger-record';
 import { DEFAULT_POLL_INTERVAL_SECONDS, DEFAULT_WAIT_TIMEOUT_SECONDS } from '../contract/spec';
 import { KeyfactorClient } from '../runtime/api/client';
 import { RunnerError } from '../runtime/errors';
 import { fetchJobStatuses, JobStatus, waitForJobs } from '../runtime/jobs/completion';
+import { resultName, statusName } from '../runtime/jobs/history';
 import { SecretResolver } from '../runtime/secrets';
 import { connectionSettings, maxQueryLength } from '../runtime/settings';
 
@@ -12,8 +14,6 @@ export interface JobsOptions extends OutputsOptions {
   readonly interval?: number;
 }
 
-const STATUS = ['Unknown', 'Waiting', 'InProcess', 'Completed', 'Acknowledged', 'CompletedWillRetry'];
-const RESULT = ['Unknown', 'InProcess', 'Success', 'Warning', 'Failure'];
 
 /**
  * `cdktf-keyfactor jobs`: the current status, from Command's job history, of every job GUID in
@@ -22,8 +22,13 @@ const RESULT = ['Unknown', 'InProcess', 'Success', 'Warning', 'Failure'];
  */
 export async function runJobs(options: JobsOptions, env: NodeJS.ProcessEnv, write: (text: string) => void): Promise<number> {
   const subjects = new Map<string, string>();
+  const stores = new Map<string, string>();
   for (const r of selectRecords(options, env)) {
-    for (const id of r.jobIds) subjects.set(id, `${r.constructPath}${r.instanceKey ? ` [${r.instanceKey}]` : ''} (${r.phase})`);
+    for (const id of r.jobIds) {
+      subjects.set(id, `${r.constructPath}${r.instanceKey ? ` [${r.instanceKey}]` : ''} (${r.phase})`);
+      const store = storeOf(r.request);
+      if (store) stores.set(id, store);
+    }
   }
   if (subjects.size === 0) {
     write(options.json ? JSON.stringify({ jobs: [] }) : 'No job GUIDs in the ledger.');
@@ -56,8 +61,10 @@ export async function runJobs(options: JobsOptions, env: NodeJS.ProcessEnv, writ
     jobId: s.jobId,
     construct: subjects.get(s.jobId)!,
     state: s.state,
-    status: s.row?.Status !== undefined ? STATUS[s.row.Status] ?? String(s.row.Status) : null,
-    result: s.row?.Result !== undefined ? RESULT[s.row.Result] ?? String(s.row.Result) : null,
+    // Where the job ran as Command's history says (a PFX replacement's jobs each have their own store), else the store the request named.
+    store: s.row?.ClientMachine && s.row?.StorePath ? `${s.row.ClientMachine}:${s.row.StorePath}` : stores.get(s.jobId) ?? null,
+    status: s.row?.Status !== undefined ? statusName(s.row.Status) : null,
+    result: s.row?.Result !== undefined ? resultName(s.row.Result) : null,
     message: s.row?.Message ?? null,
     storePath: s.row?.StorePath ?? null,
     operationEnd: s.row?.OperationEnd ?? null,
@@ -65,9 +72,15 @@ export async function runJobs(options: JobsOptions, env: NodeJS.ProcessEnv, writ
   if (options.json) {
     write(JSON.stringify({ jobs: rows, ...(failure ? { error: failure } : {}) }, null, 2));
   } else {
-    write(table(['JOB GUID', 'CONSTRUCT', 'STATUS', 'RESULT', 'MESSAGE'],
-      rows.map((r) => [r.jobId, r.construct, r.status ?? 'no history yet', r.result ?? '-', r.message ?? ''])));
+    write(table(['JOB GUID', 'CONSTRUCT', 'STORE', 'STATUS', 'RESULT', 'MESSAGE'],
+      rows.map((r) => [r.jobId, r.construct, r.store ?? '-', r.status ?? 'no history yet', r.result ?? '-', r.message ?? ''])));
     if (failure) write(`cdktf-keyfactor: ${failure}`);
   }
   return failure || statuses.some((s) => s.state === 'failure') ? 1 : 0;
+}
+
+/** The store a recorded request named: Add/Remove, store password, reenrollment. */
+function storeOf(request: LedgerRecord['request'] | undefined): string | undefined {
+  const id = request?.CertificateStores?.[0]?.CertificateStoreId ?? request?.CertStoreId ?? request?.KeystoreId;
+  return typeof id === 'string' ? id : undefined;
 }

@@ -8,7 +8,7 @@ import { runCheck } from './check';
 import { runDrift } from './drift';
 import { runJobs } from './jobs';
 import { formatOutputs, selectRecords } from './outputs';
-import { formatPrune, pruneLedger } from './prune';
+import { formatPrune, formatPruneJson, pruneLedger } from './prune';
 import { runSimulator } from './simulator';
 import { runDestroy, runForget } from './teardown';
 
@@ -36,9 +36,11 @@ export function buildProgram(): Command {
     .requiredOption('--keep-days <days>', 'keep records that finished within this many days', parsePositive)
     .option('--ledger <dir>', 'ledger directory (default: $CDKTF_KEYFACTOR_LEDGER_DIR or ./.keyfactor-ledger)')
     .option('--dry-run', 'say what would be removed; remove nothing')
+    .option('--json', 'print JSON ({"removed": [record ids], "kept": N, ...}) instead of a sentence')
     .action((opts) => {
       const options = { ledger: opts.ledger, keepDays: opts.keepDays, dryRun: !!opts.dryRun };
-      process.stdout.write(formatPrune(pruneLedger(options), options) + '\n');
+      const result = pruneLedger(options);
+      process.stdout.write((opts.json ? formatPruneJson(result, options) : formatPrune(result, options)) + '\n');
     });
 
   program
@@ -61,6 +63,7 @@ export function buildProgram(): Command {
     .description('after `cdktf synth`, before the apply: fail if the apply would drop a construct deleted from the code without running its undo')
     .option('--outdir <dir>', 'the synthesized app', 'cdktf.out')
     .option('--stack <name>', 'check this stack (repeatable; default: every synthesized stack)', (v: string, all: string[]) => [...all, v], [] as string[])
+    .option('--json', 'print JSON ({"lost": [...], "pending": [...]}) instead of sentences')
     .action((opts) => {
       process.exitCode = runCheck(opts, process.env, (t) => process.stdout.write(t + '\n'));
     });
@@ -118,6 +121,7 @@ export function buildProgram(): Command {
     .option('--port <port>', 'port to listen on (0 picks a free one)', parsePort, 8080)
     .option('--seed <file>', 'JSON seed file with users, tokens, orchestrators, stores, certificates, PAM providers (README, The simulator; examples/simulator-seed.json)')
     .option('--list', 'print the seeded stores, orchestrators, certificates and PAM providers, and exit')
+    .option('--json', 'with --list: print the seed as JSON (the --seed file format: a starting point for your own)')
     .option('--tls', 'serve HTTPS with a CA generated at start')
     .option('--tls-hostname <names...>', 'with --tls: names the server certificate is issued for (default localhost 127.0.0.1)')
     .option('--ca-out <file>', 'with --tls: write the generated CA certificate (PEM) to this file')
@@ -128,7 +132,7 @@ export function buildProgram(): Command {
         inventory: { afterJobsMs: opts.inventoryAfterJobs, everyMs: opts.inventoryEvery },
         port: opts.port,
         seedFile: opts.seed,
-        list: !!opts.list,
+        list: opts.list ? (opts.json ? 'json' : 'text') : undefined,
         tls: !!opts.tls || !!opts.tlsHostname,
         tlsHostname: opts.tlsHostname,
         caOut: opts.caOut,

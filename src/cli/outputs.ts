@@ -43,8 +43,10 @@ export function formatOutputs(records: LedgerRecord[], json: boolean): string {
     r.phase,
     r.outcome,
     r.jobIds.join(' ') || '-',
+    // Why it failed or was skipped, the wait's warnings: one line, last, so the table stays aligned.
+    (r.message ?? '').replace(/\s*\n\s*/g, ' '),
   ]);
-  return table(['STARTED', 'STACK', 'CONSTRUCT', 'OPERATION', 'PHASE', 'OUTCOME', 'JOB GUIDS'], rows);
+  return table(['STARTED', 'STACK', 'CONSTRUCT', 'OPERATION', 'PHASE', 'OUTCOME', 'JOB GUIDS', 'MESSAGE'], rows);
 }
 
 export function table(head: string[], rows: string[][]): string {

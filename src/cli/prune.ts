@@ -60,3 +60,15 @@ export function formatPrune(result: PruneResult, options: PruneOptions): string 
     `(of them, older but kept: ${result.keptInFlight} in flight or unsettled, ${result.keptNewest} newest create record of their live instance).`;
 }
 
+
+/** `prune --json`: what was (or would be) removed, by record id, and what was kept. */
+export function formatPruneJson(result: PruneResult, options: PruneOptions): string {
+  return JSON.stringify({
+    dryRun: !!options.dryRun,
+    keepDays: options.keepDays,
+    removed: result.removed.map((r) => r.recordId),
+    kept: result.kept,
+    keptInFlight: result.keptInFlight,
+    keptNewest: result.keptNewest,
+  }, null, 2);
+}

@@ -3,8 +3,8 @@ import { DEFAULT_SEED, KeyfactorSimulator, loadSeedFile, SimulatorSeed } from '.
 
 export interface SimulatorCommandOptions {
   readonly port: number;
-  /** Print the seeded objects and exit, without starting. */
-  readonly list?: boolean;
+  /** Print the seeded objects (or, `json`, the seed itself) and exit, without starting. */
+  readonly list?: 'text' | 'json';
   readonly seedFile?: string;
   readonly tls?: boolean;
   readonly tlsHostname?: string[];
@@ -19,7 +19,7 @@ export interface SimulatorCommandOptions {
 export async function runSimulator(options: SimulatorCommandOptions, write: (text: string) => void = (t) => process.stdout.write(t)): Promise<void> {
   const seed = options.seedFile ? loadSeedFile(options.seedFile) : undefined;
   if (options.list) {
-    write(`${seedSummary(seed ?? DEFAULT_SEED).join('\n')}\n`);
+    write(`${options.list === 'json' ? JSON.stringify(seed ?? DEFAULT_SEED, null, 2) : seedSummary(seed ?? DEFAULT_SEED).join('\n')}\n`);
     return;
   }
   const tls = options.tlsHostname?.length ? { hostnames: options.tlsHostname } : options.tls;

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { buildProgram } from '../../src/cli/main';
 import { selectRecords } from '../../src/cli/outputs';
-import { formatPrune, pruneLedger } from '../../src/cli/prune';
+import { formatPrune, formatPruneJson, pruneLedger } from '../../src/cli/prune';
 import { SPEC_ENV } from '../../src/contract/environment';
 import { canonicalJson } from '../../src/contract/spec';
 import { Ledger, LedgerWriter, recordFile } from '../../src/runtime/ledger';
@@ -48,6 +48,9 @@ describe('prune and outputs --latest', () => {
     const later = Date.now() + 31 * DAY;
     const dry = pruneLedger({ ledger: dir, keepDays: 30, dryRun: true }, later);
     expect(dry.removed.map((r) => r.recordId)).toEqual([all[0].recordId]);
+    expect(JSON.parse(formatPruneJson(dry, { keepDays: 30, dryRun: true }))).toEqual({
+      dryRun: true, keepDays: 30, removed: [all[0].recordId], kept: 2, keptInFlight: 1, keptNewest: 1,
+    });
     expect(Ledger.read(dir)).toHaveLength(3);
     const done = pruneLedger({ ledger: dir, keepDays: 30 }, later);
     expect(formatPrune(done, { keepDays: 30 })).toBe(

@@ -1,6 +1,6 @@
 import { ChildProcess, spawn, spawnSync } from 'child_process';
 import * as path from 'path';
-import { loadSeedFile } from '../../src/simulator';
+import { loadSeedFile, parseSeed } from '../../src/simulator';
 
 /**
  * `cdktf-keyfactor simulator` as a user runs it: the compiled CLI in its own process (as `npx`
@@ -52,6 +52,10 @@ describe('cdktf-keyfactor simulator', () => {
     expect(fromFile.status).toBe(0);
     for (const s of seed.stores) expect(fromFile.stdout).toContain(s.Id);
     expect(fromFile.stdout).toContain('[every job fails]');
+
+    // --json prints the seed itself, in the --seed format: a starting point for one's own.
+    const json = spawnSync('node', [CLI, 'simulator', '--list', '--json', '--seed', EXAMPLE_SEED], { encoding: 'utf8' });
+    expect(parseSeed(JSON.parse(json.stdout))).toEqual(seed);
   });
 
   test('the banner lists the seed; SIGTERM stops it', async () => {

@@ -188,6 +188,11 @@ describe('deleting a construct from the code', () => {
     expect(failed.status).toBe(1);
     expect(failed.text).toContain(`guard: CertificateDeployment guard/api [${S0.toLowerCase()}]`);
     expect(failed.text).toContain("Fix: add `new KeyfactorDefaults(stack, 'KeyfactorDefaults')` to stack \"guard\" and apply");
+    const json: string[] = [];
+    expect(runCheck({ outdir: project.outdir, json: true }, { ...process.env, TF_IN_AUTOMATION: '1' }, (t) => json.push(t))).toBe(1);
+    expect(JSON.parse(json.join('\n'))).toEqual({
+      stacks: ['guard'], lost: [{ stack: 'guard', label: `CertificateDeployment guard/api [${S0.toLowerCase()}]`, why: 'registry-gone' }], pending: [],
+    });
 
     // The fix as written: the registry stays, `check` passes and says what the apply will undo, the apply removes.
     project.synth(() => undefined);

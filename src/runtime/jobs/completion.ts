@@ -5,7 +5,7 @@
  * nor past the wait's deadline after the first page).
  */
 import { DeliveryTarget, verifyDelivery } from './delivery';
-import { JobHistoryRow, queryJobHistory } from './history';
+import { JobHistoryRow, queryJobHistory, statusName } from './history';
 import type { KeyfactorSchedule, WaitSpec } from '../../contract/spec';
 import { KeyfactorClient } from '../api/client';
 import type { RunContext } from '../context';
@@ -197,7 +197,7 @@ export async function waitForJobs(
       throw new RunnerError(
         `timed out after ${policy.timeoutSeconds}s with ${pending.length} of ${statuses.length} jobs not final ` +
           '(their GUIDs are in the ledger; `npx cdktf-keyfactor jobs --wait` follows them):\n' +
-          pending.map((s) => `  - ${describe(s)}: ${s.state}${s.row?.Status !== undefined ? ` (Status ${s.row.Status})` : ' (no history yet)'}`).join('\n'),
+          pending.map((s) => `  - ${describe(s)}: ${s.state}${s.row?.Status !== undefined ? ` (${statusName(s.row.Status)})` : ' (no history yet)'}`).join('\n'),
       );
     }
     // The last poll happens at the deadline, so a job finishing just in time still counts.

@@ -5,7 +5,7 @@
  * there ended (Locations change only when a store is inventoried). Used by verified waits and by
  * `cdktf-keyfactor drift`.
  */
-import { JobHistoryRow, queryAllJobHistory, queryJobHistory, queryValue } from './history';
+import { JobHistoryRow, queryAllJobHistory, queryJobHistory, queryValue, statusName } from './history';
 import { KeyfactorClient } from '../api/client';
 import { KeyfactorApiError, RunnerError } from '../errors';
 
@@ -191,7 +191,7 @@ export async function checkPlacement(view: CommandView, p: Placement): Promise<P
     } else {
       const row = await view.job(p.job.jobId);
       if (!row) return { state: 'pending', detail: `certificate ${p.certificateId} is not in ${where} yet: ${job} is not in JobHistory yet` };
-      if (!isFinal(row)) return { state: 'pending', detail: `certificate ${p.certificateId} is not in ${where} yet: ${job} is not final (Status ${row.Status})` };
+      if (!isFinal(row)) return { state: 'pending', detail: `certificate ${p.certificateId} is not in ${where} yet: ${job} is not final (${statusName(row.Status)})` };
       if (row.Result === 4) return { state: 'absent', detail: `certificate ${p.certificateId} is not in ${where}: ${job} failed at ${row.OperationEnd}: ${row.Message || 'no message'}` };
       ended = time(row.OperationEnd ?? row.OperationStart);
     }

@@ -10,6 +10,12 @@ import { GUID } from '../../contract/guid';
 import { KeyfactorClient } from '../api/client';
 import { KeyfactorApiError, RunnerError } from '../errors';
 
+/** Command's JobHistory Status and Result codes, by name (as Command's UI shows them). */
+const STATUS_NAMES = ['Unknown', 'Waiting', 'InProcess', 'Completed', 'Acknowledged', 'CompletedWillRetry'];
+const RESULT_NAMES = ['Unknown', 'InProcess', 'Success', 'Warning', 'Failure'];
+export const statusName = (code: number | undefined): string => STATUS_NAMES[code ?? 0] ?? `Status ${code}`;
+export const resultName = (code: number): string => RESULT_NAMES[code] ?? `Result ${code}`;
+
 /** One JobHistoryResponse row (the fields the runner reads; all optional as in the spec). */
 export interface JobHistoryRow {
   readonly JobHistoryId?: number;

@@ -120,7 +120,7 @@ describe('waitForJobs against a scripted JobHistory', () => {
       { JobHistoryId: 2, JobId: guid(2), Status: 1, Result: 1 },
     ];
     const e = await failure(waitForJobs(client(), [1, 2].map((i) => ({ jobId: guid(i), subject: `store ${i}` })), policy(0.1), () => undefined, 2000));
-    expect(e.message.split('\n').slice(1)).toEqual([`  - job ${guid(1)} (store 1): pending (Status 2)`, `  - job ${guid(2)} (store 2): pending (Status 1)`]);
+    expect(e.message.split('\n').slice(1)).toEqual([`  - job ${guid(1)} (store 1): pending (InProcess)`, `  - job ${guid(2)} (store 2): pending (Waiting)`]);
   });
 
   test('a failure without a message says so', async () => {
@@ -293,7 +293,7 @@ describe('waitForJobs against the simulator', () => {
     const e = await failure(waitForJobs(c.client, [{ jobId: slow, subject: 'store one' }, { jobId: fast, subject: 'store two' }], policy(0.5, 0.1), () => undefined, 2000));
     expect(Date.now() - started).toBeGreaterThanOrEqual(500);
     expect(e.message).toBe('timed out after 0.5s with 1 of 2 jobs not final (their GUIDs are in the ledger; `npx cdktf-keyfactor jobs --wait` follows them):\n' +
-      `  - job ${slow} (store one): pending (Status 1)`);
+      `  - job ${slow} (store one): pending (Waiting)`);
   });
 
   test('a GUID Command does not know stays pending with no history', async () => {
