@@ -22,6 +22,13 @@ const project = new cdktf.ConstructLibraryCdktf({
   github: false,
   release: false,
   peerDeps: ['@cdktf/provider-null@^11.0.0'],
+  // The jsii targets a published construct library declares. Only JavaScript is packaged and tested
+  // here (PyPI, Maven Central and NuGet are unreachable, no Go or .NET toolchain): the suite
+  // generates the other bindings' source (test/jsii-targets.e2e.test.ts) and the README says so.
+  publishToPypi: { distName: 'cdktf-keyfactor', module: 'cdktf_keyfactor' },
+  publishToMaven: { javaPackage: 'io.github.cdktfkeyfactor', mavenGroupId: 'io.github.cdktf-keyfactor', mavenArtifactId: 'cdktf-keyfactor' },
+  publishToNuget: { dotNetNamespace: 'CdktfKeyfactor', packageId: 'CdktfKeyfactor' },
+  publishToGo: { moduleName: 'github.com/cdktf-keyfactor/cdktf-keyfactor-go' },
   // Runtime dependencies are bundled (jsii requires non-jsii deps to be bundled).
   //  axios: the HTTP client mandated for API calls; zod: request/spec schema validation in the
   //  runner and simulator; commander: argument parsing for the `cdktf-keyfactor` CLI.
@@ -50,6 +57,10 @@ const project = new cdktf.ConstructLibraryCdktf({
   },
   gitignore: ['/bundle/', 'cdktf.out/', '.keyfactor-ledger/', '.terraform/', '*.tfstate*', '.terraform.lock.hcl', '/bench/tmp/'],
 });
+
+// Only Carrier.nullResource() needs the null provider (loaded on demand): without this, npm 7+
+// installs it into every app.
+project.package.addField('peerDependenciesMeta', { '@cdktf/provider-null': { optional: true } });
 
 // eslint-import-resolver-typescript is held at 3.6.3 for the same reason as jest 29: 4.x needs
 // unrs-resolver.

@@ -3,6 +3,8 @@
  * `cdktf-keyfactor`: read the ledger (`outputs`, `jobs`), check an apply for undos it would drop
  * (`check`) and run the Keyfactor Command simulator (`simulator`).
  */
+import * as fs from 'fs';
+import * as path from 'path';
 import { Command, InvalidArgumentError } from 'commander';
 import { runCheck } from './check';
 import { runDrift } from './drift';
@@ -14,7 +16,8 @@ import { runDestroy, runForget } from './teardown';
 
 export function buildProgram(): Command {
   const program = new Command('cdktf-keyfactor')
-    .description('Keyfactor Command operations for CDK for Terraform: ledger outputs and a local simulator')
+    .description('Keyfactor Command operations for CDK for Terraform: ledger, jobs, one construct\'s teardown, drift, a local simulator')
+    .version(packageVersion(), '-V, --version', 'print the version of cdktf-keyfactor')
     .showHelpAfterError();
 
   program
@@ -139,6 +142,11 @@ export function buildProgram(): Command {
       });
     });
   return program;
+}
+
+/** This package's version, from its package.json (two levels up from lib/cli and from src/cli). */
+function packageVersion(): string {
+  return (JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
 }
 
 function parsePositive(value: string): number {

@@ -38,6 +38,21 @@ export function runnerCommand(scope: Construct, phase: string): string {
 /** Stacks already given their null provider (or found to have one), so each stack is searched once. */
 const NULL_PROVIDER_CHECKED = new WeakSet<TerraformStack>();
 
+/**
+ * @cdktf/provider-null, loaded only when a construct asks for `Carrier.nullResource()`: it is an
+ * optional peer dependency, so stacks using terraform_data never install or load it.
+ */
+export function loadNullProvider(): typeof import('@cdktf/provider-null') {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require('@cdktf/provider-null') as typeof import('@cdktf/provider-null');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw e;
+    throw new Error('cdktf-keyfactor: Carrier.nullResource() needs the @cdktf/provider-null package: `npm install @cdktf/provider-null@^11` ' +
+      '(or use the default carrier, Carrier.terraformData(), which needs no provider).');
+  }
+}
+
 export function ensureNullProvider(scope: Construct, mod: typeof import('@cdktf/provider-null')): void {
   const stack = TerraformStack.of(scope);
   if (NULL_PROVIDER_CHECKED.has(stack)) return;

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { Carrier, CarrierType } from './carrier';
 import { KeyfactorDefaults } from './defaults';
 import { hashExpression, holdsTerraformValues, jsonencodeExpression, knownValuesJson } from './expression';
-import { checkTerraformVersionOncePerStack, ensureNullProvider, ledgerDirFromStackDir, provisionerEnvironment, runnerCommand } from './provisioner';
+import { checkTerraformVersionOncePerStack, ensureNullProvider, loadNullProvider, ledgerDirFromStackDir, provisionerEnvironment, runnerCommand } from './provisioner';
 import { registerCarrier, undoRegistry } from './undo-registry';
 import { Validator } from './validation';
 import { WaitPolicy } from './wait-policy';
@@ -101,9 +101,7 @@ export function renderCarrier(scope: Construct, options: CarrierOptions): Terraf
     checkTerraformVersionOncePerStack(data);
     resource = data;
   } else {
-    // Loaded only when asked for, so stacks using terraform_data never load the null provider.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const nullProvider = require('@cdktf/provider-null') as typeof import('@cdktf/provider-null');
+    const nullProvider = loadNullProvider();
     ensureNullProvider(scope, nullProvider);
     resource = new nullProvider.resource.Resource(scope, options.id ?? 'Carrier', {
       dependsOn: options.dependsOn,

@@ -1,7 +1,7 @@
 import { DataResource, dependable, ITerraformDependable, Lazy, TerraformLocal, TerraformResource, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { Carrier, CarrierType } from './carrier';
-import { checkTerraformVersionOncePerStack, ensureNullProvider, provisionerEnvironment, runnerCommand } from './provisioner';
+import { checkTerraformVersionOncePerStack, ensureNullProvider, loadNullProvider, provisionerEnvironment, runnerCommand } from './provisioner';
 import { CARRIER_ENV, UNDO_LEVELS, undoRegistryId } from '../contract/environment';
 
 /**
@@ -71,8 +71,7 @@ export function undoRegistry(scope: Construct, settings: () => { carrier: Carrie
       checkTerraformVersionOncePerStack(data);
       block = data;
     } else {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const nullProvider = require('@cdktf/provider-null') as typeof import('@cdktf/provider-null');
+      const nullProvider = loadNullProvider();
       ensureNullProvider(stack, nullProvider);
       block = new nullProvider.resource.Resource(stack, id, { triggers: value, provisioners });
     }

@@ -66,7 +66,7 @@ describe('teardown of one construct', () => {
 
     const failed = await project.terraform(['destroy', '-auto-approve', '-input=false', '-no-color'], env);
     expect(failed.status).toBe(1);
-    expect(failed.stdout + failed.stderr).toContain(`run \`npx cdktf-keyfactor forget stuck/web --key '${S1}'\` in the cdktf app's directory, then apply again`);
+    expect(failed.stdout + failed.stderr).toContain(`run \`npx cdktf-keyfactor forget stuck/web --key '${S1}'\` in the cdktf app's directory, then run the apply or destroy again`);
 
     const lines: string[] = [];
     const all = { ...process.env, ...env, CHECKPOINT_DISABLE: '1' };

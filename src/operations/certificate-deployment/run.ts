@@ -55,7 +55,7 @@ export const certificateDeployment: OperationModule<CertificateDeploymentSpec> =
     }
     // A store Command can no longer remove from would block every later apply and destroy: name the way out.
     const forget = `if Command cannot remove it (store gone or unreachable), stop tracking it: run \`npx cdktf-keyfactor forget ${spec.path} --key '${spec.key}'\` ` +
-      `in the cdktf app's directory, then apply again; certificate ${spec.certificateId} stays in the store`;
+      `in the cdktf app's directory, then run the apply or destroy again; certificate ${spec.certificateId} stays in the store`;
     let posted: Awaited<ReturnType<typeof postForJobs>>;
     try {
       posted = await postForJobs(ctx, '/CertificateStores/Certificates/Remove', request, s.certificateStoreId, `remove certificate ${spec.certificateId}`);
