@@ -58,6 +58,12 @@ const project = new cdktf.ConstructLibraryCdktf({
   gitignore: ['/bundle/', 'cdktf.out/', '.keyfactor-ledger/', '.terraform/', '*.tfstate*', '.terraform.lock.hcl', '/bench/tmp/'],
 });
 
+// `package` (and so `build`) packages JavaScript only: the other targets need registries and
+// toolchains the build machines lack; where they exist, run `npx projen package:python` (etc.).
+const packageAll = project.tasks.tryFind('package-all')!;
+packageAll.reset();
+packageAll.spawn(project.tasks.tryFind('package:js')!);
+
 // Only Carrier.nullResource() needs the null provider (loaded on demand): without this, npm 7+
 // installs it into every app.
 project.package.addField('peerDependenciesMeta', { '@cdktf/provider-null': { optional: true } });

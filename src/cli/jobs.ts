@@ -62,7 +62,7 @@ export async function runJobs(options: JobsOptions, env: NodeJS.ProcessEnv, writ
     construct: subjects.get(s.jobId)!,
     state: s.state,
     // Where the job ran as Command's history says (a PFX replacement's jobs each have their own store), else the store the request named.
-    store: s.row?.ClientMachine && s.row?.StorePath ? `${s.row.ClientMachine}:${s.row.StorePath}` : stores.get(s.jobId) ?? null,
+    store: s.row?.ClientMachine && s.row?.StorePath ? `${s.row.ClientMachine}:${s.row.StorePath}` : (stores.has(s.jobId) ? `store ${stores.get(s.jobId)}` : null),
     status: s.row?.Status !== undefined ? statusName(s.row.Status) : null,
     result: s.row?.Result !== undefined ? resultName(s.row.Result) : null,
     message: s.row?.Message ?? null,

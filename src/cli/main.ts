@@ -95,14 +95,22 @@ export function buildProgram(): Command {
     });
   program
     .command('destroy')
-    .description('destroy one construct (its undo runs, as on cdktf destroy) and nothing else: terraform destroy -target= its carriers')
+    .description('destroy one construct (its undo runs, as on cdktf destroy): terraform destroy -target= its carriers, which also destroys what depends on them')
     .argument('<constructPath>', 'the construct path, <stack>/<id>..., as `outputs` prints it')
     .option('--key <instanceKey>', 'only this instance (a deployment\'s store: its key, else its GUID in lower case)')
     .option('--outdir <dir>', 'the synthesized app', 'cdktf.out')
-    .option('--auto-approve', 'do not ask before destroying')
+    .option('--auto-approve', 'do not ask; refuse if the plan reaches beyond the construct (what depends on it)')
+    .option('--with-dependents', 'with --auto-approve: also destroy what depends on the construct')
     .option('--plan', 'only show the plan (terraform plan -destroy)')
     .action(async (constructPath: string, opts) => {
-      const options = { path: constructPath, key: opts.key, outdir: opts.outdir, autoApprove: !!opts.autoApprove, planOnly: !!opts.plan };
+      const options = {
+        path: constructPath,
+        key: opts.key,
+        outdir: opts.outdir,
+        autoApprove: !!opts.autoApprove,
+        planOnly: !!opts.plan,
+        withDependents: !!opts.withDependents,
+      };
       process.exitCode = await runDestroy(options,
         process.env, (t) => process.stdout.write(t + '\n'));
     });
@@ -122,7 +130,7 @@ export function buildProgram(): Command {
     .command('simulator')
     .description('run the Keyfactor Command simulator on loopback until interrupted')
     .option('--port <port>', 'port to listen on (0 picks a free one)', parsePort, 8080)
-    .option('--seed <file>', 'JSON seed file with users, tokens, orchestrators, stores, certificates, PAM providers (README, The simulator; examples/simulator-seed.json)')
+    .option('--seed <file>', 'JSON seed file with users, tokens, orchestrators, stores, certificates, PAM providers (format: README, The simulator; --list --json prints one)')
     .option('--list', 'print the seeded stores, orchestrators, certificates and PAM providers, and exit')
     .option('--json', 'with --list: print the seed as JSON (the --seed file format: a starting point for your own)')
     .option('--tls', 'serve HTTPS with a CA generated at start')
@@ -131,6 +139,7 @@ export function buildProgram(): Command {
     .option('--inventory-after-jobs <ms>', 'inventory a store this long after each of its management jobs (Locations change then)', parseMs, 0)
     .option('--inventory-every <ms>', 'also inventory every store this often (default never)', parseMs)
     .action(async (opts) => {
+      if (opts.json && !opts.list) throw new InvalidArgumentError('--json goes with --list (the running simulator prints its banner as text)');
       await runSimulator({
         inventory: { afterJobsMs: opts.inventoryAfterJobs, everyMs: opts.inventoryEvery },
         port: opts.port,

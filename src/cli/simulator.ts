@@ -17,6 +17,7 @@ export interface SimulatorCommandOptions {
  * stop on SIGINT/SIGTERM/SIGHUP, or when the process that started it ends.
  */
 export async function runSimulator(options: SimulatorCommandOptions, write: (text: string) => void = (t) => process.stdout.write(t)): Promise<void> {
+  const parent = process.ppid;
   const seed = options.seedFile ? loadSeedFile(options.seedFile) : undefined;
   if (options.list) {
     write(`${options.list === 'json' ? JSON.stringify(seed ?? DEFAULT_SEED, null, 2) : seedSummary(seed ?? DEFAULT_SEED).join('\n')}\n`);
@@ -49,7 +50,6 @@ export async function runSimulator(options: SimulatorCommandOptions, write: (tex
     `  and Command's Locations show it until the store's next inventory: curl -X POST ${sim.url}/_simulator/stores/<store id>/inventory`,
     'Press Ctrl+C to stop.', '');
   write(lines.join('\n'));
-  const parent = process.ppid;
   await new Promise<void>((resolve) => {
     let stopping = false;
     const stop = () => {
@@ -59,9 +59,11 @@ export async function runSimulator(options: SimulatorCommandOptions, write: (tex
       sim.stop().then(resolve, resolve);
     };
     // `npx cdktf-keyfactor simulator &` runs it under npm and a shell: killing the PID the shell
-    // printed (npm's) signals neither, and the simulator would keep its port.
+    // printed (npm's) signals neither, and the simulator would keep its port. Started otherwise
+    // (node, nohup, a service manager) it outlives its parent, as a background service should.
+    const startedByNpm = process.env.npm_command !== undefined && parent !== 1;
     const orphaned = setInterval(() => {
-      if (process.ppid === parent) return;
+      if (!startedByNpm || process.ppid === parent) return;
       write('The process that started the simulator ended: stopping.\n');
       stop();
     }, 500);

@@ -4,7 +4,9 @@
  * unknown `--target` and destroys the whole stack), so these find the construct's carriers and its
  * undo registry instances in the stack's state and hand exactly those to terraform.
  */
-import { spawn } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { CARRIER_TYPES, parseSpec, readConfiguration, StateResource, stateResources } from './stacks';
 import { isUndoRegistryId } from '../contract/environment';
@@ -26,8 +28,11 @@ export interface ConstructState {
   readonly dir: string;
   /** Carrier instances (or whole single carriers) with their spec. */
   readonly carriers: Array<{ readonly address: string; readonly type: string; readonly name: string; readonly spec: SpecBase }>;
-  /** The undo registry's instances of those carriers. */
-  readonly registry: string[];
+  /**
+   * The undo registry's instances of the construct's carriers, with the spec each holds. After a
+   * construct is deleted from the code they are all that is left of it until its undo ran.
+   */
+  readonly registry: Array<{ readonly address: string; readonly spec: SpecBase }>;
 }
 
 export function constructState(options: TeardownOptions, env: NodeJS.ProcessEnv): ConstructState {
@@ -40,24 +45,21 @@ export function constructState(options: TeardownOptions, env: NodeJS.ProcessEnv)
   const within = (p: string) => p === constructPath || p.startsWith(`${constructPath}/`);
   const state = stateResources(dir, env);
   const carriers: Array<ConstructState['carriers'][number]> = [];
-  const registry: string[] = [];
+  const registry: Array<ConstructState['registry'][number]> = [];
   const paths = new Set<string>();
   for (const r of state) {
     if (!(r.type in CARRIER_TYPES)) continue;
     const values = r.values[CARRIER_TYPES[r.type as keyof typeof CARRIER_TYPES]] as Record<string, unknown> | undefined;
     const spec = parseSpec(values?.spec);
-    if (isUndoRegistryId(r.name)) {
-      const key = String(r.index);
-      // Keyed `<carrier path>[<instance key>]`, and a carrier is a child of its construct.
-      if (key.startsWith(`${constructPath}/`) && (options.key === undefined || key.endsWith(`[${options.key}]`))) registry.push(r.address);
-    } else if (spec) {
-      paths.add(spec.path);
-      if (within(spec.path) && (options.key === undefined || instanceKey(r) === options.key)) {
-        carriers.push({ address: r.address, type: r.type, name: r.name, spec });
-      }
-    }
+    if (!spec) continue;
+    paths.add(spec.path);
+    // A registry instance holds a copy of its carrier instance's spec: same path, same key.
+    const ours = within(spec.path) && (options.key === undefined || (isUndoRegistryId(r.name) ? spec.key : instanceKey(r)) === options.key);
+    if (!ours) continue;
+    if (isUndoRegistryId(r.name)) registry.push({ address: r.address, spec });
+    else carriers.push({ address: r.address, type: r.type, name: r.name, spec });
   }
-  if (carriers.length === 0) {
+  if (carriers.length === 0 && registry.length === 0) {
     const known = [...paths].sort();
     throw new RunnerError(`nothing of ${constructPath}${options.key !== undefined ? ` [${options.key}]` : ''} is in the state of stack "${stack}". ` +
       (known.length ? `Its Keyfactor constructs there: ${known.join(', ')}.` : 'It holds no Keyfactor construct.'));
@@ -70,32 +72,68 @@ function instanceKey(r: StateResource): string | undefined {
 }
 
 /**
- * `destroy`: `terraform destroy -target=...` for the construct's carriers and registry instances,
- * so its undo runs (Remove, DELETE) exactly as on `cdktf destroy`, and nothing else is touched
- * (except what depends on it, which Terraform lists in the plan). Returns terraform's exit code.
+ * `destroy`: `terraform destroy -target=...` for the construct's carriers, so its undo runs
+ * (Remove, DELETE) exactly as on `cdktf destroy`. Terraform also destroys what depends on them,
+ * which its plan lists: interactively terraform asks; with `--auto-approve` a plan that reaches
+ * beyond the construct is refused unless `withDependents`. Returns terraform's exit code.
  */
 export async function runDestroy(
-  options: TeardownOptions & { readonly autoApprove?: boolean; readonly planOnly?: boolean },
+  options: TeardownOptions & { readonly autoApprove?: boolean; readonly planOnly?: boolean; readonly withDependents?: boolean },
   env: NodeJS.ProcessEnv, write: (text: string) => void, stdio: 'inherit' | 'pipe' = 'inherit',
 ): Promise<number> {
   const found = constructState(options, env);
   const config = readConfiguration(found.dir, found.stack);
-  const gone = found.carriers.filter((c) => config.resource?.[c.type]?.[c.name] === undefined);
-  if (gone.length) {
+  if (found.carriers.length === 0 || found.carriers.some((c) => config.resource?.[c.type]?.[c.name] === undefined)) {
     // Without its block, Terraform would drop the carrier without running its destroy provisioner.
     throw new RunnerError(`${options.path} is no longer in the synthesized configuration (deleted from the code?): \`cdktf deploy\` runs its undo. ` +
       'Or put it back and `cdktf synth` before destroying it.');
   }
-  const targets = [...new Set(found.carriers.map((c) => (options.key === undefined ? `${c.type}.${c.name}` : c.address))), ...found.registry];
+  // Not the registry instances: every later registry block depends on the first, so targeting one
+  // would take other constructs' instances along. They leave the state after the destroy (below).
+  const targets = [...new Set(found.carriers.map((c) => (options.key === undefined ? `${c.type}.${c.name}` : c.address)))];
   const common = ['-input=false', ...(stdio === 'pipe' ? ['-no-color'] : []), ...targets.map((t) => `-target=${t}`)];
-  const args = options.planOnly ? ['plan', '-destroy', ...common] : ['destroy', ...(options.autoApprove ? ['-auto-approve'] : []), ...common];
   write(`cdktf-keyfactor destroy: ${found.carriers.map((c) => specLabel(c.spec)).join(', ')}`);
-  write(`  in ${found.dir}: terraform ${args.join(' ')}`);
-  const status = await terraform(args, found.dir, env, stdio, write);
-  if (status === 0 && !options.planOnly) {
-    write(`${options.path} is still in your code: the next \`cdktf deploy\` creates it again. Delete it from the code to keep it gone.`);
+  const tf = (args: string[], io = stdio) => {
+    write(`  in ${found.dir}: terraform ${args.join(' ')}`);
+    return terraform(args, found.dir, env, io, write);
+  };
+  let status: number;
+  if (options.planOnly) return tf(['plan', '-destroy', ...common]);
+  if (!options.autoApprove) {
+    status = await tf(['destroy', ...common]);
+  } else {
+    // Unattended: apply exactly the plan checked here, and only if it stays within the construct.
+    const planFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kf-destroy-')), 'destroy.tfplan');
+    try {
+      status = await tf(['plan', '-destroy', `-out=${planFile}`, ...common]);
+      if (status !== 0) return status;
+      const beyond = plannedDeletions(found.dir, planFile, env).filter((a) => !targets.some((t) => a === t || a.startsWith(`${t}[`)));
+      if (beyond.length && !options.withDependents) {
+        throw new RunnerError(`destroying ${options.path} would also destroy what depends on it: ${beyond.join(', ')}. ` +
+          'Nothing was destroyed. Review it without --auto-approve, or pass --with-dependents.');
+      }
+      status = await tf(['apply', '-input=false', ...(stdio === 'pipe' ? ['-no-color'] : []), planFile]);
+    } finally {
+      fs.rmSync(path.dirname(planFile), { recursive: true, force: true });
+    }
   }
-  return status;
+  if (status !== 0) return status;
+  const registry = found.registry.map((r) => r.address);
+  if (registry.length) {
+    // Their destroy would do nothing (the carrier is configured, so it undid itself); the next deploy re-adds them.
+    const removed = await terraform(['state', 'rm', ...registry], found.dir, env, 'pipe', () => undefined);
+    if (removed !== 0) write(`WARNING: could not remove ${registry.join(', ')} from the state (exit ${removed}); the next deploy updates them.`);
+  }
+  write(`${options.path} is still in your code: the next \`cdktf deploy\` creates it again. Delete it from the code to keep it gone.`);
+  return 0;
+}
+
+/** The addresses a saved plan deletes (`terraform show -json`). */
+function plannedDeletions(dir: string, planFile: string, env: NodeJS.ProcessEnv): string[] {
+  const show = spawnSync('terraform', ['show', '-json', planFile], { cwd: dir, env, encoding: 'utf8', maxBuffer: 1024 * 1024 * 1024 });
+  if (show.status !== 0) throw new RunnerError(`\`terraform show -json\` of the destroy plan failed in ${dir}:\n${(show.stderr || String(show.error)).trim()}`);
+  const plan = JSON.parse(show.stdout) as { resource_changes?: Array<{ address: string; change: { actions: string[] } }> };
+  return (plan.resource_changes ?? []).filter((c) => c.change.actions.includes('delete')).map((c) => c.address);
 }
 
 /**
@@ -105,11 +143,13 @@ export async function runDestroy(
  */
 export async function runForget(options: TeardownOptions, env: NodeJS.ProcessEnv, write: (text: string) => void): Promise<number> {
   const found = constructState(options, env);
-  const addresses = [...found.carriers.map((c) => c.address), ...found.registry];
+  const addresses = [...found.carriers.map((c) => c.address), ...found.registry.map((r) => r.address)];
   const status = await terraform(['state', 'rm', ...addresses], found.dir, env, 'pipe', () => undefined);
   if (status !== 0) throw new RunnerError(`terraform state rm failed in ${found.dir} (exit ${status}); nothing was forgotten.`);
   write(`cdktf-keyfactor forget: ${addresses.length} resource instance(s) of ${options.path} removed from the state of stack "${found.stack}"; nothing was sent to Command.`);
-  const left = found.carriers.map((c) => leftBehind(c.spec)).filter((l): l is string => l !== undefined);
+  // A construct deleted from the code has only its registry instances left: their specs say what stays.
+  const specs = new Map([...found.registry, ...found.carriers].map((c) => [`${c.spec.path}\n${c.spec.key ?? ''}\n${c.spec.operation}`, c.spec]));
+  const left = [...specs.values()].map(leftBehind).filter((l): l is string => l !== undefined);
   if (left.length) {
     write('Left in Keyfactor Command (remove by hand once it can be reached):');
     for (const l of left) write(`  - ${l}`);

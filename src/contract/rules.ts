@@ -102,8 +102,8 @@ export function timeOfDay(value: unknown): { problem: string } | { time: string 
 }
 
 /**
- * The one text for a construct's invalid props, at synth (thrown by the Validator) and at apply
- * (the runner's message for evaluated references): construct path, field, what to fix.
+ * The runner's text for a construct's invalid props once Terraform evaluated them: construct path,
+ * field, what to fix (at synth, the Validator reports the same problems as cdktf error annotations).
  */
 export function formatProblems(path: string, kind: string, problems: readonly Problem[]): string {
   const [first, ...more] = problems;

@@ -82,7 +82,8 @@ export function secretProblem(secret: unknown, allowPam: boolean): string | unde
   }
   const ref = secret._ref();
   if (ref.source === 'env' && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(ref.name)) {
-    return `Secret.fromEnv needs a valid environment variable name, got ${JSON.stringify(ref.name)}`;
+    // Not echoed: a value that is not a variable name may be the secret itself, typed in by mistake.
+    return 'Secret.fromEnv needs a valid environment variable name (letters, digits and _, not starting with a digit), got something else';
   }
   if (ref.source === 'variable' && secret._variable()?.sensitive !== true) {
     return `Secret.fromVariable needs a variable declared with sensitive: true (${ref.name} is not), or Terraform prints its value in plans`;

@@ -1,4 +1,5 @@
 import { ChildProcess, spawn, spawnSync } from 'child_process';
+import * as fs from 'fs';
 import * as path from 'path';
 import { loadSeedFile, parseSeed } from '../../src/simulator';
 
@@ -28,8 +29,8 @@ async function until(what: () => boolean, ms = 10_000): Promise<boolean> {
 }
 
 /** Starts `command` and resolves once the simulator's banner is complete (or rejects with its output). */
-async function started(command: string, args: string[]): Promise<{ child: ChildProcess; output: () => string }> {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+async function started(command: string, args: string[], env = process.env): Promise<{ child: ChildProcess; output: () => string }> {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env });
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
@@ -67,13 +68,38 @@ describe('cdktf-keyfactor simulator', () => {
     expect(await exited).toBe(0);
   });
 
-  test('killing what started it (npx and its shell) stops it too, so its port is freed', async () => {
-    // As `npx cdktf-keyfactor simulator &`: npm runs a shell that runs node; `kill $!` reaches npm only.
-    const { child, output } = await started('sh', ['-c', `node ${CLI} simulator --port 0; exit $?`]);
-    const simulator = spawnSync('pgrep', ['-P', String(child.pid)], { encoding: 'utf8' }).stdout.trim().split('\n').map(Number)[0];
+  test('run by npx: killing npx\'s PID (what `kill $!` reaches) stops it too, so its port is freed', async () => {
+    const { child, output } = await started('npx', ['--no', 'cdktf-keyfactor', 'simulator', '--port', '0', '--inventory-every', '987654']);
+    const simulator = simulatorProcess('987654');
     expect(alive(simulator)).toBe(true);
-    child.kill('SIGKILL');
+    child.kill('SIGTERM');
     expect(await until(() => !alive(simulator))).toBe(true);
     expect(output()).toContain('The process that started the simulator ended: stopping.');
   });
+
+  test('run by node from a shell (nohup, CI steps): it outlives the shell, as a background service', async () => {
+    // Without the variables npm gives what it runs (`npm test` gives them to this test too).
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('npm_')));
+    const { child } = await started('sh', ['-c', `node ${CLI} simulator --port 0 --inventory-every 987655; exit $?`], env);
+    const simulator = simulatorProcess('987655');
+    child.kill('SIGKILL');
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(alive(simulator)).toBe(true);
+    process.kill(simulator, 'SIGTERM');
+    expect(await until(() => !alive(simulator))).toBe(true);
+  });
 });
+
+/** The simulator's node process, found by a marker in its arguments (npm and the shell carry them too). */
+function simulatorProcess(marker: string): number {
+  const pids = spawnSync('pgrep', ['-f', marker], { encoding: 'utf8' }).stdout.trim().split('\n').map(Number);
+  const node = pids.filter((pid) => {
+    try {
+      return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'node';
+    } catch {
+      return false;
+    }
+  });
+  expect(node).toHaveLength(1);
+  return node[0];
+}

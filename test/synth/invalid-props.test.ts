@@ -1,9 +1,12 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, TerraformStack } from 'cdktf';
-import { CertificateDeployment, CertificateStorePassword, PamLocalEntry, Schedule, Secret } from '../../src';
+import { App, TerraformStack, Testing } from 'cdktf';
+import {
+  CertificateDeployment, CertificateStorePassword, CertificateStoreReenrollment, PamLocalEntry, PfxReplacement, Schedule, Secret,
+} from '../../src';
 import { tempDir } from '../support/runtime';
+import { synthErrors } from '../support/synth';
 
 const STORE = 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d';
 
@@ -62,5 +65,22 @@ describe('invalid props', () => {
     const said = plan.stderr.replace(/[\s│]+/g, ' ');
     expect(said).toContain('cdktf-keyfactor: one/web has invalid props (cdktf synth listed them); fix them and synthesize again.');
     expect(said).toContain('cdktf-keyfactor: one/pw has invalid props');
+  });
+
+  test('props missing altogether (as another language may pass them) are reported, not a crash, for every construct', () => {
+    const kinds = [CertificateDeployment, CertificateStorePassword, CertificateStoreReenrollment, PamLocalEntry, PfxReplacement];
+    for (const Kind of kinds) {
+      const stack = new TerraformStack(Testing.app(), 'none');
+      const construct = new (Kind as any)(stack, 'c', undefined);
+      expect({ kind: Kind.name, errors: synthErrors(construct) }).toEqual({ kind: Kind.name, errors: expect.stringMatching(/^\[none\/c\] \w+/) });
+    }
+  });
+
+  test('a value that cannot be an environment variable name is not echoed: it may be the secret, typed in by mistake', () => {
+    const stack = new TerraformStack(Testing.app(), 'typo');
+    new CertificateStorePassword(stack, 'pw', { certStoreId: STORE, newPassword: Secret.fromEnv('hunter2 is my password') });
+    const errors = synthErrors(stack);
+    expect(errors).toContain('[typo/pw] newPassword: Secret.fromEnv needs a valid environment variable name');
+    expect(errors).not.toContain('hunter2');
   });
 });

@@ -54,7 +54,7 @@ export const certificateDeployment: OperationModule<CertificateDeploymentSpec> =
       return { request: {}, outcome: 'skipped', message: 'removeOnDestroy is false' };
     }
     // A store Command can no longer remove from would block every later apply and destroy: name the way out.
-    const forget = `if Command cannot remove it (store gone or unreachable), stop tracking it: run \`npx cdktf-keyfactor forget ${spec.path} --key '${spec.key}'\` ` +
+    const forget = `if the store is gone for good, stop tracking it: run \`npx cdktf-keyfactor forget ${shellQuote(spec.path)} --key ${shellQuote(spec.key ?? '')}\` ` +
       `in the cdktf app's directory, then run the apply or destroy again; certificate ${spec.certificateId} stays in the store`;
     let posted: Awaited<ReturnType<typeof postForJobs>>;
     try {
@@ -116,4 +116,9 @@ async function postForJobs(
   }
   ctx.announce(ids as string[]);
   return { jobIds: ids as string[] };
+}
+
+/** `text` as one POSIX shell word (construct ids and store keys are free text). */
+function shellQuote(text: string): string {
+  return `'${text.replace(/'/g, "'\\''")}'`;
 }

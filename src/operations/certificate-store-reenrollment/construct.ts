@@ -122,7 +122,7 @@ export class CertificateStoreReenrollment extends Construct implements ITerrafor
       'Command does not say which certificate a reenrollment creates, so its arrival cannot be looked up (`cdktf-keyfactor drift` checks the job\'s result)');
     const spec = validate(v, props ?? ({} as CertificateStoreReenrollmentProps), { ...specIdentity(this), wait });
     const valid = v.report();
-    if (props.certificateTemplate !== undefined) {
+    if (props?.certificateTemplate !== undefined) {
       Annotations.of(this).addWarning(
         'certificateTemplate is deprecated in Keyfactor Command (templates give way to enrollment patterns); ' +
           'set enrollmentPatternId instead (CertificateStoreReenrollment)',
