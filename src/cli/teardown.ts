@@ -33,6 +33,8 @@ export interface ConstructState {
    * construct is deleted from the code they are all that is left of it until its undo ran.
    */
   readonly registry: Array<{ readonly address: string; readonly spec: SpecBase }>;
+  /** Every carrier instance of the construct in the state, whatever `key` selected. */
+  readonly own: string[];
 }
 
 export function constructState(options: TeardownOptions, env: NodeJS.ProcessEnv): ConstructState {
@@ -47,12 +49,14 @@ export function constructState(options: TeardownOptions, env: NodeJS.ProcessEnv)
   const carriers: Array<ConstructState['carriers'][number]> = [];
   const registry: Array<ConstructState['registry'][number]> = [];
   const paths = new Set<string>();
+  const own: string[] = [];
   for (const r of state) {
     if (!(r.type in CARRIER_TYPES)) continue;
     const values = r.values[CARRIER_TYPES[r.type as keyof typeof CARRIER_TYPES]] as Record<string, unknown> | undefined;
     const spec = parseSpec(values?.spec);
     if (!spec) continue;
     paths.add(spec.path);
+    if (within(spec.path) && !isUndoRegistryId(r.name)) own.push(r.address);
     // A registry instance holds a copy of its carrier instance's spec: same path, same key.
     const ours = within(spec.path) && (options.key === undefined || (isUndoRegistryId(r.name) ? spec.key : instanceKey(r)) === options.key);
     if (!ours) continue;
@@ -64,7 +68,7 @@ export function constructState(options: TeardownOptions, env: NodeJS.ProcessEnv)
     throw new RunnerError(`nothing of ${constructPath}${options.key !== undefined ? ` [${options.key}]` : ''} is in the state of stack "${stack}". ` +
       (known.length ? `Its Keyfactor constructs there: ${known.join(', ')}.` : 'It holds no Keyfactor construct.'));
   }
-  return { stack, dir, carriers, registry };
+  return { stack, dir, carriers, registry, own };
 }
 
 function instanceKey(r: StateResource): string | undefined {
@@ -107,7 +111,8 @@ export async function runDestroy(
     try {
       status = await tf(['plan', '-destroy', `-out=${planFile}`, ...common]);
       if (status !== 0) return status;
-      const beyond = plannedDeletions(found.dir, planFile, env).filter((a) => !targets.some((t) => a === t || a.startsWith(`${t}[`)));
+      // With --key, Terraform also takes the construct's wait carrier, which depends on every instance: that is the construct's own.
+      const beyond = plannedDeletions(found.dir, planFile, env).filter((a) => !found.own.includes(a));
       if (beyond.length && !options.withDependents) {
         throw new RunnerError(`destroying ${options.path} would also destroy what depends on it: ${beyond.join(', ')}. ` +
           'Nothing was destroyed. Review it without --auto-approve, or pass --with-dependents.');
