@@ -97,9 +97,9 @@ export async function runDestroy(
   const targets = [...new Set(found.carriers.map((c) => (options.key === undefined ? `${c.type}.${c.name}` : c.address)))];
   const common = ['-input=false', ...(stdio === 'pipe' ? ['-no-color'] : []), ...targets.map((t) => `-target=${t}`)];
   write(`cdktf-keyfactor destroy: ${found.carriers.map((c) => specLabel(c.spec)).join(', ')}`);
-  const tf = (args: string[], io = stdio) => {
+  const tf = (args: string[]) => {
     write(`  in ${found.dir}: terraform ${args.join(' ')}`);
-    return terraform(args, found.dir, env, io, write);
+    return terraform(args, found.dir, env, stdio, write);
   };
   let status: number;
   if (options.planOnly) return tf(['plan', '-destroy', ...common]);
