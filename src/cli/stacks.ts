@@ -27,11 +27,18 @@ export function readConfiguration(dir: string, stack: string): Configuration {
   return readRuntimeConfiguration(dir, `read stack "${stack}"`, 'Run `cdktf synth` first.');
 }
 
+/** Whether `dir` holds a configuration: cdk.tf.json, or `.tf` files (`cdktf synth --hcl`). */
+function holdsConfiguration(dir: string): boolean {
+  try {
+    return fs.readdirSync(dir).some((n) => n === 'cdk.tf.json' || n.endsWith('.tf'));
+  } catch {
+    return false;
+  }
+}
+
 export function synthesizedStacks(outdir: string): string[] {
   const stacksDir = path.join(outdir, 'stacks');
-  const names = fs.existsSync(stacksDir)
-    ? fs.readdirSync(stacksDir).filter((n) => fs.existsSync(path.join(stacksDir, n, 'cdk.tf.json'))).sort()
-    : [];
+  const names = fs.existsSync(stacksDir) ? fs.readdirSync(stacksDir).filter((n) => holdsConfiguration(path.join(stacksDir, n))).sort() : [];
   if (names.length === 0) throw new RunnerError(`no synthesized stacks in ${outdir}: run \`cdktf synth\` first (or pass --outdir).`);
   return names;
 }
@@ -39,7 +46,7 @@ export function synthesizedStacks(outdir: string): string[] {
 /** The stack's state as `terraform show -json` gives it (any backend), after `terraform init` when the directory needs it. */
 export function stateResources(dir: string, env: NodeJS.ProcessEnv): StateResource[] {
   // Otherwise spawn reports the missing directory as a missing `terraform` (ENOENT).
-  if (!fs.existsSync(path.join(dir, 'cdk.tf.json'))) {
+  if (!holdsConfiguration(dir)) {
     throw new RunnerError(`no synthesized stack "${path.basename(dir)}" in ${path.dirname(path.dirname(dir))}: check the --stack name, or run \`cdktf synth\` first.`);
   }
   const terraform = (args: string[]) => spawnSync('terraform', args, { cwd: dir, env, encoding: 'utf8', maxBuffer: 1024 * 1024 * 1024 });

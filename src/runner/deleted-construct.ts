@@ -65,7 +65,7 @@ function configuredSpecs(config: Configuration): Array<{ spec: OperationSpec; pa
       const forEach = configuredInstances(config, block);
       // Unreadable instances could hide the construct that took the target over: undoing would be a guess.
       if (block.for_each !== undefined && !forEach) {
-        throw new RunnerError(`cannot tell which constructs are configured: the for_each of ${type}.${name} in ${CONFIGURATION_FILE} names no instances map.`);
+        throw new RunnerError(`cannot tell which constructs are configured: the for_each of ${type}.${name} in the configuration names no instances map.`);
       }
       if (forEach) {
         Object.values(forEach as Record<string, { spec?: unknown; known?: unknown }>).forEach((v) => add(v?.spec, v?.known));

@@ -1,27 +1,63 @@
 /**
- * The configuration Terraform is applying: cdk.tf.json in the stack directory, where Terraform
- * runs provisioners. The undo registry reads it to tell a deleted construct from a configured one,
- * the job wait to know a carrier's instances, the CLI to compare it with the state.
+ * The configuration Terraform is applying, in the stack directory where Terraform runs
+ * provisioners: cdk.tf.json as cdktf synthesizes it, or else the directory's `.tf` files
+ * (`cdktf synth --hcl`, or plain Terraform after leaving CDK). The undo registry reads it to tell
+ * a deleted construct from a configured one, the job wait to know a carrier's instances, the CLI
+ * to compare it with the state.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { RunnerError } from './errors';
+import { parseHcl } from './hcl';
 import { CONFIGURATION_FILE } from '../contract/environment';
 
-/** A synthesized stack's cdk.tf.json, as far as the library reads it. */
+/** A synthesized stack's cdk.tf.json (or its HCL in the same form), as far as the library reads it. */
 export interface Configuration {
   readonly resource?: Record<string, Record<string, Record<string, unknown>>>;
   readonly locals?: Record<string, unknown>;
 }
 
-/** cdk.tf.json of `directory`; a file that cannot be read fails with what the read was `for`, e.g. `tell whether x was deleted`. */
+/** The configuration in `directory`; one that cannot be read fails with what the read was `for`, e.g. `tell whether x was deleted`. */
 export function readConfiguration(directory: string, forWhat: string, fix = 'Apply from the stack directory cdktf synthesized, as `cdktf deploy` does.'): Configuration {
   const file = path.join(directory, CONFIGURATION_FILE);
+  let text: string;
   try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as Configuration;
+    text = fs.readFileSync(file, 'utf8');
   } catch (e) {
-    throw new RunnerError(`cannot ${forWhat}: reading ${file} failed (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}). ${fix}`);
+    const code = (e as NodeJS.ErrnoException).code;
+    const hcl = code === 'ENOENT' ? readHclConfiguration(directory, forWhat) : undefined;
+    if (hcl) return hcl;
+    throw new RunnerError(`cannot ${forWhat}: reading ${file} failed (${code ?? (e as Error).message}). ${fix}`);
   }
+  try {
+    return JSON.parse(text) as Configuration;
+  } catch (e) {
+    throw new RunnerError(`cannot ${forWhat}: ${file} is not JSON (${(e as Error).message}). ${fix}`);
+  }
+}
+
+/** The `.tf` files of `directory` merged, or undefined if there are none. */
+function readHclConfiguration(directory: string, forWhat: string): Configuration | undefined {
+  let files: string[];
+  try {
+    files = fs.readdirSync(directory).filter((n) => n.endsWith('.tf')).sort();
+  } catch {
+    return undefined;
+  }
+  if (!files.length) return undefined;
+  const resource: Record<string, Record<string, Record<string, unknown>>> = {};
+  const locals: Record<string, unknown> = {};
+  for (const name of files) {
+    const file = path.join(directory, name);
+    try {
+      const parsed = parseHcl(fs.readFileSync(file, 'utf8'));
+      for (const [type, blocks] of Object.entries(parsed.resource)) Object.assign(resource[type] ??= {}, blocks);
+      Object.assign(locals, parsed.locals);
+    } catch (e) {
+      throw new RunnerError(`cannot ${forWhat}: reading ${file} failed (${(e as Error).message}).`);
+    }
+  }
+  return { resource, locals };
 }
 
 /** The block of `address` (`type.name`), if configured. */

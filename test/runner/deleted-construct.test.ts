@@ -42,7 +42,7 @@ describe('the undo registry decides from the configuration', () => {
     const dir = configDir({});
     fs.writeFileSync(path.join(dir, 'cdk.tf.json'), JSON.stringify({ resource: { terraform_data: { other_Carrier_1: { for_each: '${local.gone}' } } } }));
     expect(() => deletedConstructDecision(web, WEB_CARRIER, dir))
-      .toThrow('cannot tell which constructs are configured: the for_each of terraform_data.other_Carrier_1 in cdk.tf.json names no instances map.');
+      .toThrow('cannot tell which constructs are configured: the for_each of terraform_data.other_Carrier_1 in the configuration names no instances map.');
   });
 
   test('the carrier block still configured (stack destroy, a store dropped, a changed spec): the carrier undoes, not the registry', () => {
@@ -81,7 +81,7 @@ describe('the undo registry decides from the configuration', () => {
     expect(() => deletedConstructDecision(web, WEB_CARRIER, empty)).toThrow(
       new RegExp(`cannot tell whether t/web was deleted from the code: reading ${empty}/cdk\\.tf\\.json failed \\(ENOENT\\)`));
     fs.writeFileSync(path.join(empty, 'cdk.tf.json'), '{"resource": ');
-    expect(() => deletedConstructDecision(web, WEB_CARRIER, empty)).toThrow(/reading .*cdk\.tf\.json failed \(Unexpected end of JSON input\)/);
+    expect(() => deletedConstructDecision(web, WEB_CARRIER, empty)).toThrow(/cdk\.tf\.json is not JSON \(Unexpected end of JSON input\)/);
     expect(() => deletedConstructDecision(web, undefined, configDir({}))).toThrow(/did not pass its carrier address \(CDKTF_KEYFACTOR_CARRIER\)/);
   });
 

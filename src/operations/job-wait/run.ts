@@ -1,6 +1,4 @@
-import * as path from 'path';
 import type { JobWaitSpec } from './spec';
-import { CONFIGURATION_FILE } from '../../contract/environment';
 import type { LedgerRecord } from '../../contract/ledger-record';
 import { SpecBase, specHash } from '../../contract/spec';
 import { checkEvaluated } from '../../runner/checks';
@@ -111,7 +109,7 @@ function instanceHashes(spec: JobWaitSpec, directory: string): Record<string, st
   type Instance = { spec?: unknown; hash?: unknown };
   const forEach = configuredInstances(config, configuredResource(config, spec.carrier)) as Record<string, Instance> | undefined;
   if (!forEach) {
-    throw new RunnerError(`${path.join(directory, CONFIGURATION_FILE)} has no carrier ${spec.carrier} with instances; is it the configuration ${spec.path} was synthesized into?`);
+    throw new RunnerError(`the configuration in ${directory} has no carrier ${spec.carrier} with instances; is it the configuration ${spec.path} was synthesized into?`);
   }
   const hashes: Record<string, string> = {};
   for (const [key, value] of Object.entries(forEach)) {

@@ -1,0 +1,138 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { App, DataResource, Fn, TerraformStack, TerraformVariable, Token } from 'cdktf';
+import { Construct } from 'constructs';
+import { addExamples } from '../../examples/main';
+import { CertificateDeployment, CertificateStorePassword, PamLocalEntry, Schedule, Secret, WaitPolicy } from '../../src';
+import { Configuration, readConfiguration } from '../../src/runtime/configuration';
+import { parseHcl } from '../../src/runtime/hcl';
+import { S1, tempDir } from '../support/runtime';
+
+/**
+ * The runner reads a stack's configuration at apply (which carriers are configured, their
+ * instances' specs and hashes). From `cdktf synth --hcl` output it must read what it reads from
+ * cdk.tf.json of the same app.
+ */
+function synthesize(build: (scope: Construct) => void, hcl: boolean): string {
+  const outdir = tempDir('kf-hcl-read-');
+  const saved = process.env.SYNTH_HCL_OUTPUT;
+  process.env.SYNTH_HCL_OUTPUT = hcl ? 'true' : '';
+  try {
+    const app = new App({ outdir, hclOutput: hcl });
+    build(new TerraformStack(app, 'read'));
+    app.synth();
+  } finally {
+    if (saved === undefined) delete process.env.SYNTH_HCL_OUTPUT;
+    else process.env.SYNTH_HCL_OUTPUT = saved;
+  }
+  return path.join(outdir, 'stacks', 'read');
+}
+
+/** What the library reads of a configuration: resource blocks' for_each and values, and locals, with JSON texts parsed. */
+function readView(config: Configuration): unknown {
+  const parsed = (v: unknown): unknown => {
+    if (typeof v === 'string' && v.startsWith('{')) return { json: JSON.parse(v) };
+    if (v && typeof v === 'object' && !Array.isArray(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, parsed(x)]));
+    return v;
+  };
+  const resources: Record<string, unknown> = {};
+  for (const [type, blocks] of Object.entries(config.resource ?? {})) {
+    for (const [name, block] of Object.entries(blocks)) {
+      resources[`${type}.${name}`] = parsed({ for_each: block.for_each, input: block.input, triggers_replace: block.triggers_replace });
+    }
+  }
+  return { resources, locals: parsed(config.locals ?? {}) };
+}
+
+function withReferences(scope: Construct): void {
+  const enrolled = new DataResource(scope, 'enrolled', { input: { certificateId: 3 } });
+  const alias = new TerraformVariable(scope, 'alias', { type: 'string' });
+  new CertificateDeployment(scope, 'refs', {
+    certificateId: Token.asNumber(Fn.lookup(enrolled.output, 'certificateId')),
+    schedule: Schedule.immediate(),
+    wait: WaitPolicy.forCompletion(),
+    stores: [
+      { certificateStoreId: S1, key: 'variable-alias', alias: alias.stringValue },
+      { certificateStoreId: '11111111-1111-4111-8111-000000000002', alias: Fn.rawString('lit-${var.x}-%{ if true }X%{ endif } "quoted" \\ back') },
+    ],
+  });
+  new PamLocalEntry(scope, 'secret', { providerId: 1, secretName: 'db-primary', secretValue: Secret.fromEnv('DB_SECRET'), description: 'héllo <&> "q" \\ $${x}\n' });
+}
+
+/** A spec whose hash has digits only (found by search): cdktf's HCL output would render it as a number. */
+function digitsOnlyHash(scope: Construct): void {
+  new CertificateStorePassword(scope, 'p428', { certStoreId: '11111111-1111-4111-8111-000000000002', newPassword: Secret.fromEnv('X'), rotationKey: 'r428' });
+}
+
+describe('reading the configuration from cdktf synth --hcl output', () => {
+  test('a hash of digits only stays a string', () => {
+    const hash = '5738999897487236';
+    expect(JSON.parse(fs.readFileSync(path.join(synthesize(digitsOnlyHash, false), 'cdk.tf.json'), 'utf8')).resource.terraform_data.p428_Carrier_11A715E5.input.hash).toBe(hash);
+    const hcl = fs.readFileSync(path.join(synthesize(digitsOnlyHash, true), 'cdk.tf'), 'utf8');
+    expect(hcl).toContain(`hash = "\${"${hash}"}"`);
+    expect(hcl).not.toMatch(/hash = [0-9]/);
+  });
+
+  test.each([
+    ['the examples', (scope: Construct) => addExamples(scope)],
+    ['specs with references, verbatim text and characters that need escaping', withReferences],
+    ['a hash of digits only', digitsOnlyHash],
+  ])('%s: the same as from cdk.tf.json', (_, build) => {
+    const json = readConfiguration(synthesize(build, false), 'test');
+    const hclDir = synthesize(build, true);
+    expect(fs.existsSync(path.join(hclDir, 'cdk.tf.json'))).toBe(false);
+    const hcl = readConfiguration(hclDir, 'test');
+    expect(readView(hcl)).toEqual(readView(json));
+  });
+
+  test('hand-written HCL: comments, bare expressions, both object separators, heredocs, several files', () => {
+    const dir = tempDir('kf-hcl-hand-');
+    fs.writeFileSync(path.join(dir, 'main.tf'), [
+      '# a comment with resource "terraform_data" "commented" {',
+      '/* resource "terraform_data" "block_commented" {',
+      '} */',
+      'resource "terraform_data" "web" { // trailing comment',
+      '  for_each = local.instances',
+      '  input = { spec = each.value.spec, hash: each.value.hash }',
+      '  provisioner "local-exec" {',
+      '    command = <<-EOT',
+      '      echo "${self.input.hash}" {',
+      '    EOT',
+      '  }',
+      '}',
+      'resource terraform_data other {}',
+    ].join('\n'));
+    fs.writeFileSync(path.join(dir, 'locals.tf'), [
+      'locals {',
+      '  instances = {',
+      '    "a" = { spec = "${jsonencode({"n" = 1, "s" = "x\\"y", "l" = [true, null]})}", hash = "${"0123"}" }',
+      '    b = { spec = "${jsonencode({"n" = var.n})}", hash = 42 }',
+      '  }',
+      '  list = [for k in ["a"] : k]',
+      '}',
+    ].join('\n'));
+    const config = readConfiguration(dir, 'test');
+    expect(Object.keys(config.resource!.terraform_data).sort()).toEqual(['other', 'web']);
+    expect(config.resource!.terraform_data.web).toEqual({ for_each: '${local.instances}', input: { spec: '${each.value.spec}', hash: '${each.value.hash}' } });
+    expect(config.locals).toEqual({
+      instances: {
+        a: { spec: '{"l":[true,null],"n":1,"s":"x\\"y"}', hash: '0123' },
+        b: { spec: '${jsonencode({"n" = var.n})}', hash: 42 },
+      },
+      list: '${[for k in ["a"] : k]}',
+    });
+  });
+
+  test('a file that is not HCL fails the read with its file and line', () => {
+    const dir = tempDir('kf-hcl-bad-');
+    fs.writeFileSync(path.join(dir, 'main.tf'), 'locals {\n  a = "unterminated\n}\n');
+    expect(() => readConfiguration(dir, 'tell whether x was deleted'))
+      .toThrow(`cannot tell whether x was deleted: reading ${path.join(dir, 'main.tf')} failed (line 2: a quoted string has no closing quote).`);
+    expect(() => parseHcl('resource "a" "b" {\n')).toThrow('line 2: a block has no closing "}"');
+  });
+
+  test('with neither cdk.tf.json nor .tf files, the read names cdk.tf.json and the fix', () => {
+    const dir = tempDir('kf-hcl-none-');
+    expect(() => readConfiguration(dir, 'test')).toThrow(/reading .*cdk\.tf\.json failed \(ENOENT\)\. Apply from the stack directory/);
+  });
+});
