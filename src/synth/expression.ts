@@ -216,11 +216,13 @@ export function templateOf(build: (r: (value: unknown) => string) => string): st
  * alone (`${` and `%{` escaped): what a reader of cdk.tf.json can know of a spec without Terraform.
  */
 export function knownValuesJson(value: unknown): string {
-  const known = (v: unknown): unknown => {
-    if (isTerraformValue(v)) return null;
-    if (Array.isArray(v)) return v.map(known);
-    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, known(x)]));
-    return v;
-  };
-  return JSON.stringify(known(value)).replace(/([$%])\{/g, (_, c: string) => `${c}${c}{`);
+  return JSON.stringify(knownValues(value)).replace(/([$%])\{/g, (_, c: string) => `${c}${c}{`);
+}
+
+/** `value` with every value Terraform evaluates replaced by null. */
+export function knownValues(value: unknown): unknown {
+  if (isTerraformValue(value)) return null;
+  if (Array.isArray(value)) return value.map(knownValues);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, x]) => [k, knownValues(x)]));
+  return value;
 }

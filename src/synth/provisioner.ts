@@ -35,6 +35,15 @@ export function runnerCommand(scope: Construct, phase: string): string {
   return `exec node "${runnerAssetPath(scope)}" ${phase}`;
 }
 
+/**
+ * Whether the stack of `scope` synthesizes HCL (`cdktf synth --hcl`): its synthesizer decides,
+ * from SYNTH_HCL_OUTPUT when the stack was created (App's own `hclOutput` only names the file).
+ */
+export function rendersHcl(scope: Construct): boolean {
+  const synthesizer = TerraformStack.of(scope).synthesizer as { hclOutput?: unknown };
+  return synthesizer.hclOutput === true;
+}
+
 /** Stacks already given their null provider (or found to have one), so each stack is searched once. */
 const NULL_PROVIDER_CHECKED = new WeakSet<TerraformStack>();
 

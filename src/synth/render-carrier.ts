@@ -2,8 +2,8 @@ import { DataResource, ITerraformDependable, TerraformLocal, TerraformResource, 
 import { Construct } from 'constructs';
 import { Carrier, CarrierType } from './carrier';
 import { KeyfactorDefaults } from './defaults';
-import { hashExpression, holdsTerraformValues, jsonencodeExpression, knownValuesJson } from './expression';
-import { checkTerraformVersionOncePerStack, ensureNullProvider, loadNullProvider, ledgerDirFromStackDir, provisionerEnvironment, runnerCommand } from './provisioner';
+import { hashExpression, holdsTerraformValues, jsonencodeExpression, knownValues, knownValuesJson } from './expression';
+import { checkTerraformVersionOncePerStack, ensureNullProvider, ledgerDirFromStackDir, loadNullProvider, provisionerEnvironment, rendersHcl, runnerCommand } from './provisioner';
 import { registerCarrier, undoRegistry } from './undo-registry';
 import { Validator } from './validation';
 import { WaitPolicy } from './wait-policy';
@@ -49,8 +49,17 @@ export function renderCarrier(scope: Construct, options: CarrierOptions): Terraf
     const { wait: _runtimeOnly, ...identity } = spec;
     return hashExpression(identity);
   };
-  const toValue = (spec: SpecBase, trigger = spec) =>
-    ({ spec: holdsTerraformValues(spec) ? jsonencodeExpression(spec) : canonicalJson(spec), hash: hashOf(trigger) });
+  // cdktf's HCL output (`synth --hcl`) renders a string that looks like JSON or a number as
+  // HCL, not as a string: there, every spec is a jsonencode expression (readable HCL, and the
+  // same text once Terraform evaluates it) and a hash of digits only is quoted inside `${...}`.
+  const hcl = rendersHcl(scope);
+  const toValue = (spec: SpecBase, trigger = spec) => {
+    const hash = hashOf(trigger);
+    return {
+      spec: hcl || holdsTerraformValues(spec) ? jsonencodeExpression(spec) : canonicalJson(spec),
+      hash: hcl && /^[0-9]+$/.test(hash) ? `\${"${hash}"}` : hash,
+    };
+  };
 
   // The instances are a plain map (in `locals`, below) and their values plain `each.value`
   // expressions, not a TerraformIterator, whose tokens each capture a stack trace and make large
@@ -65,7 +74,7 @@ export function renderCarrier(scope: Construct, options: CarrierOptions): Terraf
       const v = toValue(spec);
       // The undo registry reads the configuration to tell a renamed construct from a deleted one:
       // an expression spec is unreadable there, so its literal values travel beside it.
-      forEach[key] = v.spec.startsWith('{') ? v : { ...v, known: knownValuesJson(spec) };
+      forEach[key] = !holdsTerraformValues(spec) ? v : { ...v, known: hcl ? jsonencodeExpression(knownValues(spec)) : knownValuesJson(spec) };
     }
     value = { spec: '${each.value.spec}', hash: '${each.value.hash}' };
   }

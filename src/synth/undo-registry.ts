@@ -4,8 +4,8 @@ import { Carrier, CarrierType } from './carrier';
 import { checkTerraformVersionOncePerStack, ensureNullProvider, loadNullProvider, provisionerEnvironment, runnerCommand, selfAttribute } from './provisioner';
 import { CARRIER_ENV, UNDO_LEVELS, undoRegistryId } from '../contract/environment';
 
-/** The carrier's block name (its address without the type), for the registry's shell fast path. */
-const CARRIER_BLOCK_ENV = 'CDKTF_KEYFACTOR_CARRIER_BLOCK';
+/** The carrier's block key as cdk.tf.json writes it (`"name": {`), for the registry's shell fast path. */
+const CARRIER_KEY_ENV = 'CDKTF_KEYFACTOR_CARRIER_KEY';
 
 /**
  * Terraform runs a destroy-time provisioner only while its resource block is in the
@@ -59,12 +59,12 @@ export function undoRegistry(scope: Construct, settings: () => { carrier: Carrie
     type: 'local-exec' as const,
     when: 'destroy' as const,
     // The common case, a stack destroy (the carrier still configured: it undoes), without starting
-    // node: its block's key in cdk.tf.json. Anything else, the runner decides precisely. No `${` in
-    // the command: cdktf's HCL output (`synth --hcl`) leaves the quotes of such a string unescaped.
-    command: `grep -qF "\\"$${CARRIER_BLOCK_ENV}\\": {" cdk.tf.json 2>/dev/null && exit 0; ${runnerCommand(stack, 'orphan')}`,
+    // node: its block's key in cdk.tf.json. Anything else (HCL too), the runner decides precisely.
+    // No `${` and no escaped quote in the command: cdktf's HCL output (`synth --hcl`) mangles both.
+    command: `grep -qF "$${CARRIER_KEY_ENV}" cdk.tf.json 2>/dev/null && exit 0; ${runnerCommand(stack, 'orphan')}`,
     environment: {
       ...provisionerEnvironment(carrier, ledgerDirectory, { [CARRIER_ENV]: 'carrier' }),
-      [CARRIER_BLOCK_ENV]: `\${split(".", self.${selfAttribute(carrier)}.carrier)[1]}`,
+      [CARRIER_KEY_ENV]: `\${format("\\"%s\\": {", split(".", self.${selfAttribute(carrier)}.carrier)[1])}`,
     },
   }];
   let levels: Map<Member, number> | undefined;

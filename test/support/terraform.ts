@@ -46,13 +46,18 @@ export class TerraformProject {
    * Synthesizes (or re-synthesizes) the stack; state lives beside it and survives re-synth.
    * `env` is set in this process while the app synthesizes, as `cdktf deploy` synthesizes in the
    * shell that holds the secrets: leak checks then show that no construct reads a value at synth.
-   * `defaults: false` leaves out the stack's KeyfactorDefaults.
+   * `defaults: false` leaves out the stack's KeyfactorDefaults; `hcl: true` synthesizes HCL
+   * (cdk.tf) as `cdktf synth --hcl` does, in place of cdk.tf.json.
    */
-  synth(build: (stack: Construct) => void, env: Record<string, string> = {}, options: { defaults?: boolean } = {}): void {
+  synth(build: (stack: Construct) => void, env: Record<string, string> = {}, options: { defaults?: boolean; hcl?: boolean } = {}): void {
+    // As cdktf-cli asks for HCL: each stack reads the variable when created.
+    env = { ...env, SYNTH_HCL_OUTPUT: options.hcl ? 'true' : '' };
     const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
     Object.assign(process.env, env);
+    // cdktf writes one of the two and leaves the other; Terraform would read both.
+    for (const file of ['cdk.tf', 'cdk.tf.json']) fs.rmSync(path.join(this.stackDir, file), { force: true });
     try {
-      const app = new App({ outdir: this.outdir });
+      const app = new App({ outdir: this.outdir, hclOutput: options.hcl === true });
       const stack = new TerraformStack(app, this.stackName);
       new LocalBackend(stack, { path: path.join(this.dir, 'terraform.tfstate') });
       // Without defaults the ledger is at the runner's default, unless the apply sets CDKTF_KEYFACTOR_LEDGER_DIR.

@@ -51,7 +51,7 @@ test('cdktf synth --hcl renders a stack that terraform accepts (init, validate)'
     delete process.env.SYNTH_HCL_OUTPUT;
   }
   const dir = path.join(outdir, 'stacks', 'hcl');
-  expect(fs.readFileSync(path.join(dir, 'cdk.tf'), 'utf8')).toContain('CDKTF_KEYFACTOR_CARRIER_BLOCK');
+  expect(fs.readFileSync(path.join(dir, 'cdk.tf'), 'utf8')).toContain('CDKTF_KEYFACTOR_CARRIER_KEY');
   expect(terraform(dir, 'init')).toMatchObject({ status: 0 });
   const validate = spawnSync('terraform', ['validate', '-no-color'], { cwd: dir, encoding: 'utf8' });
   expect({ status: validate.status, output: validate.stdout + validate.stderr }).toMatchObject({ status: 0, output: expect.stringContaining('The configuration is valid') });

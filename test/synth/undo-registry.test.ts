@@ -55,12 +55,12 @@ describe('the undo registry', () => {
       environment: {
         CDKTF_KEYFACTOR_SPEC: '${self.input.spec}',
         CDKTF_KEYFACTOR_CARRIER: '${self.input.carrier}',
-        CDKTF_KEYFACTOR_CARRIER_BLOCK: '${split(".", self.input.carrier)[1]}',
+        CDKTF_KEYFACTOR_CARRIER_KEY: '${format("\\"%s\\": {", split(".", self.input.carrier)[1])}',
       },
     });
     // What the shell does with it: test/synth/registry-command.test.ts.
     expect(registry.provisioner[0]['local-exec'].command).toMatch(
-      /^grep -qF "\\"\$CDKTF_KEYFACTOR_CARRIER_BLOCK\\": \{" cdk\.tf\.json 2>\/dev\/null && exit 0; exec node "assets\/KeyfactorRunner\/[0-9A-F]+\/runner\.cjs" orphan$/);
+      /^grep -qF "\$CDKTF_KEYFACTOR_CARRIER_KEY" cdk\.tf\.json 2>\/dev\/null && exit 0; exec node "assets\/KeyfactorRunner\/[0-9A-F]+\/runner\.cjs" orphan$/);
   });
 
   test('constructs without an undo keep the registry (empty), so deleting the last one with an undo still runs it', () => {

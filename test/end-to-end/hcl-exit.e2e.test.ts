@@ -1,0 +1,89 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { addExamples, STORES } from '../../examples/main';
+import { Ledger } from '../../src';
+import { runDrift } from '../../src/cli/drift';
+import { endToEnd } from '../support/terraform';
+
+/**
+ * Leaving CDK: the examples synthesized as HCL (`cdktf synth --hcl`) are applied, edited by hand
+ * and destroyed with plain terraform against the simulator, the runner travelling in the stack
+ * directory. The same app synthesized as JSON plans no change against that state, so a stack
+ * deployed with cdktf can switch without re-running anything.
+ */
+const SECRETS = {
+  API_KEYSTORE_ENTRY_PASSWORD: 'hcl-keystore-entry-password',
+  APP_01_KEYSTORE_PASSWORD: 'hcl-app-keystore-password',
+  WEB_01_STORE_PASSWORD: 'hcl-web-store-password',
+  PFX_REPLACEMENT_PASSWORD: 'hcl-pfx-password',
+};
+
+/** `text` without the block or map entry that starts on the line matching `start` (through its closing brace). */
+function withoutBlock(text: string, start: RegExp): string {
+  const lines = text.split('\n');
+  const from = lines.findIndex((l) => start.test(l));
+  if (from < 0) throw new Error(`no line matches ${start}`);
+  let depth = 0;
+  for (let to = from; to < lines.length; to++) {
+    // Braces inside the specs' strings are balanced, so a plain count finds the end.
+    for (const c of lines[to]) depth += c === '{' ? 1 : c === '}' ? -1 : 0;
+    if (depth === 0) return [...lines.slice(0, from), ...lines.slice(to + 1)].join('\n');
+  }
+  throw new Error(`the block at line ${from + 1} does not end`);
+}
+
+describe('cdktf synth --hcl, then plain terraform', () => {
+  const e2e = endToEnd();
+
+  test('applies, takes a hand edit that deletes an operation, plans no change as JSON, and destroys', async () => {
+    const { sim, env: connection } = e2e.started();
+    const env = { ...connection, ...SECRETS };
+    const p = e2e.project('hcl');
+    const adds = () => sim.received('POST', '/CertificateStores/Certificates/Add');
+    const removes = () => sim.received('POST', '/CertificateStores/Certificates/Remove');
+
+    p.synth(addExamples, {}, { hcl: true });
+    const file = path.join(p.stackDir, 'cdk.tf');
+    expect(fs.existsSync(path.join(p.stackDir, 'cdk.tf.json'))).toBe(false);
+    // Specs are HCL a team can read and edit, not JSON text.
+    expect(fs.readFileSync(file, 'utf8')).toMatch(/spec = "\$\{jsonencode\(\{"certificateId" = 3, /);
+    await p.apply(env);
+    const stores = (requests: Array<{ body: unknown }>) => requests.map((r) => (r.body as any).CertificateStores[0].CertificateStoreId).sort();
+    const all = [STORES.iisWeb1, STORES.iisWeb2, STORES.javaKeystore].sort();
+    expect(stores(adds())).toEqual(all);
+    expect(sim.received('PUT', '/CertificateStores/Password')).toHaveLength(2);
+    expect(sim.received('POST', '/Enrollment/PFX/Replace')).toHaveLength(2);
+    expect(sim.received('POST', '/CertificateStores/Reenrollment')).toHaveLength(2);
+    expect(sim.pamEntries(1).map((e) => e.SecretName)).toContain('web-01-store-password');
+    // Every create recorded its job GUIDs.
+    const created = Ledger.read(p.ledgerDir).filter((r) => r.phase === 'create' && r.operation === 'CertificateDeployment');
+    expect(created).toHaveLength(3);
+    created.forEach((r) => expect(r.jobIds).toHaveLength(1));
+    // Later, the CLI still tells whether each certificate is where it was put.
+    const lines: string[] = [];
+    expect(await runDrift({ outdir: p.outdir, json: true }, { ...process.env, ...connection }, (l) => lines.push(l))).toBe(0);
+    const verdicts = Object.fromEntries(JSON.parse(lines.join('\n')).results.map((r: any) => [r.label, r.verdict]));
+    expect(verdicts).toMatchObject({
+      [`CertificateDeployment hcl/web-certificate [${STORES.iisWeb1}]`]: 'in-sync',
+      [`CertificateDeployment hcl/web-certificate [${STORES.iisWeb2}]`]: 'in-sync',
+    });
+
+    // The same app as JSON: the state matches it exactly (specs evaluate to the same text).
+    p.synth(addExamples);
+    expect((await p.terraform(['plan', '-detailed-exitcode', '-input=false', '-no-color'], env)).status).toBe(0);
+
+    // Back to HCL, and an operation deleted by hand: its resource block and its undo-registry entry.
+    p.synth(addExamples, {}, { hcl: true });
+    let text = fs.readFileSync(file, 'utf8');
+    text = withoutBlock(text, /^resource "terraform_data" "api-certificate_Carrier_/);
+    text = withoutBlock(text, /^"hcl\/api-certificate\/Carrier\[/);
+    fs.writeFileSync(file, text);
+    await p.apply(env);
+    expect(removes().map((r) => (r.body as any).CertificateStores[0])).toEqual([expect.objectContaining({ CertificateStoreId: STORES.javaKeystore, Alias: 'api' })]);
+
+    await p.destroy(env);
+    expect(stores(removes())).toEqual(all);
+    expect(sim.pamEntries(1).map((e) => e.SecretName)).not.toContain('web-01-store-password');
+    expect(p.output).not.toContain(SECRETS.API_KEYSTORE_ENTRY_PASSWORD);
+  });
+});
