@@ -35,7 +35,12 @@ const project = new cdktf.ConstructLibraryCdktf({
   //  node-forge: X.509 CA and server certificates for the simulator's HTTPS mode (no dependencies).
   bundledDeps: ['axios@1.21.1', 'zod@4.6.7', 'commander@14.0.3', 'node-forge@1.4.3'],
   //  esbuild: bundles the apply-time runner into one self-contained file.
-  devDeps: ['esbuild@0.28.2', '@cdktf/provider-null@11.0.1', 'cdktf@0.21.0', 'constructs@10.4.2'],
+  //  cdktf, constructs, @cdktf/provider-null: the cdktf flavour's framework, as tested. cdktn: the
+  //  cdktn flavour's (build-tools/flavour-cdktn.mjs). constructs is one copy for both, so it must
+  //  satisfy cdktn 0.24 (>=10.6 <10.8) and cdktf 0.21 (^10.4.2); the cdktf flavour still peers ^10.4.2.
+  devDeps: ['esbuild@0.28.2', '@cdktf/provider-null@11.0.0', 'cdktf@0.21.0', 'constructs@10.7.2', 'cdktn@0.24.0'],
+  // The dev dependencies above are the versions tested, not the lowest each peer range allows.
+  peerDependencyOptions: { pinnedDevDependency: false },
   bin: { 'cdktf-keyfactor': 'lib/cli/main.js' },
   jestOptions: {
     // jest 30 resolves modules with unrs-resolver, whose per-platform binaries the registry
@@ -81,6 +86,9 @@ const bundle = project.addTask('bundle-runner', {
   description: 'Bundle the apply-time runner into bundle/runner.cjs',
   exec: 'node build-tools/bundle-runner.mjs',
 });
+// jsii asks for a devDependency at the lowest version each peer allows (constructs 10.4.2): the
+// build and tests use constructs 10.7.2, shared with the cdktn flavour, which needs 10.6+.
+project.compileTask.reset('jsii --silence-warnings=reserved-word --silence-warnings=metadata/missing-dev-dependency');
 project.compileTask.spawn(bundle);
 // jsii never deletes what it compiled from a source file that is gone; without this, a renamed
 // or deleted module would stay in lib/ and be published.
