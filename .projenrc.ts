@@ -93,6 +93,11 @@ project.compileTask.spawn(bundle);
 // jsii never deletes what it compiled from a source file that is gone; without this, a renamed
 // or deleted module would stay in lib/ and be published.
 project.compileTask.exec('node build-tools/prune-lib.mjs');
+// The CDK Terrain flavour, `cdktn-keyfactor`: src/ with cdktn for cdktf (every rewrite in one table,
+// build-tools/flavour-cdktn-rewrites.cjs), compiled by jsii in flavours/cdktn/, generated as a whole
+// and gitignored. test/flavours/ applies the example app with both flavours.
+project.compileTask.exec('node build-tools/flavour-cdktn.mjs');
+project.gitignore.exclude('/flavours/');
 
 // `npm test` compiles with jsii (and bundles the runner) before running jest.
 project.testTask.prependSpawn(project.compileTask);
