@@ -47,6 +47,9 @@ describe('cdktf synth --hcl, then plain terraform', () => {
     expect(fs.existsSync(path.join(p.stackDir, 'cdk.tf.json'))).toBe(false);
     // Specs are HCL a team can read and edit, not JSON text.
     expect(fs.readFileSync(file, 'utf8')).toMatch(/spec = "\$\{jsonencode\(\{"certificateId" = 3, /);
+    // As cdktf-cli leaves it (the library API writes it unformatted; test/runtime/hcl.test.ts reads that).
+    await p.mustRun(['fmt'], env);
+    expect(fs.readFileSync(file, 'utf8')).toMatch(/spec += "\$\{jsonencode\(\{ "certificateId" = 3, /);
     await p.apply(env);
     const stores = (requests: Array<{ body: unknown }>) => requests.map((r) => (r.body as any).CertificateStores[0].CertificateStoreId).sort();
     const all = [STORES.iisWeb1, STORES.iisWeb2, STORES.javaKeystore].sort();
