@@ -75,4 +75,17 @@ describe('the cdktn flavour', () => {
     expect(Object.keys(json.resource.terraform_data).filter((k) => k.startsWith('web_Carrier'))).toHaveLength(1);
     expect(json.resource.null_resource).toBeUndefined();
   });
+
+  test("trims DataResource's terraform version checks to one per stack on cdktn too (src/synth/provisioner.ts reaches into constructs)", () => {
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const cdktn = require('cdktn');
+    const kf = require(path.join(FLAVOUR, 'lib'));
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    const stack = new cdktn.TerraformStack(cdktn.Testing.app(), 'stack');
+    for (const id of ['a', 'b', 'c']) {
+      new kf.CertificateDeployment(stack, id, { certificateId: 3, schedule: kf.Schedule.immediate(), stores: [{ certificateStoreId: '11111111-1111-4111-8111-000000000001' }] });
+    }
+    const checks = stack.node.findAll().flatMap((c: any) => (c.node._validations ?? []).filter((v: any) => v.versionConstraint === '>=1.4'));
+    expect(checks).toHaveLength(1);
+  });
 });
