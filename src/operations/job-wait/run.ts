@@ -100,29 +100,32 @@ function deliveries(records: Array<{ record: LedgerRecord; hint: string }>, jobE
 }
 
 /**
- * Instance key -> spec hash: from the carrier's for_each in the configuration for literal specs,
- * computed here for specs Terraform evaluated, after the same checks and normalization as the
- * instance's own run (one that failed them never ran, so it has no record: an empty hash finds none).
+ * Instance key -> spec hash, computed here from each instance's spec as its own run computes it
+ * (same checks and normalization), not taken from the `hash` beside it: after a hand edit of HCL
+ * (a team that left CDK) that hash may be stale. A spec that failed the checks never ran, so it
+ * has no record: an empty hash finds none. Specs Terraform evaluated come evaluated in `spec`.
  */
 function instanceHashes(spec: JobWaitSpec, directory: string): Record<string, string> {
   const config = readConfiguration(directory, `read which instances of ${spec.path} to wait for`);
-  type Instance = { spec?: unknown; hash?: unknown };
+  type Instance = { spec?: unknown };
   const forEach = configuredInstances(config, configuredResource(config, spec.carrier)) as Record<string, Instance> | undefined;
   if (!forEach) {
     throw new RunnerError(`the configuration in ${directory} has no carrier ${spec.carrier} with instances; is it the configuration ${spec.path} was synthesized into?`);
   }
   const hashes: Record<string, string> = {};
   for (const [key, value] of Object.entries(forEach)) {
-    // A literal spec's hash is written at synth; an expression's is Terraform's, not the runner's.
-    if (typeof value.spec === 'string' && value.spec.startsWith('{') && typeof value.hash === 'string') hashes[key] = value.hash;
+    // A literal spec; an expression's text is Terraform's to evaluate (in `evaluated` below).
+    if (typeof value.spec === 'string' && value.spec.startsWith('{')) hashes[key] = hashOf(value.spec);
   }
-  for (const [key, text] of Object.entries(spec.evaluated ?? {})) {
-    try {
-      const checked = checkEvaluated(JSON.parse(text) as SpecBase);
-      hashes[key] = checked.problems.length ? '' : specHash(checked.spec);
-    } catch {
-      hashes[key] = '';
-    }
-  }
+  for (const [key, text] of Object.entries(spec.evaluated ?? {})) hashes[key] = hashOf(text);
   return hashes;
+}
+
+function hashOf(text: string): string {
+  try {
+    const checked = checkEvaluated(JSON.parse(text) as SpecBase);
+    return checked.problems.length ? '' : specHash(checked.spec);
+  } catch {
+    return '';
+  }
 }
