@@ -121,18 +121,25 @@ export function renderCarrier(scope: Construct, options: CarrierOptions): Terraf
   // The instances are a `locals` map its for_each names: Terraform evaluates an inline for_each
   // map once per instance, which makes N instances cost N² (as in the undo registry). Named as
   // text: the local's `expression` is a token, whose stack trace costs a large stack's synth 20%.
-  if (forEach) resource.addOverride('for_each', `\${local.${new TerraformLocal(scope, `${options.id ?? 'Carrier'}Instances`, forEach).friendlyUniqueId}}`);
+  const local = forEach && new TerraformLocal(scope, `${options.id ?? 'Carrier'}Instances`, forEach).friendlyUniqueId;
+  if (local) resource.addOverride('for_each', `\${local.${local}}`);
   // Every stack with a Keyfactor construct keeps its registry, even when none has an undo, so
   // deleting the last construct that had one still runs it.
   const registry = undoRegistry(scope, () => {
     const stackDefaults = KeyfactorDefaults.of(TerraformStack.of(scope));
     return { carrier: stackDefaults.carrier ?? carrier, ledgerDirectory: ledgerDirFromStackDir(scope, stackDefaults.ledgerDirectory) };
   });
-  const specsByKey = forEach && Object.fromEntries(Object.entries(forEach).map(([key, v]) => [key, v.spec]));
+  // The registry refers to each instance's spec rather than copying it: one text to edit in HCL.
+  const specsByKey = forEach && Object.fromEntries(Object.keys(forEach).map((key) => [key, `\${local.${local}[${hclString(key)}].spec}`]));
   registerCarrier(registry, scope, resource, specsByKey, options.undo && (options.undoWhenDeleted ?? true), options.dependsOn);
   return resource;
 }
 
+
+/** `text` as a quoted HCL string inside an expression (JSON's escapes, and templates escaped). */
+function hclString(text: string): string {
+  return JSON.stringify(text).replace(/([$%])\{/g, (_, c: string) => `${c}${c}{`);
+}
 
 /** Every `variable` secret reference anywhere in a spec. */
 function variableRefs(spec: unknown, found = new Set<string>()): Set<string> {
