@@ -253,25 +253,33 @@ class Parser {
   }
 
   /**
-   * A quoted template's value: its text, or the value of its one interpolation when that is
-   * `jsonencode(<literal>)` (as JSON text with sorted keys) or a quoted string.
+   * A quoted template's value: its text, or the value of its one interpolation when that is one
+   * of the forms the library renders: `jsonencode(<literal>)` (JSON text, keys sorted), a quoted
+   * string, or `replace(<one of these>, "<text>", "<text>")`.
    */
   private evaluate(q: { text: string; interpolated: boolean }): string {
-    const m = /^\$\{\s*([\s\S]*?)\s*\}$/.exec(q.text);
-    if (!m) return q.text;
-    const call = /^jsonencode\(([\s\S]*)\)$/.exec(m[1]);
+    const m = /^\$\{([\s\S]*)\}$/.exec(q.text);
+    let value: string | undefined;
     try {
-      if (call) {
-        const value = new Parser(call[1]).whole();
-        if (value !== undefined && isPlain(value)) return JSON.stringify(sortKeys(value));
-      } else if (m[1].startsWith('"')) {
-        const value = new Parser(m[1]).whole();
-        if (typeof value === 'string' && !/[$%]\{/.test(value)) return value;
-      }
+      value = m ? stringValue(m[1]) : undefined;
     } catch {
-      // Not one of the two forms: left as the template it is.
+      // Not one of those forms: left as the template it is.
     }
-    return q.text;
+    return value ?? q.text;
+  }
+
+  /** The expressions of a call's arguments, from just after its `(` to its `)` (which must end the text). */
+  args(): string[] | undefined {
+    const out: string[] = [];
+    for (;;) {
+      this.space(true);
+      const from = this.i;
+      this.skipExpression();
+      out.push(this.s.slice(from, this.i).trim());
+      const c = this.s[this.i++];
+      if (c === ')') return this.i === this.s.length ? out : undefined;
+      if (c !== ',') return undefined;
+    }
   }
 
   /** The text as one literal value, or undefined if it is anything else. */
@@ -363,6 +371,29 @@ class Parser {
   private fail(message: string): never {
     throw new HclError(message, this.line());
   }
+}
+
+/** The string `expression` evaluates to, if it is one of the forms `evaluate` reads. */
+function stringValue(expression: string): string | undefined {
+  const text = expression.trim();
+  if (text.startsWith('"')) {
+    const value = new Parser(text).whole();
+    return typeof value === 'string' && !/[$%]\{/.test(value) ? value : undefined;
+  }
+  const call = /^(jsonencode|replace)\(/.exec(text);
+  const args = call ? new Parser(text.slice(call[0].length)).args() : undefined;
+  if (!call || !args) return undefined;
+  if (call[1] === 'jsonencode' && args.length === 1) {
+    const value = new Parser(args[0]).whole();
+    return value !== undefined && isPlain(value) ? JSON.stringify(sortKeys(value)) : undefined;
+  }
+  if (call[1] === 'replace' && args.length === 3) {
+    const [subject, search, replacement] = args.map(stringValue);
+    // A search string in slashes is a regular expression in Terraform: not read here.
+    if (subject === undefined || search === undefined || replacement === undefined || /^\/.*\/$/.test(search)) return undefined;
+    return subject.split(search).join(replacement);
+  }
+  return undefined;
 }
 
 /** No template text anywhere: a value Terraform would not change. */

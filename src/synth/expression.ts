@@ -185,14 +185,42 @@ function hcl(context: IResolveContext, value: unknown): string {
   throw new Error(`cdktf-keyfactor: cannot render ${typeof value} in a spec`);
 }
 
-/** `${jsonencode(...)}` of `value`, resolved when the stack synthesizes (tokens resolve in their stack). */
-export function jsonencodeExpression(value: unknown): string {
-  return Lazy.stringValue({ produce: (context: IResolveContext) => `\${jsonencode(${hcl(context, value)})}` });
+/**
+ * `${jsonencode(...)}` of `value`, resolved when the stack synthesizes (tokens resolve in their
+ * stack). `asStringify`: Terraform's escapes undone, so the text is JSON.stringify's (canonicalJson's).
+ */
+export function jsonencodeExpression(value: unknown, asStringify = false): string {
+  return Lazy.stringValue({
+    produce: (context: IResolveContext) => {
+      const json = `jsonencode(${hcl(context, value)})`;
+      return `\${${asStringify ? asJsonStringify(json) : json}}`;
+    },
+  });
 }
 
 /** The first 16 hex digits of the SHA-256 of `jsonencode(value)`, computed by Terraform. */
 export function hashExpression(value: unknown): string {
   return Lazy.stringValue({ produce: (context: IResolveContext) => `\${substr(sha256(jsonencode(${hcl(context, value)})), 0, 16)}` });
+}
+
+/**
+ * HCL computing what specHash computes, from `spec`, an expression for a spec's JSON text: the
+ * first 16 hex digits of the SHA-256 of its canonical JSON without `wait`. Terraform's jsonencode
+ * sorts keys as canonicalJson does, but escapes <, >, &, U+2028 and U+2029, which are undone.
+ */
+export function specHashHcl(spec: string): string {
+  return `substr(sha256(${asJsonStringify(`jsonencode({ for k, v in jsondecode(${spec}) : k => v if k != "wait" })`)}), 0, 16)`;
+}
+
+/** The characters Terraform's jsonencode escapes (as Go's encoder does) and JSON.stringify does not. */
+export const JSONENCODE_ESCAPED = /[<>&\u2028\u2029]/;
+
+/** HCL turning `json`, an expression for jsonencode's output, into JSON.stringify's text of the same value. */
+function asJsonStringify(json: string): string {
+  for (const [escaped, character] of [['u003c', '<'], ['u003e', '>'], ['u0026', '&'], ['u2028', '\\u2028'], ['u2029', '\\u2029']]) {
+    json = `replace(${json}, "\\\\${escaped}", "${character}")`;
+  }
+  return json;
 }
 
 /**

@@ -2,7 +2,7 @@ import { DataResource, ITerraformDependable, TerraformLocal, TerraformResource, 
 import { Construct } from 'constructs';
 import { Carrier, CarrierType } from './carrier';
 import { KeyfactorDefaults } from './defaults';
-import { hashExpression, holdsTerraformValues, jsonencodeExpression, knownValues, knownValuesJson } from './expression';
+import { hashExpression, holdsTerraformValues, JSONENCODE_ESCAPED, jsonencodeExpression, knownValues, knownValuesJson, specHashHcl } from './expression';
 import { checkTerraformVersionOncePerStack, ensureNullProvider, ledgerDirFromStackDir, loadNullProvider, provisionerEnvironment, rendersHcl, runnerCommand } from './provisioner';
 import { registerCarrier, undoRegistry } from './undo-registry';
 import { Validator } from './validation';
@@ -52,11 +52,16 @@ export function renderCarrier(scope: Construct, options: CarrierOptions): Terraf
   // cdktf's HCL output (`synth --hcl`) renders a string that looks like JSON or a number as
   // HCL, not as a string: there, every spec is a jsonencode expression (readable HCL, and the
   // same text once Terraform evaluates it) and a hash of digits only is quoted inside `${...}`.
+  // A literal spec's hash is computed by Terraform from the spec (the same value), so a team that
+  // left CDK and edits a spec by hand re-runs its operation on the next apply.
   const hcl = rendersHcl(scope);
+  const hashedFromSpec = (spec: SpecBase, trigger = spec) => hcl && trigger === spec && !holdsTerraformValues(spec);
   const toValue = (spec: SpecBase, trigger = spec) => {
     const hash = hashOf(trigger);
     return {
-      spec: hcl || holdsTerraformValues(spec) ? jsonencodeExpression(spec) : canonicalJson(spec),
+      // In HCL, a literal spec evaluates to canonicalJson's text (no change in state when a stack leaves CDK).
+      spec: holdsTerraformValues(spec) ? jsonencodeExpression(spec)
+        : hcl ? jsonencodeExpression(spec, JSONENCODE_ESCAPED.test(canonicalJson(spec))) : canonicalJson(spec),
       hash: hcl && /^[0-9]+$/.test(hash) ? `\${"${hash}"}` : hash,
     };
   };
@@ -64,19 +69,26 @@ export function renderCarrier(scope: Construct, options: CarrierOptions): Terraf
   // The instances are a plain map (in `locals`, below) and their values plain `each.value`
   // expressions, not a TerraformIterator, whose tokens each capture a stack trace and make large
   // stacks slow to synthesize.
-  let forEach: Record<string, { spec: string; hash: string; known?: string }> | undefined;
+  let forEach: Record<string, { spec: string; hash?: string; known?: string }> | undefined;
   let value: { spec: string; hash: string };
   if (single) {
-    value = toValue(options.instances as SpecBase, options.triggerIdentity);
+    const spec = options.instances as SpecBase;
+    value = toValue(spec, options.triggerIdentity);
+    if (hashedFromSpec(spec, options.triggerIdentity)) {
+      const text = new TerraformLocal(scope, `${options.id ?? 'Carrier'}Spec`, value.spec).friendlyUniqueId;
+      value = { spec: `\${local.${text}}`, hash: `\${${specHashHcl(`local.${text}`)}}` };
+    }
   } else {
     forEach = {};
     for (const [key, spec] of Object.entries(options.instances as Record<string, SpecBase>)) {
       const v = toValue(spec);
       // The undo registry reads the configuration to tell a renamed construct from a deleted one:
       // an expression spec is unreadable there, so its literal values travel beside it.
-      forEach[key] = !holdsTerraformValues(spec) ? v : { ...v, known: hcl ? jsonencodeExpression(knownValues(spec)) : knownValuesJson(spec) };
+      if (hashedFromSpec(spec)) forEach[key] = { spec: v.spec };
+      else forEach[key] = !holdsTerraformValues(spec) ? v : { ...v, known: hcl ? jsonencodeExpression(knownValues(spec)) : knownValuesJson(spec) };
     }
-    value = { spec: '${each.value.spec}', hash: '${each.value.hash}' };
+    const hashed = hcl && Object.values(forEach).some((v) => v.hash === undefined);
+    value = { spec: '${each.value.spec}', hash: hashed ? `\${lookup(each.value, "hash", ${specHashHcl('each.value.spec')})}` : '${each.value.hash}' };
   }
 
   const defaults = KeyfactorDefaults.of(scope);

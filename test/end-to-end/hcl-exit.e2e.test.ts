@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { Construct } from 'constructs';
 import { addExamples, STORES } from '../../examples/main';
-import { Ledger } from '../../src';
+import { Ledger, PamLocalEntry, Secret } from '../../src';
 import { runDrift } from '../../src/cli/drift';
 import { endToEnd } from '../support/terraform';
 
@@ -35,14 +36,19 @@ function withoutBlock(text: string, start: RegExp): string {
 describe('cdktf synth --hcl, then plain terraform', () => {
   const e2e = endToEnd();
 
-  test('applies, takes a hand edit that deletes an operation, plans no change as JSON, and destroys', async () => {
+  test('applies, plans no change as JSON, takes hand edits (a spec changed, an operation deleted), destroys', async () => {
     const { sim, env: connection } = e2e.started();
-    const env = { ...connection, ...SECRETS };
+    const env = { ...connection, ...SECRETS, ESCAPED_SECRET: 'hcl-escaped-secret' };
     const p = e2e.project('hcl');
     const adds = () => sim.received('POST', '/CertificateStores/Certificates/Add');
     const removes = () => sim.received('POST', '/CertificateStores/Certificates/Remove');
+    // The examples, and a spec with the characters Terraform's jsonencode escapes and JSON.stringify does not.
+    const build = (scope: Construct) => {
+      addExamples(scope);
+      new PamLocalEntry(scope, 'escaped', { providerId: 1, secretName: 'escaped', secretValue: Secret.fromEnv('ESCAPED_SECRET'), description: 'a <b> & c \u2028 d' });
+    };
 
-    p.synth(addExamples, {}, { hcl: true });
+    p.synth(build, {}, { hcl: true });
     const file = path.join(p.stackDir, 'cdk.tf');
     expect(fs.existsSync(path.join(p.stackDir, 'cdk.tf.json'))).toBe(false);
     // Specs are HCL a team can read and edit, not JSON text.
@@ -51,13 +57,15 @@ describe('cdktf synth --hcl, then plain terraform', () => {
     await p.mustRun(['fmt'], env);
     expect(fs.readFileSync(file, 'utf8')).toMatch(/spec += "\$\{jsonencode\(\{ "certificateId" = 3, /);
     await p.apply(env);
-    const stores = (requests: Array<{ body: unknown }>) => requests.map((r) => (r.body as any).CertificateStores[0].CertificateStoreId).sort();
-    const all = [STORES.iisWeb1, STORES.iisWeb2, STORES.javaKeystore].sort();
-    expect(stores(adds())).toEqual(all);
+    const sent = (requests: Array<{ body: unknown }>) => requests.map((r) => {
+      const store = (r.body as any).CertificateStores[0];
+      return `${store.CertificateStoreId} ${store.Alias}`;
+    }).sort();
+    expect(sent(adds())).toEqual([`${STORES.iisWeb1} www.example.com`, `${STORES.iisWeb2} www.example.com`, `${STORES.javaKeystore} api`]);
     expect(sim.received('PUT', '/CertificateStores/Password')).toHaveLength(2);
     expect(sim.received('POST', '/Enrollment/PFX/Replace')).toHaveLength(2);
     expect(sim.received('POST', '/CertificateStores/Reenrollment')).toHaveLength(2);
-    expect(sim.pamEntries(1).map((e) => e.SecretName)).toContain('web-01-store-password');
+    expect(sim.pamEntries(1).map((e) => e.SecretName)).toEqual(expect.arrayContaining(['web-01-store-password', 'escaped']));
     // Every create recorded its job GUIDs.
     const created = Ledger.read(p.ledgerDir).filter((r) => r.phase === 'create' && r.operation === 'CertificateDeployment');
     expect(created).toHaveLength(3);
@@ -71,22 +79,30 @@ describe('cdktf synth --hcl, then plain terraform', () => {
       [`CertificateDeployment hcl/web-certificate [${STORES.iisWeb2}]`]: 'in-sync',
     });
 
-    // The same app as JSON: the state matches it exactly (specs evaluate to the same text).
-    p.synth(addExamples);
-    expect((await p.terraform(['plan', '-detailed-exitcode', '-input=false', '-no-color'], env)).status).toBe(0);
+    // The same app as JSON: the state matches it exactly (the specs and the hashes Terraform
+    // computes from them are what cdktf wrote), so a deployed stack leaves CDK re-running nothing.
+    const plan = () => p.terraform(['plan', '-detailed-exitcode', '-input=false', '-no-color'], env);
+    p.synth(build);
+    expect((await plan()).status).toBe(0);
 
-    // Back to HCL, and an operation deleted by hand: its resource block and its undo-registry entry.
-    p.synth(addExamples, {}, { hcl: true });
-    let text = fs.readFileSync(file, 'utf8');
+    // Back to HCL, edited by hand: the web certificate's alias changed in its spec, and the API
+    // certificate's deployment deleted (its resource block and its undo-registry entry).
+    p.synth(build, {}, { hcl: true });
+    let text = fs.readFileSync(file, 'utf8').replace(/"alias" = "www\.example\.com"/g, '"alias" = "www2.example.com"');
     text = withoutBlock(text, /^resource "terraform_data" "api-certificate_Carrier_/);
     text = withoutBlock(text, /^"hcl\/api-certificate\/Carrier\[/);
     fs.writeFileSync(file, text);
+    const [addsBefore, removesBefore] = [adds().length, removes().length];
     await p.apply(env);
-    expect(removes().map((r) => (r.body as any).CertificateStores[0])).toEqual([expect.objectContaining({ CertificateStoreId: STORES.javaKeystore, Alias: 'api' })]);
+    expect(sent(removes().slice(removesBefore))).toEqual([`${STORES.iisWeb1} www.example.com`, `${STORES.iisWeb2} www.example.com`, `${STORES.javaKeystore} api`]);
+    expect(sent(adds().slice(addsBefore))).toEqual([`${STORES.iisWeb1} www2.example.com`, `${STORES.iisWeb2} www2.example.com`]);
+    expect((await plan()).status).toBe(0);
 
     await p.destroy(env);
-    expect(stores(removes())).toEqual(all);
-    expect(sim.pamEntries(1).map((e) => e.SecretName)).not.toContain('web-01-store-password');
+    expect(sent(removes().slice(removesBefore + 3))).toEqual([`${STORES.iisWeb1} www2.example.com`, `${STORES.iisWeb2} www2.example.com`]);
+    expect(sim.pamEntries(1).map((e) => e.SecretName)).not.toEqual(expect.arrayContaining(['web-01-store-password']));
+    expect(sim.pamEntries(1).map((e) => e.SecretName)).not.toEqual(expect.arrayContaining(['escaped']));
     expect(p.output).not.toContain(SECRETS.API_KEYSTORE_ENTRY_PASSWORD);
+    expect(p.output).not.toContain(env.ESCAPED_SECRET);
   });
 });

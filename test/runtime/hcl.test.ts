@@ -28,20 +28,32 @@ function synthesize(build: (scope: Construct) => void, hcl: boolean): string {
   return path.join(outdir, 'stacks', 'read');
 }
 
-/** What the library reads of a configuration: resource blocks' for_each and values, and locals, with JSON texts parsed. */
+/**
+ * What the library reads of a configuration: resource blocks' for_each and spec, and locals'
+ * specs, with JSON texts parsed. Not hashes: in HCL Terraform computes them (nothing reads them).
+ */
 function readView(config: Configuration): unknown {
   const parsed = (v: unknown): unknown => {
     if (typeof v === 'string' && v.startsWith('{')) return { json: JSON.parse(v) };
-    if (v && typeof v === 'object' && !Array.isArray(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, parsed(x)]));
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      return Object.fromEntries(Object.entries(v).filter(([k]) => k !== 'hash').map(([k, x]) => [k, parsed(x)]));
+    }
     return v;
   };
   const resources: Record<string, unknown> = {};
   for (const [type, blocks] of Object.entries(config.resource ?? {})) {
-    for (const [name, block] of Object.entries(blocks)) {
-      resources[`${type}.${name}`] = parsed({ for_each: block.for_each, input: block.input, triggers_replace: block.triggers_replace });
+    for (const [name, block] of Object.entries(blocks)) resources[`${type}.${name}`] = parsed({ for_each: block.for_each, input: block.input });
+  }
+  // A single carrier's spec sits in a local in HCL: what its input names is compared.
+  const locals = { ...config.locals };
+  for (const r of Object.values<any>(resources)) {
+    const name = /^\$\{local\.([^}]+)\}$/.exec(r.input?.spec)?.[1];
+    if (name) {
+      r.input.spec = parsed(locals[name]);
+      delete locals[name];
     }
   }
-  return { resources, locals: parsed(config.locals ?? {}) };
+  return { resources, locals: parsed(locals) };
 }
 
 function withReferences(scope: Construct): void {
@@ -59,24 +71,31 @@ function withReferences(scope: Construct): void {
   new PamLocalEntry(scope, 'secret', { providerId: 1, secretName: 'db-primary', secretValue: Secret.fromEnv('DB_SECRET'), description: 'héllo <&> "q" \\ $${x}\n' });
 }
 
-/** A spec whose hash has digits only (found by search): cdktf's HCL output would render it as a number. */
+/** A wait whose replacement trigger hashes to digits only (found by search): cdktf's HCL output would render it as a number. */
 function digitsOnlyHash(scope: Construct): void {
-  new CertificateStorePassword(scope, 'p428', { certStoreId: '11111111-1111-4111-8111-000000000002', newPassword: Secret.fromEnv('X'), rotationKey: 'r428' });
+  new CertificateDeployment(scope, 'd663', { certificateId: 3, schedule: Schedule.immediate(), wait: WaitPolicy.forCompletion(), stores: [{ certificateStoreId: S1 }] });
 }
 
 describe('reading the configuration from cdktf synth --hcl output', () => {
-  test('a hash of digits only stays a string', () => {
-    const hash = '5738999897487236';
-    expect(JSON.parse(fs.readFileSync(path.join(synthesize(digitsOnlyHash, false), 'cdk.tf.json'), 'utf8')).resource.terraform_data.p428_Carrier_11A715E5.input.hash).toBe(hash);
+  test('a hash of digits only stays a string; a literal spec\'s hash is computed by Terraform from the spec', () => {
+    const hash = '5498640904290343';
+    const json = JSON.parse(fs.readFileSync(path.join(synthesize(digitsOnlyHash, false), 'cdk.tf.json'), 'utf8')).resource.terraform_data;
+    expect(json.d663_Wait_204F5889.input.hash).toBe(hash);
     const hcl = fs.readFileSync(path.join(synthesize(digitsOnlyHash, true), 'cdk.tf'), 'utf8');
     expect(hcl).toContain(`hash = "\${"${hash}"}"`);
     expect(hcl).not.toMatch(/hash = [0-9]/);
+    // The store's instance: no hash in its local, the carrier computes it (terraform plans no change: test/end-to-end/hcl-exit.e2e.test.ts).
+    expect(hcl).toContain('hash = "${lookup(each.value, "hash", substr(sha256(');
   });
 
   test.each([
     ['the examples', (scope: Construct) => addExamples(scope)],
     ['specs with references, verbatim text and characters that need escaping', withReferences],
     ['a hash of digits only', digitsOnlyHash],
+    ['literal specs with characters Terraform\'s jsonencode escapes', (scope: Construct) => {
+      new PamLocalEntry(scope, 'escaped', { providerId: 1, secretName: 'escaped', secretValue: Secret.fromEnv('E'), description: 'a <b> & c \u2028 d \u2029' });
+      new CertificateStorePassword(scope, 'password', { certStoreId: S1, newPassword: Secret.fromEnv('P'), rotationKey: '<2026&>' });
+    }],
   ])('%s: the same as from cdk.tf.json', (_, build) => {
     const json = readConfiguration(synthesize(build, false), 'test');
     const hclDir = synthesize(build, true);
@@ -107,6 +126,7 @@ describe('reading the configuration from cdktf synth --hcl output', () => {
       '  instances = {',
       '    "a" = { spec = "${jsonencode({"n" = 1, "s" = "x\\"y", "l" = [true, null]})}", hash = "${"0123"}" }',
       '    b = { spec = "${jsonencode({"n" = var.n})}", hash = 42 }',
+      '    c = { spec = "${replace(replace(jsonencode({"s" = "<&>"}), "\\\\u003c", "<"), "&", "and")}" }',
       '  }',
       '  list = [for k in ["a"] : k]',
       '}',
@@ -118,6 +138,7 @@ describe('reading the configuration from cdktf synth --hcl output', () => {
       instances: {
         a: { spec: '{"l":[true,null],"n":1,"s":"x\\"y"}', hash: '0123' },
         b: { spec: '${jsonencode({"n" = var.n})}', hash: 42 },
+        c: { spec: '{"s":"<and>"}' },
       },
       list: '${[for k in ["a"] : k]}',
     });
