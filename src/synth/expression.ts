@@ -212,6 +212,17 @@ export function specHashHcl(spec: string): string {
   return `substr(sha256(${asJsonStringify(`jsonencode({ for k, v in jsondecode(${spec}) : k => v if k != "wait" })`)}), 0, 16)`;
 }
 
+/**
+ * HCL computing specHash of `literal` (a value without Terraform values) merged with `computed`
+ * (attribute name -> HCL expression), e.g. a trigger that holds other resources' hashes.
+ */
+export function mergedHashHcl(literal: Record<string, unknown>, computed: Record<string, string>): string {
+  const { wait: _runtimeOnly, ...identity } = literal;
+  const text = JSON.stringify(JSON.stringify(identity)).replace(/([$%])\{/g, (_, c: string) => `${c}${c}{`);
+  const merged = `merge(jsondecode(${text}), { ${Object.entries(computed).map(([k, v]) => `${k} = ${v}`).join(', ')} })`;
+  return `substr(sha256(${asJsonStringify(`jsonencode(${merged})`)}), 0, 16)`;
+}
+
 /** The characters Terraform's jsonencode escapes (as Go's encoder does) and JSON.stringify does not. */
 export const JSONENCODE_ESCAPED = /[<>&\u2028\u2029]/;
 

@@ -30,6 +30,11 @@ export interface CarrierOptions {
    * spec's form changes but not what it stands for, the trigger stays, and upgrading re-runs nothing.
    */
   readonly triggerIdentity?: SpecBase;
+  /**
+   * In HCL output (`synth --hcl`), an HCL expression Terraform evaluates to the hash of
+   * `triggerIdentity`, so the trigger follows hand edits of what it covers. Default: the literal hash.
+   */
+  readonly hclTriggerHash?: string;
 }
 
 /**
@@ -77,6 +82,8 @@ export function renderCarrier(scope: Construct, options: CarrierOptions): Terraf
     if (hashedFromSpec(spec, options.triggerIdentity)) {
       const text = new TerraformLocal(scope, `${options.id ?? 'Carrier'}Spec`, value.spec).friendlyUniqueId;
       value = { spec: `\${local.${text}}`, hash: `\${${specHashHcl(`local.${text}`)}}` };
+    } else if (hcl && options.hclTriggerHash) {
+      value = { ...value, hash: `\${${options.hclTriggerHash}}` };
     }
   } else {
     forEach = {};

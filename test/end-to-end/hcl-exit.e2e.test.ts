@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Construct } from 'constructs';
 import { addExamples, STORES } from '../../examples/main';
-import { Ledger, PamLocalEntry, Secret } from '../../src';
+import { CertificateDeployment, Ledger, PamLocalEntry, Schedule, Secret, WaitPolicy } from '../../src';
 import { runDrift } from '../../src/cli/drift';
 import { endToEnd } from '../support/terraform';
 
@@ -42,9 +42,12 @@ describe('cdktf synth --hcl, then plain terraform', () => {
     const p = e2e.project('hcl');
     const adds = () => sim.received('POST', '/CertificateStores/Certificates/Add');
     const removes = () => sim.received('POST', '/CertificateStores/Certificates/Remove');
-    // The examples, and a spec with the characters Terraform's jsonencode escapes and JSON.stringify does not.
+    // The examples, a deployment with a wait, and a spec with characters Terraform's jsonencode escapes (JSON.stringify does not).
     const build = (scope: Construct) => {
       addExamples(scope);
+      new CertificateDeployment(scope, 'waited', {
+        certificateId: 3, schedule: Schedule.immediate(), wait: WaitPolicy.forCompletion({ pollIntervalSeconds: 0.2 }), stores: [{ certificateStoreId: STORES.iisWeb2, alias: 'waited' }],
+      });
       new PamLocalEntry(scope, 'escaped', { providerId: 1, secretName: 'escaped', secretValue: Secret.fromEnv('ESCAPED_SECRET'), description: 'a <b> & c \u2028 d' });
     };
 
@@ -61,14 +64,14 @@ describe('cdktf synth --hcl, then plain terraform', () => {
       const store = (r.body as any).CertificateStores[0];
       return `${store.CertificateStoreId} ${store.Alias}`;
     }).sort();
-    expect(sent(adds())).toEqual([`${STORES.iisWeb1} www.example.com`, `${STORES.iisWeb2} www.example.com`, `${STORES.javaKeystore} api`]);
+    expect(sent(adds())).toEqual([`${STORES.iisWeb1} www.example.com`, `${STORES.iisWeb2} waited`, `${STORES.iisWeb2} www.example.com`, `${STORES.javaKeystore} api`]);
     expect(sim.received('PUT', '/CertificateStores/Password')).toHaveLength(2);
     expect(sim.received('POST', '/Enrollment/PFX/Replace')).toHaveLength(2);
     expect(sim.received('POST', '/CertificateStores/Reenrollment')).toHaveLength(2);
     expect(sim.pamEntries(1).map((e) => e.SecretName)).toEqual(expect.arrayContaining(['web-01-store-password', 'escaped']));
     // Every create recorded its job GUIDs.
     const created = Ledger.read(p.ledgerDir).filter((r) => r.phase === 'create' && r.operation === 'CertificateDeployment');
-    expect(created).toHaveLength(3);
+    expect(created).toHaveLength(4);
     created.forEach((r) => expect(r.jobIds).toHaveLength(1));
     // Later, the CLI still tells whether each certificate is where it was put.
     const lines: string[] = [];
@@ -88,18 +91,24 @@ describe('cdktf synth --hcl, then plain terraform', () => {
     // Back to HCL, edited by hand: the web certificate's alias changed in its spec, and the API
     // certificate's deployment deleted (its resource block and its undo-registry entry).
     p.synth(build, {}, { hcl: true });
-    let text = fs.readFileSync(file, 'utf8').replace(/"alias" = "www\.example\.com"/g, '"alias" = "www2.example.com"');
+    let text = fs.readFileSync(file, 'utf8').replace(/"alias" = "www\.example\.com"/g, '"alias" = "www2.example.com"').replace('"alias" = "waited"', '"alias" = "waited-2"');
     text = withoutBlock(text, /^resource "terraform_data" "api-certificate_Carrier_/);
     text = withoutBlock(text, /^"hcl\/api-certificate\/Carrier\[/);
     fs.writeFileSync(file, text);
     const [addsBefore, removesBefore] = [adds().length, removes().length];
     await p.apply(env);
-    expect(sent(removes().slice(removesBefore))).toEqual([`${STORES.iisWeb1} www.example.com`, `${STORES.iisWeb2} www.example.com`, `${STORES.javaKeystore} api`]);
-    expect(sent(adds().slice(addsBefore))).toEqual([`${STORES.iisWeb1} www2.example.com`, `${STORES.iisWeb2} www2.example.com`]);
+    expect(sent(removes().slice(removesBefore))).toEqual([
+      `${STORES.iisWeb1} www.example.com`, `${STORES.iisWeb2} waited`, `${STORES.iisWeb2} www.example.com`, `${STORES.javaKeystore} api`,
+    ]);
+    expect(sent(adds().slice(addsBefore))).toEqual([`${STORES.iisWeb1} www2.example.com`, `${STORES.iisWeb2} waited-2`, `${STORES.iisWeb2} www2.example.com`]);
+    // The wait ran again, over the new Add's job.
+    const waits = Ledger.read(p.ledgerDir).filter((r) => r.operation === 'JobWait' && r.constructPath === 'hcl/waited' && r.outcome === 'succeeded');
+    expect(waits.map((r) => r.jobIds)).toEqual([[created.find((r) => r.constructPath === 'hcl/waited')!.jobIds[0]], [expect.any(String)]]);
+    expect(waits[1].jobIds[0]).not.toBe(waits[0].jobIds[0]);
     expect((await plan()).status).toBe(0);
 
     await p.destroy(env);
-    expect(sent(removes().slice(removesBefore + 3))).toEqual([`${STORES.iisWeb1} www2.example.com`, `${STORES.iisWeb2} www2.example.com`]);
+    expect(sent(removes().slice(removesBefore + 4))).toEqual([`${STORES.iisWeb1} www2.example.com`, `${STORES.iisWeb2} waited-2`, `${STORES.iisWeb2} www2.example.com`]);
     expect(sim.pamEntries(1).map((e) => e.SecretName)).not.toEqual(expect.arrayContaining(['web-01-store-password']));
     expect(sim.pamEntries(1).map((e) => e.SecretName)).not.toEqual(expect.arrayContaining(['escaped']));
     expect(p.output).not.toContain(SECRETS.API_KEYSTORE_ENTRY_PASSWORD);
