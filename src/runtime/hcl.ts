@@ -151,9 +151,7 @@ class Parser {
       }
       let key: string;
       if (this.s[this.i] === '"') {
-        const q = this.quoted();
-        if (q.interpolated) return undefined;
-        key = q.text;
+        key = this.quoted().text; // a template key (a for_each key Terraform evaluates) as cdk.tf.json writes it
       } else {
         IDENT.lastIndex = this.i;
         const m = IDENT.exec(this.s);

@@ -133,6 +133,14 @@ function closingQuote(text: string, from: number): number {
   return -1;
 }
 
+/**
+ * `text`, a string Terraform reads as a template (a for_each key may hold `${...}`), as an HCL
+ * quoted string inside an expression: its plain text escaped, its templates as they are.
+ */
+export function quotedTemplate(text: string): string {
+  return `"${sections(text).sections.map((s) => (s.template ? s.text : escapeText(s.text))).join('')}"`;
+}
+
 /** Plain text inside an HCL quoted string. */
 function escapeText(text: string): string {
   return text.replace(/[\\"\u0000-\u001f]/g, (c) => ({ '\\': '\\\\', '"': '\\"', '\n': '\\n', '\r': '\\r', '\t': '\\t' } as Record<string, string>)[c]

@@ -1,8 +1,8 @@
-import { DataResource, ITerraformDependable, TerraformLocal, TerraformResource, TerraformStack } from 'cdktf';
+import { DataResource, ITerraformDependable, TerraformLocal, TerraformResource, TerraformStack, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { Carrier, CarrierType } from './carrier';
 import { KeyfactorDefaults } from './defaults';
-import { hashExpression, holdsTerraformValues, JSONENCODE_ESCAPED, jsonencodeExpression, knownValues, knownValuesJson, specHashHcl } from './expression';
+import { hashExpression, holdsTerraformValues, JSONENCODE_ESCAPED, jsonencodeExpression, knownValues, knownValuesJson, quotedTemplate, specHashHcl } from './expression';
 import { checkTerraformVersionOncePerStack, ensureNullProvider, ledgerDirFromStackDir, loadNullProvider, provisionerEnvironment, rendersHcl, runnerCommand } from './provisioner';
 import { registerCarrier, undoRegistry } from './undo-registry';
 import { Validator } from './validation';
@@ -54,20 +54,19 @@ export function renderCarrier(scope: Construct, options: CarrierOptions): Terraf
     const { wait: _runtimeOnly, ...identity } = spec;
     return hashExpression(identity);
   };
-  // cdktf's HCL output (`synth --hcl`) renders a string that looks like JSON or a number as
-  // HCL, not as a string: there, every spec is a jsonencode expression (readable HCL, and the
-  // same text once Terraform evaluates it) and a hash of digits only is quoted inside `${...}`.
-  // A literal spec's hash is computed by Terraform from the spec (the same value), so a team that
-  // left CDK and edits a spec by hand re-runs its operation on the next apply.
+  // cdktf's HCL output (`synth --hcl`) renders a string that looks like JSON or a number (a
+  // hash of digits only) as HCL, not as a string: there, every spec is a jsonencode expression
+  // (readable HCL, and the same text once Terraform evaluates it) and every hash is computed by
+  // Terraform from what it covers (the same value), so a team that left CDK and edits a spec by
+  // hand re-runs its operation on the next apply.
   const hcl = rendersHcl(scope);
   const hashedFromSpec = (spec: SpecBase, trigger = spec) => hcl && trigger === spec && !holdsTerraformValues(spec);
   const toValue = (spec: SpecBase, trigger = spec) => {
-    const hash = hashOf(trigger);
     return {
       // In HCL, a literal spec evaluates to canonicalJson's text (no change in state when a stack leaves CDK).
       spec: holdsTerraformValues(spec) ? jsonencodeExpression(spec)
         : hcl ? jsonencodeExpression(spec, JSONENCODE_ESCAPED.test(canonicalJson(spec))) : canonicalJson(spec),
-      hash: hcl && /^[0-9]+$/.test(hash) ? `\${"${hash}"}` : hash,
+      hash: hashOf(trigger),
     };
   };
 
@@ -149,16 +148,13 @@ export function renderCarrier(scope: Construct, options: CarrierOptions): Terraf
     return { carrier: stackDefaults.carrier ?? carrier, ledgerDirectory: ledgerDirFromStackDir(scope, stackDefaults.ledgerDirectory) };
   });
   // The registry refers to each instance's spec rather than copying it: one text to edit in HCL.
-  const specsByKey = forEach && Object.fromEntries(Object.keys(forEach).map((key) => [key, `\${local.${local}[${hclString(key)}].spec}`]));
+  // A key Terraform evaluates is a token that renders itself quoted inside an expression (templateOf).
+  const index = (key: string) => (Token.isUnresolved(key) ? key : quotedTemplate(key));
+  const specsByKey = forEach && Object.fromEntries(Object.keys(forEach).map((key) => [key, `\${local.${local}[${index(key)}].spec}`]));
   registerCarrier(registry, scope, resource, specsByKey, options.undo && (options.undoWhenDeleted ?? true), options.dependsOn);
   return resource;
 }
 
-
-/** `text` as a quoted HCL string inside an expression (JSON's escapes, and templates escaped). */
-function hclString(text: string): string {
-  return JSON.stringify(text).replace(/([$%])\{/g, (_, c: string) => `${c}${c}{`);
-}
 
 /** Every `variable` secret reference anywhere in a spec. */
 function variableRefs(spec: unknown, found = new Set<string>()): Set<string> {
