@@ -5,6 +5,7 @@ import { addExamples, STORES } from '../../examples/main';
 import { CertificateDeployment, Ledger, Schedule, WaitPolicy } from '../../src';
 import { runDrift } from '../../src/cli/drift';
 import { DEFAULT_SEED } from '../../src/simulator';
+import { exampleSecrets } from '../support/runtime';
 import { StartedSimulator, startSimulator } from '../support/simulator';
 import { endToEnd } from '../support/terraform';
 
@@ -15,13 +16,8 @@ import { endToEnd } from '../support/terraform';
  */
 const S1 = DEFAULT_SEED.stores[1].Id;
 const ADD = '/CertificateStores/Certificates/Add';
-/** What the examples read at apply (demo values). */
-const EXAMPLE_SECRETS = {
-  API_KEYSTORE_ENTRY_PASSWORD: 'drift-keystore-entry-password',
-  APP_01_KEYSTORE_PASSWORD: 'drift-app-keystore-password',
-  WEB_01_STORE_PASSWORD: 'drift-web-store-password',
-  PFX_REPLACEMENT_PASSWORD: 'drift-pfx-password',
-};
+/** What the examples read at apply. */
+const EXAMPLE_SECRETS = exampleSecrets('drift');
 
 /** The hash suffix cdktf gave a construct's carrier, read from the synthesized stack. */
 function carrierSuffix(project: { stackDir: string }, id: string): string {

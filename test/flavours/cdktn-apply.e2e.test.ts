@@ -13,6 +13,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as ts from 'typescript';
 import { DEFAULT_SEED, RecordedRequest } from '../../src/simulator';
+import { exampleSecrets } from '../support/runtime';
 import { connectionEnv } from '../support/simulator';
 import { endToEnd, TerraformProject } from '../support/terraform';
 
@@ -36,13 +37,8 @@ new LocalBackend(stack, { path: path.join(__dirname, 'terraform.tfstate') });
 app.synth();
 `;
 
-/** The demo's apply-time secrets (read by the runner; none is synthesized). */
-const SECRETS = {
-  API_KEYSTORE_ENTRY_PASSWORD: 'e2e-keystore-entry-password',
-  APP_01_KEYSTORE_PASSWORD: 'e2e-app-keystore-password',
-  WEB_01_STORE_PASSWORD: 'e2e-web-store-password',
-  PFX_REPLACEMENT_PASSWORD: 'e2e-pfx-password',
-};
+/** The examples' apply-time secrets (read by the runner; none is synthesized). */
+const SECRETS = exampleSecrets('e2e');
 
 /**
  * Writes the example app for `flavour` into `dir` (examples/ and the driver, as JavaScript, the

@@ -178,3 +178,13 @@ export function applyHalfHarness(): {
     },
   };
 }
+
+/** The secrets examples/ reads at apply, with values marked by `tag` (so a leak names its test). */
+export function exampleSecrets(tag: string): Record<string, string> {
+  return {
+    API_KEYSTORE_ENTRY_PASSWORD: `${tag}-keystore-entry-password`,
+    APP_01_KEYSTORE_PASSWORD: `${tag}-app-keystore-password`,
+    WEB_01_STORE_PASSWORD: `${tag}-web-store-password`,
+    PFX_REPLACEMENT_PASSWORD: `${tag}-pfx-password`,
+  };
+}
