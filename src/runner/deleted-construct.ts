@@ -9,8 +9,9 @@
 import { OperationSpec, sharesUndoTarget } from './operations';
 import { CONFIGURATION_FILE, isUndoRegistryId } from '../contract/environment';
 import { SPEC_VERSION } from '../contract/spec';
-import { Configuration, configuredInstances, configuredResource, readConfiguration } from '../runtime/configuration';
+import { Configuration, configuredInstances, configuredResource, LOCAL_REFERENCE, readConfiguration } from '../runtime/configuration';
 import { RunnerError } from '../runtime/errors';
+import { knownValues } from '../runtime/hcl';
 
 export { CONFIGURATION_FILE };
 
@@ -45,10 +46,20 @@ export function deletedConstructDecision(spec: OperationSpec, carrierAddress: st
  */
 function configuredSpecs(config: Configuration): Array<{ spec: OperationSpec; partial: boolean }> {
   const specs: Array<{ spec: OperationSpec; partial: boolean }> = [];
-  const add = (text: unknown, known?: unknown) => {
+  const add = (text: unknown, known: unknown, at: string) => {
     let partial = false;
+    // A single carrier's spec sits in a local in HCL output.
+    const local = typeof text === 'string' ? LOCAL_REFERENCE.exec(text) : null;
+    if (local) text = config.locals?.[local[1]];
     if (typeof text !== 'string' || !text.startsWith('{')) {
-      if (typeof known !== 'string') return; // an expression only Terraform evaluates
+      // An expression only Terraform evaluates: its literal values, from cdktf (`known`) or read from the expression (HCL).
+      if (typeof known !== 'string' && typeof text === 'string') known = knownValues(text);
+      if (typeof known !== 'string') {
+        if (typeof text !== 'string' || !text.includes('jsonencode(')) return; // not one of ours
+        // Unread, it could be the construct that took the target over: undoing would be a guess.
+        throw new RunnerError(`cannot tell which constructs are configured: the spec of ${at} is an expression the runner does not read ` +
+          '(write it as "${jsonencode({...})}", as cdktf synth --hcl does).');
+      }
       text = known.replace(/([$%])\1\{/g, '$1{');
       partial = true;
     }
@@ -68,9 +79,11 @@ function configuredSpecs(config: Configuration): Array<{ spec: OperationSpec; pa
         throw new RunnerError(`cannot tell which constructs are configured: the for_each of ${type}.${name} in the configuration names no instances map.`);
       }
       if (forEach) {
-        Object.values(forEach as Record<string, { spec?: unknown; known?: unknown }>).forEach((v) => add(v?.spec, v?.known));
+        Object.entries(forEach as Record<string, { spec?: unknown; known?: unknown }>).forEach(([key, v]) => add(v?.spec, v?.known, `${type}.${name}[${JSON.stringify(key)}]`));
       } else {
-        add((block[attribute] as { spec?: unknown } | undefined)?.spec);
+        const value = (block[attribute] as { spec?: unknown } | undefined)?.spec;
+        // A resource of another library that happens to share the type holds no spec of ours.
+        if (value !== undefined) add(value, undefined, `${type}.${name}`);
       }
     }
   }

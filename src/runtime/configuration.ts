@@ -66,7 +66,8 @@ export function configuredResource(config: Configuration, address: string): Reco
   return config.resource?.[address.slice(0, dot)]?.[address.slice(dot + 1)];
 }
 
-const LOCAL_REFERENCE = /^\$\{local\.([A-Za-z0-9_-]+)\}$/;
+/** `${local.name}`: a for_each map, or a single carrier's spec in HCL output, named by reference. */
+export const LOCAL_REFERENCE = /^\$\{local\.([A-Za-z0-9_-]+)\}$/;
 
 /**
  * A block's for_each map, by instance key: the `locals` map its for_each names (how carriers and

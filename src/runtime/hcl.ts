@@ -1,10 +1,11 @@
 /**
  * HCL configuration (`cdktf synth --hcl` output, or the files of a team that left CDK) read into
  * the form cdk.tf.json has, as far as the library reads a configuration: resource blocks with
- * their attributes, and locals. Literal values become JSON values; a quoted string stays Terraform
- * template text, as a cdk.tf.json string is; any other expression becomes `${expression}` text.
- * Two expressions whose value is literal are evaluated, since specs and hashes are rendered as
- * them: `"${jsonencode(<literal>)}"` and `"${"<text>"}"`.
+ * their attributes and nested blocks (a provisioner as `provisioner: [{"local-exec": {...}}]`),
+ * and locals. Literal values become JSON values; a quoted string stays Terraform template text,
+ * as a cdk.tf.json string is; any other expression becomes `${expression}` text. The expressions
+ * specs are rendered as are evaluated when their values are literal: `jsonencode(<literal>)`,
+ * `replace(...)` of one, a quoted string (bare or inside `"${...}"`).
  */
 
 /** A parsed file: resource blocks by type and name (attributes only), and locals. */
@@ -25,7 +26,7 @@ class Expression {
   constructor(readonly text: string) {}
 }
 
-const IDENT = /[A-Za-z_][A-Za-z0-9_-]*/y;
+const IDENT = /[\p{ID_Start}_][\p{ID_Continue}-]*/uy;
 const NUMBER = /-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
 const HEREDOC = /<<(-?)([A-Za-z_][A-Za-z0-9_-]*)[ \t]*\r?\n/y;
 const ESCAPES: Record<string, string> = { 'n': '\n', 'r': '\r', 't': '\t', '"': '"', '\\': '\\' };
@@ -92,6 +93,8 @@ class Parser {
       const inner = this.body(false);
       this.i++; // the closing brace
       blocks.push({ type: name, labels, attributes: inner.attributes });
+      // Inside a block, as cdk.tf.json writes them: a list per block type, a labelled one keyed by its label.
+      if (!top) ((attributes[name] ??= []) as unknown[]).push(labels.length ? { [labels.join('.')]: inner.attributes } : inner.attributes);
       this.endOfItem();
     }
     return { attributes, blocks };
@@ -108,10 +111,17 @@ class Parser {
       this.i = after;
       return literal;
     }
-    // An operator, a call, an index: the whole extent is an expression.
+    // An operator, a call, an index: the whole extent is an expression (evaluated if it is one of ours).
     this.i = start;
     this.skipExpression();
-    return new Expression(this.s.slice(start, this.i).trim());
+    const text = this.s.slice(start, this.i).trim();
+    let value: string | undefined;
+    try {
+      value = stringValue(text);
+    } catch {
+      // Not one of those forms.
+    }
+    return value ?? new Expression(text);
   }
 
   private literal(): unknown {
@@ -137,50 +147,50 @@ class Parser {
   }
 
   private object(): Record<string, unknown> | undefined {
-    this.i++;
     const out: Record<string, unknown> = {};
-    for (;;) {
-      this.space(true);
-      if (this.s[this.i] === ',') {
-        this.i++;
-        continue;
-      }
-      if (this.s[this.i] === '}') {
-        this.i++;
-        return out;
-      }
+    const literal = this.items('}', () => {
       let key: string;
       if (this.s[this.i] === '"') {
         key = this.quoted().text; // a template key (a for_each key Terraform evaluates) as cdk.tf.json writes it
       } else {
         IDENT.lastIndex = this.i;
         const m = IDENT.exec(this.s);
-        if (!m) return undefined; // a computed key: an expression
+        if (!m) return false; // a computed key: an expression
         key = m[0];
         this.i += key.length;
       }
       this.space(false);
-      if (this.s[this.i] !== '=' && this.s[this.i] !== ':') return undefined;
+      if (this.s[this.i] !== '=' && this.s[this.i] !== ':') return false;
       this.i++;
       out[key] = this.json(this.value());
-    }
+      return true;
+    });
+    return literal ? out : undefined;
   }
 
   private tuple(): unknown[] | undefined {
-    this.i++;
     const out: unknown[] = [];
+    const literal = this.items(']', () => {
+      if (this.s.startsWith('for', this.i) && /\s/.test(this.s[this.i + 3] ?? '')) return false; // a for expression
+      out.push(this.json(this.value()));
+      return true;
+    });
+    return literal ? out : undefined;
+  }
+
+  /** From an opening bracket to `close`: items separated by commas or line breaks; false as soon as `item` finds one that is not literal. */
+  private items(close: string, item: () => boolean): boolean {
+    this.i++;
     for (;;) {
       this.space(true);
       if (this.s[this.i] === ',') {
         this.i++;
-        continue;
-      }
-      if (this.s[this.i] === ']') {
+      } else if (this.s[this.i] === close) {
         this.i++;
-        return out;
+        return true;
+      } else if (!item()) {
+        return false;
       }
-      if (this.s.startsWith('for', this.i) && /\s/.test(this.s[this.i + 3] ?? '')) return undefined; // a for expression
-      out.push(this.json(this.value()));
     }
   }
 
@@ -369,6 +379,39 @@ class Parser {
   private fail(message: string): never {
     throw new HclError(message, this.line());
   }
+}
+
+/**
+ * For a spec Terraform evaluates (`jsonencode({...})` with references, possibly inside `replace`
+ * calls, bare or as `${...}`): its literal values, references as null, as JSON text (what a
+ * cdktf spec's `known` holds). Undefined for anything else.
+ */
+export function knownValues(text: string): string | undefined {
+  let expression = /^\$\{([\s\S]*)\}$/.exec(text)?.[1] ?? text;
+  try {
+    for (;;) {
+      const call = /^\s*(jsonencode|replace)\(/.exec(expression);
+      const args = call ? new Parser(expression.trim().slice(call[0].trim().length)).args() : undefined;
+      if (!call || !args) return undefined;
+      if (call[1] === 'replace') {
+        expression = args[0];
+        continue;
+      }
+      if (args.length !== 1) return undefined;
+      const value = new Parser(args[0]).whole();
+      return value === undefined ? undefined : JSON.stringify(sortKeys(literalOnly(value)));
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+/** `value` with every string that holds a template (an expression's `${...}` text) replaced by null. */
+function literalOnly(value: unknown): unknown {
+  if (typeof value === 'string') return isPlain(value) ? value : null;
+  if (Array.isArray(value)) return value.map(literalOnly);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, literalOnly(v)]));
+  return value;
 }
 
 /** The string `expression` evaluates to, if it is one of the forms `evaluate` reads. */

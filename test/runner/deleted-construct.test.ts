@@ -85,6 +85,35 @@ describe('the undo registry decides from the configuration', () => {
     expect(() => deletedConstructDecision(web, undefined, configDir({}))).toThrow(/did not pass its carrier address \(CDKTF_KEYFACTOR_CARRIER\)/);
   });
 
+  test('from hand-edited HCL: a spec written as a bare jsonencode, or holding a reference, still shows who owns the target; one it cannot read is an error', () => {
+    const dir = tempDir('kf-orphan-hcl-');
+    const hcl = (spec: string) => fs.writeFileSync(path.join(dir, 'main.tf'), [
+      'locals {',
+      '  renamed = {',
+      `    "1/db-password" = { spec = ${spec} }`,
+      '  }',
+      '}',
+      'resource "terraform_data" "secret_v2" {',
+      '  for_each = local.renamed',
+      '  input    = { spec = each.value.spec }',
+      '}',
+    ].join('\n'));
+    const renamed = { ...secret, path: 't/secret-v2' };
+    const { secretValue: _object, ...scalars } = renamed;
+    const literal = Object.entries(scalars).map(([k, v]) => `"${k}" = ${JSON.stringify(v)}`).join(', ');
+    const value = '"secretValue" = { "name" = "V", "source" = "env" }';
+    // Bare, as tflint would have it: read like cdktf's quoted form.
+    hcl(`jsonencode({ ${literal}, ${value} })`);
+    expect(deletedConstructDecision(secret, 'terraform_data.secret_Carrier_1', dir)).toMatchObject({ undo: false, reason: 'taken-over', by: { path: 't/secret-v2' } });
+    // A reference added by hand: the literal values still show the same secret, so no DELETE (uncertain).
+    hcl(`jsonencode({ ${literal.replace('"providerId" = 1', '"providerId" = var.provider')}, ${value} })`);
+    expect(deletedConstructDecision({ ...secret }, 'terraform_data.secret_Carrier_1', dir)).toMatchObject({ undo: false, reason: 'taken-over', uncertain: true });
+    // Not a form the runner reads: no guess.
+    hcl('jsonencode(local.somewhere_else)');
+    expect(() => deletedConstructDecision(secret, 'terraform_data.secret_Carrier_1', dir))
+      .toThrow('cannot tell which constructs are configured: the spec of terraform_data.secret_v2["1/db-password"] is an expression the runner does not read');
+  });
+
   test('`runner.cjs orphan`: still configured, it exits 0 having sent nothing and written nothing; taken over, it records a skip', async () => {
     const ledger = tempDir('kf-orphan-ledger-');
     // No connection settings at all: any request would fail the run.

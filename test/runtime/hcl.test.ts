@@ -89,8 +89,22 @@ describe('reading the configuration from cdktf synth --hcl output', () => {
     // That they are the same values: terraform plans no change (test/end-to-end/hcl-exit.e2e.test.ts).
   });
 
+  test('a spec whose jsonencode text would differ (keys "9" and "10") stays JSON text, hash as written, with a warning', () => {
+    const build = (scope: Construct) => new CertificateDeployment(scope, 'numbered', {
+      certificateId: 3, schedule: Schedule.immediate(), stores: [{ certificateStoreId: S1, jobFields: { 9: 'nine', 10: 'ten' } }],
+    });
+    const hcl = fs.readFileSync(path.join(synthesize(build, true), 'cdk.tf'), 'utf8');
+    expect(hcl).toMatch(/spec = "\$\{"\{\\"certificateId\\":3,/);
+    expect(hcl).toMatch(/hash = "[0-9a-f]{16}"/);
+    const manifest = JSON.parse(fs.readFileSync(path.join(path.dirname(path.dirname(synthesize(build, true))), 'manifest.json'), 'utf8'));
+    expect(JSON.stringify(manifest)).toContain('a spec of this construct stays JSON text: store.jobFields.9 is a key Terraform sorts differently');
+  });
+
   test.each([
     ['the examples', (scope: Construct) => addExamples(scope)],
+    ['keys Terraform sorts differently', (scope: Construct) => new CertificateDeployment(scope, 'numbered', {
+      certificateId: 3, schedule: Schedule.immediate(), stores: [{ certificateStoreId: S1, jobFields: { 9: 'nine', 10: 'ten' } }],
+    })],
     ['specs with references, verbatim text and characters that need escaping', withReferences],
     ['a hash of digits only', digitsOnlyHash],
     ['literal specs with characters Terraform\'s jsonencode escapes', (scope: Construct) => {
@@ -105,7 +119,7 @@ describe('reading the configuration from cdktf synth --hcl output', () => {
     expect(readView(hcl)).toEqual(readView(json));
   });
 
-  test('hand-written HCL: comments, bare expressions, both object separators, heredocs, several files', () => {
+  test('hand-written HCL: comments, bare expressions, both object separators, heredocs, nested blocks, several files', () => {
     const dir = tempDir('kf-hcl-hand-');
     fs.writeFileSync(path.join(dir, 'main.tf'), [
       '# a comment with resource "terraform_data" "commented" {',
@@ -118,6 +132,13 @@ describe('reading the configuration from cdktf synth --hcl output', () => {
       '    command = <<-EOT',
       '      echo "${self.input.hash}" {',
       '    EOT',
+      '    environment = { CDKTF_KEYFACTOR_DEFAULT_LEDGER_DIR = "../ledger" }',
+      '  }',
+      '  lifecycle {',
+      '    precondition {',
+      '      condition     = true',
+      '      error_message = "never"',
+      '    }',
       '  }',
       '}',
       'resource terraform_data other {}',
@@ -128,18 +149,28 @@ describe('reading the configuration from cdktf synth --hcl output', () => {
       '    "a" = { spec = "${jsonencode({"n" = 1, "s" = "x\\"y", "l" = [true, null]})}", hash = "${"0123"}" }',
       '    b = { spec = "${jsonencode({"n" = var.n})}", hash = 42 }',
       '    c = { spec = "${replace(replace(jsonencode({"s" = "<&>"}), "\\\\u003c", "<"), "&", "and")}" }',
+      '    d = { spec = jsonencode({ "n" = 2 }) }',
+      '    größe = { spec = replace(jsonencode({ "n" = 3 }), "3", "4") }',
       '  }',
       '  list = [for k in ["a"] : k]',
       '}',
     ].join('\n'));
     const config = readConfiguration(dir, 'test');
     expect(Object.keys(config.resource!.terraform_data).sort()).toEqual(['other', 'web']);
-    expect(config.resource!.terraform_data.web).toEqual({ for_each: '${local.instances}', input: { spec: '${each.value.spec}', hash: '${each.value.hash}' } });
+    expect(config.resource!.terraform_data.web).toEqual({
+      for_each: '${local.instances}',
+      input: { spec: '${each.value.spec}', hash: '${each.value.hash}' },
+      // As cdk.tf.json writes them (the CLI reads the ledger directory from a provisioner's environment).
+      provisioner: [{ 'local-exec': { command: 'echo "${self.input.hash}" {\n', environment: { CDKTF_KEYFACTOR_DEFAULT_LEDGER_DIR: '../ledger' } } }],
+      lifecycle: [{ precondition: [{ condition: true, error_message: 'never' }] }],
+    });
     expect(config.locals).toEqual({
       instances: {
         a: { spec: '{"l":[true,null],"n":1,"s":"x\\"y"}', hash: '0123' },
         b: { spec: '${jsonencode({"n" = var.n})}', hash: 42 },
         c: { spec: '{"s":"<and>"}' },
+        d: { spec: '{"n":2}' },
+        größe: { spec: '{"n":4}' },
       },
       list: '${[for k in ["a"] : k]}',
     });

@@ -113,11 +113,18 @@ function instanceHashes(spec: JobWaitSpec, directory: string): Record<string, st
     throw new RunnerError(`the configuration in ${directory} has no carrier ${spec.carrier} with instances; is it the configuration ${spec.path} was synthesized into?`);
   }
   const hashes: Record<string, string> = {};
-  for (const [key, value] of Object.entries(forEach)) {
-    // A literal spec; an expression's text is Terraform's to evaluate (in `evaluated` below).
-    if (typeof value.spec === 'string' && value.spec.startsWith('{')) hashes[key] = hashOf(value.spec);
-  }
   for (const [key, text] of Object.entries(spec.evaluated ?? {})) hashes[key] = hashOf(text);
+  const unread: string[] = [];
+  for (const [key, value] of Object.entries(forEach)) {
+    // A literal spec; one holding references came evaluated, above.
+    if (typeof value.spec === 'string' && value.spec.startsWith('{')) hashes[key] = hashOf(value.spec);
+    else if (!(key in hashes)) unread.push(key);
+  }
+  // Skipping them would be a wait that did not wait (a hand-edited HCL spec with a reference, say).
+  if (unread.length) {
+    throw new RunnerError(`cannot wait for ${spec.path}: the spec of ${unread.map((k) => `${spec.carrier}[${JSON.stringify(k)}]`).join(', ')} is an expression ` +
+      'the runner does not read; give it literal values (written as "${jsonencode({...})}", as cdktf synth --hcl does).');
+  }
   return hashes;
 }
 
