@@ -231,15 +231,53 @@ export function mergedHashHcl(literal: Record<string, unknown>, computed: Record
   return `substr(sha256(${asJsonStringify(`jsonencode(${merged})`)}), 0, 16)`;
 }
 
+/**
+ * Why Terraform's jsonencode of `value` would not give JSON.stringify's text (after
+ * asJsonStringify), so a hash it computes would differ from specHash; undefined if it gives the
+ * same. Terraform sorts keys by their bytes (JavaScript puts integer-like keys first), writes
+ * numbers below 1e-6 or from 1e21 up without an exponent, NFC-normalizes strings, and before
+ * 1.8 wrote \b and \f as \u0008 and \u000c.
+ */
+export function jsonencodeDiffers(value: unknown, at = ''): string | undefined {
+  if (typeof value === 'number') {
+    const magnitude = Math.abs(value);
+    return value !== 0 && (magnitude < 1e-6 || magnitude >= 1e21) ? `${at || 'a value'} is the number ${value}` : undefined;
+  }
+  if (typeof value === 'string') {
+    if (value !== value.normalize('NFC')) return `${at || 'a value'} is not in Unicode normal form C`;
+    return /[\b\f]/.test(value) ? `${at || 'a value'} holds a backspace or form feed` : undefined;
+  }
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const why = jsonencodeDiffers(value[i], `${at}[${i}]`);
+      if (why) return why;
+    }
+    return undefined;
+  }
+  if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (/^(0|[1-9][0-9]*)$/.test(k) || /[^\x20-\x7e]/.test(k)) return `${at ? `${at}.` : ''}${k} is a key Terraform sorts differently`;
+      const why = jsonencodeDiffers(v, at ? `${at}.${k}` : k) ?? jsonencodeDiffers(k, 'a key');
+      if (why) return why;
+    }
+  }
+  return undefined;
+}
+
 /** The characters Terraform's jsonencode escapes (as Go's encoder does) and JSON.stringify does not. */
 export const JSONENCODE_ESCAPED = /[<>&\u2028\u2029]/;
 
-/** HCL turning `json`, an expression for jsonencode's output, into JSON.stringify's text of the same value. */
+/**
+ * HCL turning `json`, an expression for jsonencode's output, into JSON.stringify's text of the
+ * same value. An escaped backslash is set aside first (as NUL, which jsonencode never writes
+ * raw), so text that itself reads `\u003c` stays as it is.
+ */
 function asJsonStringify(json: string): string {
+  json = `replace(${json}, "\\\\\\\\", "\\u0000")`;
   for (const [escaped, character] of [['u003c', '<'], ['u003e', '>'], ['u0026', '&'], ['u2028', '\\u2028'], ['u2029', '\\u2029']]) {
     json = `replace(${json}, "\\\\${escaped}", "${character}")`;
   }
-  return json;
+  return `replace(${json}, "\\u0000", "\\\\\\\\")`;
 }
 
 /**

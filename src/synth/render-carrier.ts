@@ -1,8 +1,8 @@
-import { DataResource, ITerraformDependable, TerraformLocal, TerraformResource, TerraformStack, Token } from 'cdktf';
+import { AnnotationMetadataEntryType, DataResource, ITerraformDependable, TerraformLocal, TerraformResource, TerraformStack, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { Carrier, CarrierType } from './carrier';
 import { KeyfactorDefaults } from './defaults';
-import { hashExpression, holdsTerraformValues, JSONENCODE_ESCAPED, jsonencodeExpression, knownValues, knownValuesJson, quotedTemplate, specHashHcl } from './expression';
+import { hashExpression, holdsTerraformValues, JSONENCODE_ESCAPED, jsonencodeDiffers, jsonencodeExpression, knownValues, knownValuesJson, quotedTemplate, specHashHcl } from './expression';
 import { checkTerraformVersionOncePerStack, ensureNullProvider, ledgerDirFromStackDir, loadNullProvider, provisionerEnvironment, rendersHcl, runnerCommand } from './provisioner';
 import { registerCarrier, undoRegistry } from './undo-registry';
 import { Validator } from './validation';
@@ -59,14 +59,31 @@ export function renderCarrier(scope: Construct, options: CarrierOptions): Terraf
   // (readable HCL, and the same text once Terraform evaluates it) and every hash is computed by
   // Terraform from what it covers (the same value), so a team that left CDK and edits a spec by
   // hand re-runs its operation on the next apply.
+  // A spec whose jsonencode text would differ from canonicalJson's keeps its text and hash as
+  // they are (quoted inside `${...}`, which the renderer leaves alone), with a warning.
   const hcl = rendersHcl(scope);
-  const hashedFromSpec = (spec: SpecBase, trigger = spec) => hcl && trigger === spec && !holdsTerraformValues(spec);
+  let warned = false;
+  const literalInHcl = (spec: SpecBase) => {
+    const why = hcl && !holdsTerraformValues(spec) ? jsonencodeDiffers(spec) : undefined;
+    if (why && !warned) {
+      warned = true;
+      scope.node.addMetadata(AnnotationMetadataEntryType.WARN, `in HCL output (synth --hcl) a spec of this construct stays JSON text: ${why}. ` +
+        'After editing it by hand, run terraform apply -replace=<its carrier instance> for it to run again.');
+    }
+    return why !== undefined;
+  };
+  // A quoted string inside `${...}`: cdktf's renderer writes it as it is (a hash of digits only would become a number).
+  const quoted = (text: string) => `\${"${text.replace(/[\\"]/g, (c) => `\\${c}`)}"}`;
+  const hashedFromSpec = (spec: SpecBase, trigger = spec) => hcl && trigger === spec && !holdsTerraformValues(spec) && !literalInHcl(spec);
   const toValue = (spec: SpecBase, trigger = spec) => {
+    const hash = hashOf(trigger);
+    const literalHash = hcl && /^[0-9]+$/.test(hash) ? quoted(hash) : hash;
+    if (literalInHcl(spec)) return { spec: quoted(canonicalJson(spec)), hash: literalHash };
     return {
       // In HCL, a literal spec evaluates to canonicalJson's text (no change in state when a stack leaves CDK).
       spec: holdsTerraformValues(spec) ? jsonencodeExpression(spec)
         : hcl ? jsonencodeExpression(spec, JSONENCODE_ESCAPED.test(canonicalJson(spec))) : canonicalJson(spec),
-      hash: hashOf(trigger),
+      hash: literalHash,
     };
   };
 

@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { addExamples, STORES } from '../../examples/main';
 import { CertificateDeployment, Ledger, PamLocalEntry, Schedule, Secret, WaitPolicy } from '../../src';
 import { runDrift } from '../../src/cli/drift';
+import { exampleSecrets } from '../support/runtime';
 import { endToEnd } from '../support/terraform';
 
 /**
@@ -12,12 +13,7 @@ import { endToEnd } from '../support/terraform';
  * directory. The same app synthesized as JSON plans no change against that state, so a stack
  * deployed with cdktf can switch without re-running anything.
  */
-const SECRETS = {
-  API_KEYSTORE_ENTRY_PASSWORD: 'hcl-keystore-entry-password',
-  APP_01_KEYSTORE_PASSWORD: 'hcl-app-keystore-password',
-  WEB_01_STORE_PASSWORD: 'hcl-web-store-password',
-  PFX_REPLACEMENT_PASSWORD: 'hcl-pfx-password',
-};
+const SECRETS = exampleSecrets('hcl');
 
 /** `text` without the block or map entry that starts on the line matching `start` (through its closing brace). */
 function withoutBlock(text: string, start: RegExp): string {
@@ -48,7 +44,13 @@ describe('cdktf synth --hcl, then plain terraform', () => {
       new CertificateDeployment(scope, 'waited', {
         certificateId: 3, schedule: Schedule.immediate(), wait: WaitPolicy.forCompletion({ pollIntervalSeconds: 0.2 }), stores: [{ certificateStoreId: STORES.iisWeb2, alias: 'waited' }],
       });
-      new PamLocalEntry(scope, 'escaped', { providerId: 1, secretName: 'escaped', secretValue: Secret.fromEnv('ESCAPED_SECRET'), description: 'a <b> & c \u2028 d' });
+      new PamLocalEntry(scope, 'escaped', {
+        providerId: 1, secretName: 'escaped', secretValue: Secret.fromEnv('ESCAPED_SECRET'), description: 'a <b> & c \u2028 d, and as text: \\u003c \\\\',
+      });
+      // Keys Terraform sorts differently from JavaScript: this spec stays JSON text in HCL.
+      new CertificateDeployment(scope, 'numbered', {
+        certificateId: 3, schedule: Schedule.immediate(), stores: [{ certificateStoreId: STORES.javaKeystore, alias: 'numbered', jobFields: { 9: 'nine', 10: 'ten' } }],
+      });
     };
 
     p.synth(build, {}, { hcl: true });
@@ -64,19 +66,24 @@ describe('cdktf synth --hcl, then plain terraform', () => {
       const store = (r.body as any).CertificateStores[0];
       return `${store.CertificateStoreId} ${store.Alias}`;
     }).sort();
-    expect(sent(adds())).toEqual([`${STORES.iisWeb1} www.example.com`, `${STORES.iisWeb2} waited`, `${STORES.iisWeb2} www.example.com`, `${STORES.javaKeystore} api`]);
+    expect(sent(adds())).toEqual([
+      `${STORES.iisWeb1} www.example.com`, `${STORES.iisWeb2} waited`, `${STORES.iisWeb2} www.example.com`, `${STORES.javaKeystore} api`, `${STORES.javaKeystore} numbered`,
+    ]);
     expect(sim.received('PUT', '/CertificateStores/Password')).toHaveLength(2);
     expect(sim.received('POST', '/Enrollment/PFX/Replace')).toHaveLength(2);
     expect(sim.received('POST', '/CertificateStores/Reenrollment')).toHaveLength(2);
     expect(sim.pamEntries(1).map((e) => e.SecretName)).toEqual(expect.arrayContaining(['web-01-store-password', 'escaped']));
     // Every create recorded its job GUIDs.
     const created = Ledger.read(p.ledgerDir).filter((r) => r.phase === 'create' && r.operation === 'CertificateDeployment');
-    expect(created).toHaveLength(4);
+    expect(created).toHaveLength(5);
     created.forEach((r) => expect(r.jobIds).toHaveLength(1));
-    // Later, the CLI still tells whether each certificate is where it was put.
-    const lines: string[] = [];
-    expect(await runDrift({ outdir: p.outdir, json: true }, { ...process.env, ...connection }, (l) => lines.push(l))).toBe(0);
-    const verdicts = Object.fromEntries(JSON.parse(lines.join('\n')).results.map((r: any) => [r.label, r.verdict]));
+    // Later, the CLI still tells whether each certificate is where it was put (as for the same stack as JSON, below).
+    const drift = async () => {
+      const lines: string[] = [];
+      expect(await runDrift({ outdir: p.outdir, json: true }, { ...process.env, ...connection }, (l) => lines.push(l))).toBe(0);
+      return Object.fromEntries(JSON.parse(lines.join('\n')).results.map((r: any) => [r.label, r.verdict]));
+    };
+    const verdicts = await drift();
     expect(verdicts).toMatchObject({
       [`CertificateDeployment hcl/web-certificate [${STORES.iisWeb1}]`]: 'in-sync',
       [`CertificateDeployment hcl/web-certificate [${STORES.iisWeb2}]`]: 'in-sync',
@@ -87,6 +94,7 @@ describe('cdktf synth --hcl, then plain terraform', () => {
     const plan = () => p.terraform(['plan', '-detailed-exitcode', '-input=false', '-no-color'], env);
     p.synth(build);
     expect((await plan()).status).toBe(0);
+    expect(await drift()).toEqual(verdicts);
 
     // Back to HCL, edited by hand: the web certificate's alias changed in its spec, and the API
     // certificate's deployment deleted (its resource block and its undo-registry entry).
@@ -108,7 +116,9 @@ describe('cdktf synth --hcl, then plain terraform', () => {
     expect((await plan()).status).toBe(0);
 
     await p.destroy(env);
-    expect(sent(removes().slice(removesBefore + 4))).toEqual([`${STORES.iisWeb1} www2.example.com`, `${STORES.iisWeb2} waited-2`, `${STORES.iisWeb2} www2.example.com`]);
+    expect(sent(removes().slice(removesBefore + 4))).toEqual([
+      `${STORES.iisWeb1} www2.example.com`, `${STORES.iisWeb2} waited-2`, `${STORES.iisWeb2} www2.example.com`, `${STORES.javaKeystore} numbered`,
+    ]);
     expect(sim.pamEntries(1).map((e) => e.SecretName)).not.toEqual(expect.arrayContaining(['web-01-store-password']));
     expect(sim.pamEntries(1).map((e) => e.SecretName)).not.toEqual(expect.arrayContaining(['escaped']));
     expect(p.output).not.toContain(SECRETS.API_KEYSTORE_ENTRY_PASSWORD);

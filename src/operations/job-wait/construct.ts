@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import type { JobWaitSpec } from './spec';
 import { KeyfactorSchedule, SpecBase, specHash, SPEC_VERSION, WaitSpec } from '../../contract/spec';
 import { Carrier } from '../../synth/carrier';
-import { holdsTerraformValues, mergedHashHcl } from '../../synth/expression';
+import { holdsTerraformValues, jsonencodeDiffers, mergedHashHcl } from '../../synth/expression';
 import { carrierAddress, renderCarrier, specIdentity } from '../../synth/render-carrier';
 
 export interface JobWaitOptions {
@@ -46,6 +46,7 @@ export function renderJobWait(scope: Construct, options: JobWaitOptions): Terraf
   // In HCL output, the instances' hashes come from the carrier (Terraform computes them from the
   // specs there), so a hand-edited spec re-runs the wait too. Same value as the literal hash.
   const { instances: _fromCarrier, ...rest } = trigger;
-  const hclTriggerHash = evaluated.length ? undefined : mergedHashHcl(rest, { instances: `{ for k, v in ${carrierAddress(options.of)} : k => v.${attribute}.hash }` });
+  const computable = !evaluated.length && jsonencodeDiffers(trigger) === undefined;
+  const hclTriggerHash = computable ? mergedHashHcl(rest, { instances: `{ for k, v in ${carrierAddress(options.of)} : k => v.${attribute}.hash }` }) : undefined;
   return renderCarrier(scope, { id: 'Wait', instances: spec, triggerIdentity: trigger, hclTriggerHash, undo: false, carrier: options.carrier, dependsOn: [options.of] });
 }
