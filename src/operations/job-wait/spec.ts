@@ -6,8 +6,8 @@ export interface JobWaitSpec extends SpecBase {
   /** The operation whose jobs are awaited. */
   readonly of: string;
   /**
-   * Terraform address of the carrier whose instances are awaited. Their keys and spec hashes are
-   * read at apply from the configuration (cdk.tf.json), not carried here: a spec travels in one
+   * Terraform address of the carrier whose instances are awaited. Their keys and specs are read
+   * at apply from the configuration (cdk.tf.json, or HCL), not carried here: a spec travels in one
    * environment variable, and Linux caps each at 128 KiB (about 740 stores' worth).
    */
   readonly carrier: string;
