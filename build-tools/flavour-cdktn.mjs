@@ -46,7 +46,7 @@ function flavourManifest(root) {
     stability: root.stability,
     publishConfig: root.publishConfig,
     // cdktn 0.24.0 itself peers constructs >=10.6.0 <10.8.0. No null provider (see REWRITES).
-    peerDependencies: { cdktn: '^0.24.0', constructs: '^10.6.0' },
+    peerDependencies: { cdktn: '^0.24.0', constructs: '>=10.6.0 <10.8.0' },
     // What it is built and tested with: the root's (one node_modules for both flavours).
     devDependencies: { cdktn: root.devDependencies.cdktn, constructs: root.devDependencies.constructs },
     dependencies: root.dependencies,

@@ -40,9 +40,16 @@ describe('the cdktn flavour', () => {
 
   test('depends on cdktn and constructs 10.6+, not on cdktf, and refers to no cdktf type', () => {
     expect(root.dependencies).toEqual({ 'cdktf': '^0.21.0', 'constructs': '^10.4.2', '@cdktf/provider-null': '^11.0.0' });
-    expect(flavour.dependencies).toEqual({ cdktn: '^0.24.0', constructs: '^10.6.0' });
+    expect(flavour.dependencies).toEqual({ cdktn: '^0.24.0', constructs: '>=10.6.0 <10.8.0' });
     expect(JSON.stringify(flavour.types)).not.toMatch(/"fqn":"(cdktf|@cdktf\/)/);
     expect(JSON.stringify(flavour.types)).toMatch(/"fqn":"cdktn\./);
+    // The compiled code too (the e2e test resolves modules from the root, where cdktf is installed).
+    const js = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true })
+      .flatMap((e) => (e.isDirectory() ? js(path.join(dir, e.name)) : e.name.endsWith('.js') ? [path.join(dir, e.name)] : []));
+    const files = js(path.join(FLAVOUR, 'lib'));
+    expect(files.length).toBeGreaterThan(20);
+    expect(files.filter((f) => /require\("(cdktf|@cdktf\/[^"]*)"\)/.test(fs.readFileSync(f, 'utf8'))).map((f) => path.relative(FLAVOUR, f))).toEqual([]);
+    expect(files.some((f) => fs.readFileSync(f, 'utf8').includes('require("cdktn")'))).toBe(true);
   });
 
   test("declares the root's jsii targets with cdktn-keyfactor names", () => {

@@ -42,7 +42,7 @@ describe('npm pack of cdktn-keyfactor', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(FLAVOUR, 'package.json'), 'utf8'));
     expect(pkg.name).toBe('cdktn-keyfactor');
     expect(pkg.version).toBe(root.version);
-    expect(pkg.peerDependencies).toEqual({ cdktn: '^0.24.0', constructs: '^10.6.0' });
+    expect(pkg.peerDependencies).toEqual({ cdktn: '^0.24.0', constructs: '>=10.6.0 <10.8.0' });
     expect(pkg.peerDependenciesMeta).toBeUndefined();
     expect(pkg.dependencies).toEqual(root.dependencies);
     expect(pkg.bundledDependencies).toEqual(root.bundledDependencies);
