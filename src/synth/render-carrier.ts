@@ -104,6 +104,12 @@ export function renderCarrier(scope: Construct, options: CarrierOptions): Terraf
   } else {
     forEach = {};
     for (const [key, spec] of Object.entries(options.instances as Record<string, SpecBase>)) {
+      // cdktf's HCL renderer writes map keys between quotes as they are: such a key breaks the file.
+      if (hcl && !Token.isUnresolved(key) && /["\\\u0000-\u001f]/.test(key)) {
+        const field = spec.operation === 'PamLocalEntry' ? 'secretName' : 'stores[].key';
+        scope.node.addMetadata(AnnotationMetadataEntryType.ERROR, `${field}: the instance key ${JSON.stringify(key)} holds a quote, a backslash or a control ` +
+          `character, which cdktf synth --hcl cannot write; rename it, or synthesize JSON (${spec.operation})`);
+      }
       const v = toValue(spec);
       // The undo registry reads the configuration to tell a renamed construct from a deleted one:
       // an expression spec is unreadable there, so its literal values travel beside it.

@@ -100,6 +100,13 @@ describe('reading the configuration from cdktf synth --hcl output', () => {
     expect(JSON.stringify(manifest)).toContain('a spec of this construct stays JSON text: store.jobFields.9 is a key Terraform sorts differently');
   });
 
+  test('an instance key cdktf cannot write as HCL is an error at synth, naming the construct and field', () => {
+    const build = (scope: Construct) => new PamLocalEntry(scope, 'quoted', { providerId: 1, secretName: 'db "primary"', secretValue: Secret.fromEnv('S') });
+    expect(() => synthesize(build, true)).toThrow('secretName: the instance key "1/db \\"primary\\"" holds a quote, a backslash or a control character, ' +
+      'which cdktf synth --hcl cannot write; rename it, or synthesize JSON (PamLocalEntry)');
+    expect(() => synthesize(build, false)).not.toThrow();
+  });
+
   test.each([
     ['the examples', (scope: Construct) => addExamples(scope)],
     ['keys Terraform sorts differently', (scope: Construct) => new CertificateDeployment(scope, 'numbered', {
