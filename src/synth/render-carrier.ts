@@ -170,10 +170,12 @@ export function renderCarrier(scope: Construct, options: CarrierOptions): Terraf
     const stackDefaults = KeyfactorDefaults.of(TerraformStack.of(scope));
     return { carrier: stackDefaults.carrier ?? carrier, ledgerDirectory: ledgerDirFromStackDir(scope, stackDefaults.ledgerDirectory) };
   });
-  // The registry refers to each instance's spec rather than copying it: one text to edit in HCL.
-  // A key Terraform evaluates is a token that renders itself quoted inside an expression (templateOf).
+  // In HCL the registry refers to each instance's spec rather than copying it: one text to edit by
+  // hand, so an undo never runs with a stale copy. Not in JSON: Terraform plans references more
+  // slowly (figures: README, Leaving CDK). A key Terraform evaluates is a token that
+  // renders itself quoted inside an expression (templateOf).
   const index = (key: string) => (Token.isUnresolved(key) ? key : quotedTemplate(key));
-  const specsByKey = forEach && Object.fromEntries(Object.keys(forEach).map((key) => [key, `\${local.${local}[${index(key)}].spec}`]));
+  const specsByKey = forEach && Object.fromEntries(Object.entries(forEach).map(([key, v]) => [key, hcl ? `\${local.${local}[${index(key)}].spec}` : v.spec]));
   registerCarrier(registry, scope, resource, specsByKey, options.undo && (options.undoWhenDeleted ?? true), options.dependsOn);
   return resource;
 }

@@ -15,8 +15,8 @@ import { endToEnd } from '../support/terraform';
  */
 const SECRETS = exampleSecrets('hcl');
 
-/** `text` without the block or map entry that starts on the line matching `start` (through its closing brace). */
-function withoutBlock(text: string, start: RegExp): string {
+/** `text` with the block or map entry that starts on the line matching `start` (through its closing brace) replaced by `edit` of it. */
+function editBlock(text: string, start: RegExp, edit: (block: string) => string): string {
   const lines = text.split('\n');
   const from = lines.findIndex((l) => start.test(l));
   if (from < 0) throw new Error(`no line matches ${start}`);
@@ -24,15 +24,17 @@ function withoutBlock(text: string, start: RegExp): string {
   for (let to = from; to < lines.length; to++) {
     // Braces inside the specs' strings are balanced, so a plain count finds the end.
     for (const c of lines[to]) depth += c === '{' ? 1 : c === '}' ? -1 : 0;
-    if (depth === 0) return [...lines.slice(0, from), ...lines.slice(to + 1)].join('\n');
+    if (depth === 0) return [...lines.slice(0, from), edit(lines.slice(from, to + 1).join('\n')), ...lines.slice(to + 1)].join('\n');
   }
   throw new Error(`the block at line ${from + 1} does not end`);
 }
 
+const withoutBlock = (text: string, start: RegExp) => editBlock(text, start, () => '');
+
 describe('cdktf synth --hcl, then plain terraform', () => {
   const e2e = endToEnd();
 
-  test('applies, plans no change as JSON, takes hand edits (a spec changed, an operation deleted), destroys', async () => {
+  test('applies, plans no change as JSON, takes hand edits (specs changed, operations deleted), destroys', async () => {
     const { sim, env: connection } = e2e.started();
     const env = { ...connection, ...SECRETS, ESCAPED_SECRET: 'hcl-escaped-secret' };
     const p = e2e.project('hcl');
@@ -99,9 +101,11 @@ describe('cdktf synth --hcl, then plain terraform', () => {
     // Back to HCL, edited by hand: the web certificate's alias changed in its spec, and the API
     // certificate's deployment deleted (its resource block and its undo-registry entry).
     p.synth(build, {}, { hcl: true });
-    let text = fs.readFileSync(file, 'utf8').replace(/"alias" = "www\.example\.com"/g, '"alias" = "www2.example.com"').replace('"alias" = "waited"', '"alias" = "waited-2"');
+    // Each spec is written once: the undo registry refers to it.
+    let text = editBlock(fs.readFileSync(file, 'utf8'), /^ *web-certificate_CarrierInstances_/, (b) => b.replace(/"alias" = "www\.example\.com"/g, '"alias" = "www2.example.com"'));
+    text = editBlock(text, /^ *waited_CarrierInstances_/, (b) => b.replace('"alias" = "waited"', '"alias" = "waited-2"'));
     text = withoutBlock(text, /^resource "terraform_data" "api-certificate_Carrier_/);
-    text = withoutBlock(text, /^"hcl\/api-certificate\/Carrier\[/);
+    text = withoutBlock(text, /^ *"hcl\/api-certificate\/Carrier\[/);
     fs.writeFileSync(file, text);
     const [addsBefore, removesBefore] = [adds().length, removes().length];
     await p.apply(env);
@@ -115,10 +119,15 @@ describe('cdktf synth --hcl, then plain terraform', () => {
     expect(waits[1].jobIds[0]).not.toBe(waits[0].jobIds[0]);
     expect((await plan()).status).toBe(0);
 
+    // The edited deployment deleted by hand: its undo (the registry's) removes the alias it has now.
+    text = withoutBlock(fs.readFileSync(file, 'utf8'), /^resource "terraform_data" "waited_Carrier_/);
+    text = withoutBlock(withoutBlock(text, /^resource "terraform_data" "waited_Wait_/), /^ *"hcl\/waited\/Carrier\[/);
+    fs.writeFileSync(file, text);
+    await p.apply(env);
+    expect(sent(removes().slice(removesBefore + 4))).toEqual([`${STORES.iisWeb2} waited-2`]);
+
     await p.destroy(env);
-    expect(sent(removes().slice(removesBefore + 4))).toEqual([
-      `${STORES.iisWeb1} www2.example.com`, `${STORES.iisWeb2} waited-2`, `${STORES.iisWeb2} www2.example.com`, `${STORES.javaKeystore} numbered`,
-    ]);
+    expect(sent(removes().slice(removesBefore + 5))).toEqual([`${STORES.iisWeb1} www2.example.com`, `${STORES.iisWeb2} www2.example.com`, `${STORES.javaKeystore} numbered`]);
     expect(sim.pamEntries(1).map((e) => e.SecretName)).not.toEqual(expect.arrayContaining(['web-01-store-password']));
     expect(sim.pamEntries(1).map((e) => e.SecretName)).not.toEqual(expect.arrayContaining(['escaped']));
     expect(p.output).not.toContain(SECRETS.API_KEYSTORE_ENTRY_PASSWORD);
