@@ -44,8 +44,16 @@ function readView(config: Configuration): unknown {
   for (const [type, blocks] of Object.entries(config.resource ?? {})) {
     for (const [name, block] of Object.entries(blocks)) resources[`${type}.${name}`] = parsed({ for_each: block.for_each, input: block.input });
   }
+  // In HCL the registry refers to its instances' specs (`${local.X["key"].spec}`) where JSON copies them: compared as evaluated.
+  const locals: Record<string, any> = { ...config.locals };
+  for (const [name, instances] of Object.entries(locals)) {
+    if (!/^KeyfactorUndo\d*Instances$/.test(name)) continue;
+    locals[name] = Object.fromEntries(Object.entries<any>(instances).map(([k, v]) => {
+      const ref = /^\$\{local\.([^[]+)\[("(?:[^"\\]|\\.)*")\]\.spec\}$/.exec(v.spec);
+      return [k, ref ? { ...v, spec: locals[ref[1]][JSON.parse(ref[2])].spec } : v];
+    }));
+  }
   // A single carrier's spec sits in a local in HCL: what its input names is compared.
-  const locals = { ...config.locals };
   for (const r of Object.values<any>(resources)) {
     const name = /^\$\{local\.([^}]+)\}$/.exec(r.input?.spec)?.[1];
     if (name) {
