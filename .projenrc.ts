@@ -83,7 +83,7 @@ project.addDevDeps('eslint-import-resolver-typescript@3.6.3');
 // for axios code the runner never uses (multipart/form-data, the fetch adapter), which halves
 // the bundle and its cold start: see the comment in the script and bench/.
 const bundle = project.addTask('bundle-runner', {
-  description: 'Bundle the apply-time runner into bundle/runner.cjs',
+  description: 'Bundle the apply-time runner and the ledger store clients into bundle/runner/',
   exec: 'node build-tools/bundle-runner.mjs',
 });
 // jsii asks for a devDependency at the lowest version each peer allows (constructs 10.4.2): the
@@ -179,5 +179,5 @@ project.npmignore?.exclude('/examples/', '/scripts/', '/bench/', '/build-tools/'
 // runner bundle, the jsii assembly and its API reference, README and LICENSE, plus the
 // bundledDependencies jsii requires. Patterns, not directories, so nothing else in lib/ or
 // bundle/ (build leftovers) can slip in.
-project.addFields({ files: ['lib/**/*.js', 'lib/**/*.d.ts', 'bundle/runner.cjs', '.jsii', 'API.md', 'README.md', 'LICENSE'] });
+project.addFields({ files: ['lib/**/*.js', 'lib/**/*.d.ts', 'bundle/runner/*.cjs', '.jsii', 'API.md', 'README.md', 'LICENSE'] });
 project.synth();

@@ -1,7 +1,9 @@
 /**
- * Bundles the apply-time runner (src/runner/main.ts, axios included) into bundle/runner.cjs,
- * the one file synthesized stacks carry as a TerraformAsset, and writes the esbuild metafile
- * beside it. `npm run compile` runs it.
+ * Bundles the apply-time runner (src/runner/main.ts, axios included) into bundle/runner/runner.cjs,
+ * and each shared ledger store's client with its SDK (src/runtime/ledger/stores/<type>/client.ts)
+ * into bundle/runner/ledger-<type>.cjs, loaded only when a ledger lives in that store. The
+ * directory is what synthesized stacks carry as a TerraformAsset, so an apply needs only node and
+ * terraform. The esbuild metafiles go to bundle/. `npm run compile` runs it.
  *
  * The runner starts once per provisioner (hundreds of times per apply), so its cold start
  * matters (figures in bench/results). Axios code the runner never uses is stubbed out:
@@ -18,7 +20,7 @@
  */
 import * as esbuild from 'esbuild';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 
 const applied = new Set();
 
@@ -92,7 +94,7 @@ const trimRunner = {
 const result = await esbuild.build({
   entryPoints: ['src/runner/main.ts'],
   write: false,
-  outfile: 'bundle/runner.cjs',
+  outfile: 'bundle/runner/runner.cjs',
   bundle: true,
   platform: 'node',
   target: 'node20',
@@ -179,9 +181,43 @@ const SOURCE_SHA256 = ${JSON.stringify(createHash('sha256').update(source).diges
 })();
 `;
 // esbuild writes nothing itself (write: false), so a fresh clone has no bundle/ yet.
-mkdirSync('bundle', { recursive: true });
+mkdirSync('bundle/runner', { recursive: true });
 const runner = loader(result.outputFiles[0].text);
-writeFileSync('bundle/runner.cjs', runner);
+writeFileSync('bundle/runner/runner.cjs', runner);
 // What went into the bundle, for the test that keeps cdktf and constructs out of it.
 writeFileSync('bundle/runner.meta.json', JSON.stringify(result.metafile));
-console.log(`bundle/runner.cjs: ${(Buffer.byteLength(runner) / 1024).toFixed(0)} KB`);
+console.log(`bundle/runner/runner.cjs: ${(Buffer.byteLength(runner) / 1024).toFixed(0)} KB`);
+
+/**
+ * The store clients: one bundle each, SDK included, rewritten only when it changed (so its
+ * modification time says when it last did). Their V8 code is not cached: they load once per
+ * runner process that uses the store, after the runner's own start-up.
+ */
+const STORES_DIR = 'src/runtime/ledger/stores';
+const stores = readdirSync(STORES_DIR, { withFileTypes: true }).filter((e) => e.isDirectory() && existsSync(`${STORES_DIR}/${e.name}/client.ts`)).map((e) => e.name);
+for (const file of readdirSync('bundle/runner')) {
+  const m = /^ledger-(.+)\.cjs$/.exec(file);
+  if (m && !stores.includes(m[1])) rmSync(`bundle/runner/${file}`);
+}
+for (const store of stores) {
+  const built = await esbuild.build({
+    entryPoints: [`${STORES_DIR}/${store}/client.ts`],
+    write: false,
+    outfile: `bundle/runner/ledger-${store}.cjs`,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    minify: true,
+    legalComments: 'none',
+    metafile: true,
+    logLevel: 'warning',
+    // Optional native add-ons the SDKs probe for and do without.
+    external: ['pg-native', 'keytar', '@azure/msal-node-extensions', 'aws-crt', '@aws-sdk/signature-v4-crt'],
+  });
+  const out = `bundle/runner/ledger-${store}.cjs`;
+  const text = built.outputFiles[0].text;
+  if (!existsSync(out) || readFileSync(out, 'utf8') !== text) writeFileSync(out, text);
+  writeFileSync(`bundle/ledger-${store}.meta.json`, JSON.stringify(built.metafile));
+  console.log(`${out}: ${(Buffer.byteLength(text) / 1024).toFixed(0)} KB`);
+}

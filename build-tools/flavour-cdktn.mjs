@@ -5,7 +5,7 @@
  * CDK Terrain (`cdktn`) is the community fork of the archived cdktf: the same API under a new
  * package name. So the flavour is src/ with the few rewrites in REWRITES (one table, in
  * flavour-cdktn-rewrites.cjs: the only place the flavours' sources differ), its own package.json
- * and jsii targets, compiled by jsii, with its own API.md. The runner bundle (bundle/runner.cjs) imports no cdktf and is shared as is.
+ * and jsii targets, compiled by jsii, with its own API.md. The runner bundles (bundle/runner/) import no cdktf and are shared as they are.
  *
  * flavours/cdktn/ is generated as a whole (gitignored): src/ and lib/ are rebuilt from scratch,
  * so a module deleted from src/ leaves nothing behind (what prune-lib does for lib/). jsii and
@@ -156,9 +156,12 @@ function build() {
     mkdirSync(dirname(join(FLAVOUR_DIR, file)), { recursive: true });
     writeFileSync(join(FLAVOUR_DIR, file), text);
   }
-  // The shared runner bundle, at the path src/synth/provisioner.ts computes (bundle/ beside lib/).
-  mkdirSync(join(FLAVOUR_DIR, 'bundle'), { recursive: true });
-  cpSync(join(ROOT, 'bundle', 'runner.cjs'), join(FLAVOUR_DIR, 'bundle', 'runner.cjs'));
+  // The shared runner bundles, at the path src/synth/provisioner.ts computes (bundle/runner/ beside lib/).
+  rmSync(join(FLAVOUR_DIR, 'bundle'), { recursive: true, force: true });
+  mkdirSync(join(FLAVOUR_DIR, 'bundle', 'runner'), { recursive: true });
+  for (const f of readdirSync(join(ROOT, 'bundle', 'runner')).filter((n) => n.endsWith('.cjs'))) {
+    cpSync(join(ROOT, 'bundle', 'runner', f), join(FLAVOUR_DIR, 'bundle', 'runner', f));
+  }
   // The bundled dependencies, copied package by package (not their nested node_modules: those in
   // the closure are copied on their own).
   rmSync(join(FLAVOUR_DIR, 'node_modules'), { recursive: true, force: true });

@@ -4,9 +4,9 @@ export * from './synth/defaults';
 export * from './synth/schedule';
 export { Secret } from './synth/secret';
 export * from './synth/wait-policy';
-// The ledger the runner writes, and its reader.
+// The ledger the runner writes: where it is kept, and its reader.
 export type { LedgerOrigin, LedgerRecord } from './contract/ledger-record';
-export { Ledger } from './runtime/ledger';
+export * from './ledger';
 // One construct per operation.
 export * from './operations/certificate-deployment/construct';
 export * from './operations/certificate-store-password/construct';

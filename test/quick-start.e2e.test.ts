@@ -1,8 +1,8 @@
 import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { startSimulator, StartedSimulator } from './support/simulator';
 import { tempDir } from './support/runtime';
+import { startSimulator, StartedSimulator } from './support/simulator';
 
 /**
  * The README's Quick start, as a newcomer follows it: the packed tarball installed into an empty

@@ -10,14 +10,14 @@ import type { CommandView } from '../runtime/jobs/delivery';
 export type Verdict = 'in-sync' | 'drift' | 'unverifiable' | 'not-checked';
 
 export interface DriftContext {
-  /** The stack's ledger directory, for messages. */
-  readonly ledgerDir: string;
+  /** The stack's ledger, for messages. */
+  readonly ledger: string;
   /** Made on first use: a stack with nothing to ask Command needs no connection settings. */
   client(): KeyfactorClient;
   /** Locations and newest jobs, each read once per drift run. */
   view(): CommandView;
   /** The newest succeeded create record of this instance (same spec hash, same origin) in the stack's ledger, if any. */
-  record(spec: SpecBase): LedgerRecord | undefined;
+  record(spec: SpecBase): Promise<LedgerRecord | undefined>;
   /** `read()` once per drift run for each `key` (e.g. one listing per PAM provider). */
   once<T>(key: string, read: () => Promise<T>): Promise<T>;
 }

@@ -1,7 +1,8 @@
 import { spawn } from 'child_process';
 import * as path from 'path';
 import type { DriftContext, DriftRule, Finding, Verdict } from './drift-rule';
-import { CARRIER_TYPES, ledgerDirectoryOf, parseSpec, readConfiguration, stateResources, synthesizedStacks } from './stacks';
+import { carrierLedger } from './ledgers';
+import { CARRIER_TYPES, parseSpec, readConfiguration, stateResources, synthesizedStacks } from './stacks';
 import { isUndoRegistryId, REPAIR_ENV, repairName } from '../contract/environment';
 import type { LedgerRecord } from '../contract/ledger-record';
 import { SpecBase, specHash, specLabel } from '../contract/spec';
@@ -14,7 +15,7 @@ import { checkEvaluated } from '../runner/checks';
 import { KeyfactorClient } from '../runtime/api/client';
 import { RunnerError } from '../runtime/errors';
 import { CommandView, memo } from '../runtime/jobs/delivery';
-import { readLedgerDir, sameOrigin, warnUnreadable } from '../runtime/ledger';
+import { describeChoice, identityKey, LedgerChoice, LedgerEntry, OpenLedger, openLedger, sameOrigin, warnUnreadable } from '../runtime/ledger';
 import { SecretResolver } from '../runtime/secrets';
 import { connectionSettings, origin } from '../runtime/settings';
 
@@ -66,7 +67,8 @@ interface Instance {
   readonly stack: string;
   readonly address: string;
   readonly spec: SpecBase;
-  readonly ledgerDir: string;
+  /** The ledger its runner writes to. */
+  readonly ledger: LedgerChoice;
 }
 
 /**
@@ -78,6 +80,16 @@ export async function runDrift(options: DriftOptions, env: NodeJS.ProcessEnv, wr
   const outdir = path.resolve(options.outdir ?? 'cdktf.out');
   const stacks = options.stack?.length ? options.stack : synthesizedStacks(outdir);
   const session = new DriftSession(env);
+  try {
+    return await report(options, stacks, session, outdir, env, write);
+  } finally {
+    await session.close();
+  }
+}
+
+async function report(
+  options: DriftOptions, stacks: string[], session: DriftSession, outdir: string, env: NodeJS.ProcessEnv, write: (text: string) => void,
+): Promise<number> {
   const drifted = (r: DriftResult) => r.verdict === 'drift' || (options.strict === true && r.verdict === 'unverifiable');
   const checkAll = async () => session.check(stacks.flatMap((stack) => instancesOf(outdir, stack, env)));
   let results = await checkAll();
@@ -129,7 +141,7 @@ function instancesOf(outdir: string, stack: string, env: NodeJS.ProcessEnv): Ins
     if (!raw || raw.operation === 'JobWait') continue;
     const { spec, problems } = checkEvaluated(raw);
     if (problems.length) continue;
-    found.push({ stack, address: r.address, spec, ledgerDir: ledgerDirectoryOf(dir, configuration, env, r.type, r.name) });
+    found.push({ stack, address: r.address, spec, ledger: carrierLedger(dir, configuration, env, r.type, r.name) });
   }
   return found;
 }
@@ -156,13 +168,21 @@ class DriftSession {
   private client?: KeyfactorClient;
   private commandView?: CommandView;
   private readonly cache = new Map<string, Promise<unknown>>();
-  private readonly ledgers = new Map<string, LedgerRecord[]>();
+  private readonly ledgers = new Map<string, OpenLedger>();
+  /** Records read, by ledger and identity key (a directory's: all of them, once). */
+  private readonly records = new Map<string, Promise<LedgerEntry[]>>();
 
   constructor(private readonly env: NodeJS.ProcessEnv) {}
 
   public refresh(): void {
     this.commandView?.refresh();
     this.cache.clear();
+    this.records.clear();
+  }
+
+  /** Closes the ledgers' connections. */
+  public async close(): Promise<void> {
+    await Promise.all([...this.ledgers.values()].map((l) => l.store.close().catch(() => undefined)));
     this.ledgers.clear();
   }
 
@@ -205,8 +225,8 @@ class DriftSession {
     return {
       client: () => this.connect(),
       view: () => (this.commandView ??= new CommandView(this.connect())),
-      record: (spec) => this.record(instance.ledgerDir, spec),
-      ledgerDir: instance.ledgerDir,
+      record: (spec) => this.record(instance.ledger, spec),
+      ledger: describeChoice(instance.ledger),
       once: <T>(key: string, read: () => Promise<T>) => memo(this.cache, key, read),
     };
   }
@@ -216,15 +236,29 @@ class DriftSession {
     return (this.client ??= new KeyfactorClient(connectionSettings(this.env, secrets), secrets));
   }
 
-  private record(dir: string, spec: SpecBase): LedgerRecord | undefined {
-    let records = this.ledgers.get(dir);
-    if (!records) {
-      const here = origin(this.env);
-      records = readLedgerDir(dir, { onUnreadable: warnUnreadable }).filter((r) => sameOrigin(r, here) && r.phase === 'create' && r.outcome === 'succeeded');
-      this.ledgers.set(dir, records);
+  /**
+   * The newest succeeded create record of `spec`'s instance. A shared store is asked for that
+   * instance's records only; a directory is read once (records of versions before identity keys included).
+   */
+  private async record(choice: LedgerChoice, spec: SpecBase): Promise<LedgerRecord | undefined> {
+    const where = JSON.stringify(choice.location);
+    let ledger = this.ledgers.get(where);
+    if (!ledger) {
+      ledger = openLedger(choice, this.env);
+      this.ledgers.set(where, ledger);
     }
+    const here = origin(this.env);
     const hash = specHash(spec);
-    return records.filter((r) => r.constructPath === spec.path && r.instanceKey === spec.key && r.specHash === hash).pop();
+    const key = identityKey({ origin: here, stack: spec.stack, constructPath: spec.path, instanceKey: spec.key, specHash: hash });
+    const byKey = ledger.store.type !== 'directory';
+    const cacheKey = `${where}\n${byKey ? key : ''}`;
+    let read = this.records.get(cacheKey);
+    if (!read) {
+      read = ledger.store.read({ onUnreadable: warnUnreadable, ...(byKey ? { identityKeys: new Set([key]) } : {}) });
+      this.records.set(cacheKey, read);
+    }
+    return (await read).filter((r) => sameOrigin(r, here) && r.phase === 'create' && r.outcome === 'succeeded' &&
+      r.constructPath === spec.path && r.instanceKey === spec.key && r.specHash === hash).pop();
   }
 }
 

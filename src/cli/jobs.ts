@@ -23,7 +23,7 @@ export interface JobsOptions extends OutputsOptions {
 export async function runJobs(options: JobsOptions, env: NodeJS.ProcessEnv, write: (text: string) => void): Promise<number> {
   const subjects = new Map<string, string>();
   const stores = new Map<string, string>();
-  for (const r of selectRecords(options, env)) {
+  for (const r of await selectRecords(options, env)) {
     for (const id of r.jobIds) {
       subjects.set(id, `${r.constructPath}${r.instanceKey ? ` [${r.instanceKey}]` : ''} (${r.phase})`);
       const store = storeOf(r.request);

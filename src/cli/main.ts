@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
- * `cdktf-keyfactor`: read the ledger (`outputs`, `jobs`), check an apply for undos it would drop
- * (`check`) and run the Keyfactor Command simulator (`simulator`).
+ * `cdktf-keyfactor`: read the ledger (`outputs`, `jobs`), say where it is and move one into a
+ * shared store (`ledger`), check an apply for undos it would drop (`check`) and run the Keyfactor
+ * Command simulator (`simulator`).
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -9,6 +10,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { runCheck } from './check';
 import { runDrift } from './drift';
 import { runJobs } from './jobs';
+import { copyLedger, formatCopy, ledgerWhere } from './ledger-command';
 import { formatOutputs, selectRecords } from './outputs';
 import { formatPrune, formatPruneJson, pruneLedger } from './prune';
 import { runSimulator } from './simulator';
@@ -20,29 +22,33 @@ export function buildProgram(): Command {
     .version(packageVersion(), '-V, --version', 'print the version of cdktf-keyfactor')
     .showHelpAfterError();
 
+  const LEDGER = 'ledger directory or URL (s3://, azblob://, postgres://); default: each synthesized stack\'s, as its runner chooses it (`ledger where`)';
   program
     .command('outputs')
     .description('show what the runner recorded (job GUIDs, outcomes) from the ledger')
     .option('--json', 'print JSON ({"records": [...]}) instead of a table')
-    .option('--ledger <dir>', 'ledger directory (default: $CDKTF_KEYFACTOR_LEDGER_DIR or ./.keyfactor-ledger)')
+    .option('--ledger <location>', LEDGER)
+    .option('--outdir <dir>', 'the synthesized app, whose stacks name their ledgers', 'cdktf.out')
     .option('--stack <name>', 'only records of this stack')
     .option('--path <constructPath>', 'only records of this construct path or below it')
     .option('--all-origins', 'records of every Command host and workspace (default: with KEYFACTOR_HOSTNAME set, only its own and TF_WORKSPACE\'s)')
     .option('--latest', 'only the newest record of each operation instance')
-    .action((opts) => {
-      process.stdout.write(formatOutputs(selectRecords(opts), !!opts.json) + '\n');
+    .action(async (opts) => {
+      process.stdout.write(formatOutputs(await selectRecords(opts), !!opts.json) + '\n');
     });
 
   program
     .command('prune')
     .description('remove ledger records older than --keep-days (never one in flight or unsettled, never a live instance\'s newest create record)')
     .requiredOption('--keep-days <days>', 'keep records that finished within this many days', parsePositive)
-    .option('--ledger <dir>', 'ledger directory (default: $CDKTF_KEYFACTOR_LEDGER_DIR or ./.keyfactor-ledger)')
+    .option('--ledger <location>', LEDGER)
+    .option('--outdir <dir>', 'the synthesized app, whose stacks name their ledgers', 'cdktf.out')
+    .option('--stack <name>', 'only this stack\'s ledger')
     .option('--dry-run', 'say what would be removed; remove nothing')
     .option('--json', 'print JSON ({"removed": [record ids], "kept": N, ...}) instead of a sentence')
-    .action((opts) => {
-      const options = { ledger: opts.ledger, keepDays: opts.keepDays, dryRun: !!opts.dryRun };
-      const result = pruneLedger(options);
+    .action(async (opts) => {
+      const options = { ledger: opts.ledger, outdir: opts.outdir, stack: opts.stack, keepDays: opts.keepDays, dryRun: !!opts.dryRun };
+      const result = await pruneLedger(options);
       process.stdout.write((opts.json ? formatPruneJson(result, options) : formatPrune(result, options)) + '\n');
     });
 
@@ -53,12 +59,39 @@ export function buildProgram(): Command {
     .option('--timeout <seconds>', 'with --wait: give up after this long', parsePositive, 600)
     .option('--interval <seconds>', 'with --wait: seconds between polls', parsePositive, 5)
     .option('--json', 'print JSON ({"jobs": [...]}) instead of a table')
-    .option('--ledger <dir>', 'ledger directory (default: $CDKTF_KEYFACTOR_LEDGER_DIR or ./.keyfactor-ledger)')
+    .option('--ledger <location>', LEDGER)
+    .option('--outdir <dir>', 'the synthesized app, whose stacks name their ledgers', 'cdktf.out')
     .option('--stack <name>', 'only jobs of this stack')
     .option('--path <constructPath>', 'only jobs of this construct path or below it')
     .option('--all-origins', 'jobs recorded against every Command host and workspace (default: KEYFACTOR_HOSTNAME\'s, TF_WORKSPACE\'s)')
     .action(async (opts) => {
       process.exitCode = await runJobs(opts, process.env, (t) => process.stdout.write(t + '\n'));
+    });
+
+  const ledger = program
+    .command('ledger')
+    .description('where each stack keeps its ledger, and moving a ledger directory into a shared store');
+  ledger
+    .command('where')
+    .description('print the ledger each synthesized stack\'s runner uses, and what chose it')
+    .option('--outdir <dir>', 'the synthesized app', 'cdktf.out')
+    .option('--stack <name>', 'only this stack')
+    .option('--json', 'print JSON ({"ledgers": [...]})')
+    .action((opts) => {
+      process.stdout.write(ledgerWhere(opts, process.env) + '\n');
+    });
+  ledger
+    .command('copy')
+    .description('copy the records of a ledger directory into each stack\'s ledger (or --to); safe to run again')
+    .requiredOption('--from <dir>', 'the ledger directory to copy, e.g. .keyfactor-ledger')
+    .option('--to <location>', 'the ledger to copy into (directory or URL); default: each record\'s stack\'s ledger')
+    .option('--outdir <dir>', 'the synthesized app, whose stacks name their ledgers', 'cdktf.out')
+    .option('--stack <name>', 'only records of this stack')
+    .option('--json', 'print JSON')
+    .action(async (opts) => {
+      const result = await copyLedger(opts, process.env);
+      process.stdout.write((opts.json ? JSON.stringify(result, null, 2) : formatCopy(result, opts.from)) + '\n');
+      if (result.skipped.length) process.exitCode = 1;
     });
 
   program

@@ -1,11 +1,10 @@
+import { LedgerOptions, readLedgers, waitingNote } from './ledgers';
 import type { LedgerRecord } from '../contract/ledger-record';
-import { existingLedger, instanceOf, Ledger, sameOrigin } from '../runtime/ledger';
+import { instanceOf, sameOrigin } from '../runtime/ledger';
 import { ENV, origin } from '../runtime/settings';
 
-export interface OutputsOptions {
-  readonly ledger?: string;
+export interface OutputsOptions extends LedgerOptions {
   readonly json?: boolean;
-  readonly stack?: string;
   readonly path?: string;
   /** Records of every Command and workspace, not only the current one. */
   readonly allOrigins?: boolean;
@@ -18,9 +17,11 @@ export interface OutputsOptions {
  * and by origin: with KEYFACTOR_HOSTNAME set, only records of that Command, API path and
  * workspace (TF_WORKSPACE), unless `allOrigins`.
  */
-export function selectRecords(options: OutputsOptions, env: NodeJS.ProcessEnv = process.env): LedgerRecord[] {
+export async function selectRecords(options: OutputsOptions, env: NodeJS.ProcessEnv = process.env, note: (line: string) => void = (l) => process.stderr.write(l + '\n')): Promise<LedgerRecord[]> {
   const current = !options.allOrigins && env[ENV.hostname]?.trim() ? origin(env) : undefined;
-  const selected = Ledger.read(existingLedger(options.ledger)).filter((r) =>
+  const { records, waiting } = await readLedgers(options, env);
+  waitingNote(waiting).forEach(note);
+  const selected = records.filter((r) =>
     (!current || sameOrigin(r, current)) &&
     (!options.stack || r.stack === options.stack) &&
     (!options.path || r.constructPath === options.path || r.constructPath.startsWith(options.path.replace(/\/$/, '') + '/')),
@@ -34,7 +35,7 @@ export function selectRecords(options: OutputsOptions, env: NodeJS.ProcessEnv = 
 /** `cdktf-keyfactor outputs`: the ledger as a table, or as JSON with `--json`. */
 export function formatOutputs(records: LedgerRecord[], json: boolean): string {
   if (json) return JSON.stringify({ records }, null, 2);
-  if (records.length === 0) return 'No ledger records. (Ledger: `--ledger DIR` or CDKTF_KEYFACTOR_LEDGER_DIR to read another location)';
+  if (records.length === 0) return 'No ledger records. (Ledger: `--ledger DIR|URL` or CDKTF_KEYFACTOR_LEDGER to read another one; `ledger where` says which it reads)';
   const rows = records.map((r) => [
     r.startedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
     r.stack,

@@ -4,11 +4,13 @@
  * next run of their instance checks them in JobHistory before sending anything) and each live
  * instance's newest create record (`drift` reads a PFX replacement's stores and the jobs from it).
  */
+import * as fs from 'fs';
+import { chosenLedgers, LedgerOptions } from './ledgers';
 import type { LedgerRecord } from '../contract/ledger-record';
-import { existingLedger, instanceOf, readLedgerDir, removeRecord, warnUnreadable } from '../runtime/ledger';
+import { RunnerError } from '../runtime/errors';
+import { DirectoryStore, instanceOf, LedgerEntry, LedgerStore, openLedger, warnUnreadable } from '../runtime/ledger';
 
-export interface PruneOptions {
-  readonly ledger?: string;
+export interface PruneOptions extends LedgerOptions {
   readonly keepDays: number;
   /** Say what would be removed, remove nothing. */
   readonly dryRun?: boolean;
@@ -21,9 +23,29 @@ export interface PruneResult {
   readonly keptNewest: number;
 }
 
-export function pruneLedger(options: PruneOptions, now = Date.now()): PruneResult {
-  const directory = existingLedger(options.ledger);
-  const records = readLedgerDir(directory, { onUnreadable: warnUnreadable });
+/** Prunes every ledger `options` chooses (see ledgers.ts); a directory that does not exist is an error. */
+export async function pruneLedger(options: PruneOptions, env: NodeJS.ProcessEnv = process.env, now = Date.now()): Promise<PruneResult> {
+  const total = { removed: [] as LedgerRecord[], kept: 0, keptInFlight: 0, keptNewest: 0 };
+  for (const { choice } of chosenLedgers(options, env)) {
+    const { store } = openLedger(choice, env);
+    try {
+      if (store instanceof DirectoryStore && !fs.existsSync(store.directory)) {
+        throw new RunnerError(`no ledger at ${store.directory} (pass --ledger DIR or URL, or set CDKTF_KEYFACTOR_LEDGER).`);
+      }
+      const result = await pruneStore(store, options, now);
+      total.removed.push(...result.removed);
+      total.kept += result.kept;
+      total.keptInFlight += result.keptInFlight;
+      total.keptNewest += result.keptNewest;
+    } finally {
+      await store.close();
+    }
+  }
+  return total;
+}
+
+async function pruneStore(store: LedgerStore, options: PruneOptions, now: number): Promise<PruneResult> {
+  const records = await store.read({ onUnreadable: warnUnreadable });
   const cutoff = now - options.keepDays * 86_400_000;
   // Oldest first: the last create record seen per instance is its newest; an instance whose
   // newest record is a finished undo is gone, and nothing needs its create record any more.
@@ -35,7 +57,7 @@ export function pruneLedger(options: PruneOptions, now = Date.now()): PruneResul
   }
   const undone = (r: LedgerRecord) => r.phase === 'destroy' && (r.outcome === 'succeeded' || r.outcome === 'skipped');
   const newestIds = new Set([...newest.entries()].filter(([instance]) => !undone(last.get(instance)!)).map(([, r]) => r.recordId));
-  const removed: LedgerRecord[] = [];
+  const removed: LedgerEntry[] = [];
   let [keptInFlight, keptNewest] = [0, 0];
   for (const r of records) {
     const at = Date.parse(r.finishedAt ?? r.startedAt);
@@ -49,8 +71,8 @@ export function pruneLedger(options: PruneOptions, now = Date.now()): PruneResul
       continue;
     }
     removed.push(r);
-    if (!options.dryRun) removeRecord(directory, r.recordId);
   }
+  if (!options.dryRun) await store.remove(removed.map((r) => r.recordId));
   return { removed, kept: records.length - removed.length, keptInFlight, keptNewest };
 }
 

@@ -23,12 +23,26 @@ export function isUndoRegistryId(name: string): boolean {
 }
 /** The undo registry's record of the carrier an undo belongs to (its Terraform resource address). */
 export const CARRIER_ENV = 'CDKTF_KEYFACTOR_CARRIER';
-/** The ledger directory chosen at synth, relative to the stack directory. */
+/**
+ * The local ledger directory, relative to the stack directory: `.keyfactor-ledger` where `cdktf
+ * synth` ran. The ledger of a stack whose state is local; otherwise where records wait when the
+ * stack's store cannot take them, and where versions before shared stores kept them.
+ */
 export const DEFAULT_LEDGER_ENV = 'CDKTF_KEYFACTOR_DEFAULT_LEDGER_DIR';
 /** Default ledger directory, relative to where `cdktf synth` runs. */
 export const DEFAULT_LEDGER_DIRECTORY = '.keyfactor-ledger';
-/** Set by a user at apply time to put the ledger elsewhere (an absolute path; wins over synth). */
+/**
+ * Set by a user at apply time (and for the CLI) to choose the ledger: a URL (`s3://bucket/prefix`,
+ * `azblob://account/container/prefix`, `postgres://host/db`) or an absolute directory. Wins over
+ * the stack's choice and its backend.
+ */
+export const LEDGER_LOCATION_ENV = 'CDKTF_KEYFACTOR_LEDGER';
+/** The older spelling, for a directory only; still honoured. */
 export const LEDGER_ENV = 'CDKTF_KEYFACTOR_LEDGER_DIR';
+/** The ledger a stack chose at synth (`KeyfactorDefaults` `ledger`), as JSON (a LedgerLocation). */
+export const STACK_LEDGER_ENV = 'CDKTF_KEYFACTOR_STACK_LEDGER';
+/** How long one read or write of a shared ledger store may take, in seconds. */
+export const LEDGER_TIMEOUT_ENV = 'CDKTF_KEYFACTOR_LEDGER_TIMEOUT_SECONDS';
 /** The Terraform workspace, set by the carrier from `terraform.workspace`. */
 export const WORKSPACE_ENV = 'CDKTF_KEYFACTOR_WORKSPACE';
 /** Prefix of the variables that carry sensitive Terraform variables to the create step. */

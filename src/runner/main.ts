@@ -8,7 +8,6 @@
  * Exit code 0 on success; 1 with a one-paragraph message on stderr otherwise, which makes
  * Terraform mark the resource failed (and retry it on the next apply).
  */
-import * as fs from 'fs';
 import { checkEvaluated } from './checks';
 import { deletedConstructDecision } from './deleted-construct';
 import { isOperationName, OperationSpec, runOperation } from './operations';
@@ -18,7 +17,10 @@ import { SPEC_VERSION, specHash, specLabel } from '../contract/spec';
 import { AmbiguousRequestError } from '../runtime/api/client';
 import { RunContext } from '../runtime/context';
 import { MayHaveActedError, RunnerError } from '../runtime/errors';
-import { identityKey, InstanceIdentity, LedgerEntry, LedgerHandle, LedgerWriter, readLedgerDir, recordPath, warnUnreadable } from '../runtime/ledger';
+import {
+  beginRecord, DirectoryStore, identityKey, InstanceIdentity, isOpen, LedgerEntry, LedgerHandle, noticeOncePerApply, openLedger, OpenLedger,
+  readWithLocal, warnUnreadable,
+} from '../runtime/ledger';
 import { readSettings, RunnerSettings } from '../runtime/settings';
 
 export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
@@ -61,15 +63,17 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
     const identity: InstanceIdentity = {
       origin: settings.origin, stack: spec.stack, constructPath: spec.path, instanceKey: spec.key, specHash: specHash(spec),
     };
-    if (phase === 'report') return report(label, identity, settings);
+    if (phase === 'report') return await report(label, identity, settings);
     ctx = new RunContext(settings, label);
+    const notice = settings.ledger.notice;
+    if (notice) noticeOncePerApply(notice, process.cwd(), (line) => process.stderr.write(`cdktf-keyfactor: WARNING: ${line}\n`));
     // Read before this run's own record exists: only earlier runs are found.
-    const { earlier, superseded, neverSent } = unsettledRecords(settings.ledgerDirectory, identity, phase);
+    const { earlier, superseded, neverSent } = await unsettledRecords(ctx.ledger, identity, phase);
     const secrets = ctx.secrets;
-    record = new LedgerWriter(settings.ledgerDirectory, (text) => secrets.redact(text)).begin({ operation: spec.operation, phase, ...identity });
+    record = await beginRecord(ctx.ledger.store, { operation: spec.operation, phase, ...identity }, (text) => secrets.redact(text));
     ctx.record = record;
-    ctx.settleEarlier('a later run of this instance finished after it, so it is not this run\'s to look for', superseded);
-    ctx.settleEarlier('it had sent no job-creating request', neverSent);
+    await ctx.settleEarlier('a later run of this instance finished after it, so it is not this run\'s to look for', superseded);
+    await ctx.settleEarlier('it had sent no job-creating request', neverSent);
     ctx.earlier = earlier;
     if (earlier.length) {
       ctx.log(`an earlier run of this ${phase} (ledger record ${earlier.map((h) => h.current.recordId).join(', ')}) stopped before it knew ` +
@@ -78,8 +82,8 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
     if (phase === 'destroy' && isRepair(env, spec)) {
       const message = 'repair of drift (cdktf-keyfactor drift --fix): what this instance put in place is gone, so there is nothing to undo';
       ctx.log(message);
-      ctx.settleEarlier('drift --fix replaces this instance because its target is gone');
-      record.finish('skipped', { message });
+      await ctx.settleEarlier('drift --fix replaces this instance because its target is gone');
+      await record.finish('skipped', { message });
       return 0;
     }
     if (takenOver) {
@@ -88,65 +92,64 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
           'known only to Terraform): left in place, not undone. If it is not the same, undo it by hand'
         : `deleted from the code, but ${takenOver.path} now owns the same target (renamed or moved): left in place, not undone`;
       ctx.log(message);
-      ctx.settleEarlier('the construct was deleted and its target taken over by another');
-      record.finish('skipped', { message });
+      await ctx.settleEarlier('the construct was deleted and its target taken over by another');
+      await record.finish('skipped', { message });
       return 0;
     }
     stopWatching = stopWithParentOrSignal(record);
     const running = runOperation(phase as 'create' | 'destroy', ctx, spec);
     if (!running) {
-      ctx.settleEarlier('there was nothing to undo');
-      record.finish('skipped', { message: 'nothing to undo' });
+      await ctx.settleEarlier('there was nothing to undo');
+      await record.finish('skipped', { message: 'nothing to undo' });
       return 0;
     }
     const result = await running;
     // Operations that create jobs settle earlier runs themselves, before sending; the rest are safe to repeat.
-    ctx.settleEarlier(`this ${spec.operation} ${phase} is safe to repeat and ran again`);
-    try {
-      record.finish(result.outcome ?? 'succeeded', {
-        request: result.request,
-        jobIds: result.jobIds ?? [],
-        response: result.response,
-        message: result.message,
-      });
-    } catch (ledgerError) {
-      // The call succeeded: failing the step would make Terraform send it again on the next apply.
-      ctx.warn(`the operation succeeded but ${(ledgerError as Error).message} ` +
-        `Job GUIDs: ${(result.jobIds ?? []).join(', ') || 'none'}. Ledger record ${record.current.recordId} still says in-flight; ` +
-        'the next run of this instance looks its job up in JobHistory before sending anything.');
-    }
+    await ctx.settleEarlier(`this ${spec.operation} ${phase} is safe to repeat and ran again`);
+    const done = record;
+    // The call succeeded: failing the step would make Terraform send it again on the next apply.
+    await ctx.keep(done, () => done.finish(result.outcome ?? 'succeeded', {
+      request: result.request,
+      jobIds: result.jobIds ?? [],
+      response: result.response,
+      message: result.message,
+    }), `The operation succeeded. Job GUIDs: ${(result.jobIds ?? []).join(', ') || 'none'}. Ledger record ${record.current.recordId} still says in-flight; ` +
+      'the next run of this instance looks its job up in JobHistory before sending anything');
     return 0;
   } catch (e) {
     const raw = e instanceof RunnerError ? e.message : `unexpected error: ${(e as Error)?.message ?? String(e)}`;
     const message = ctx ? ctx.secrets.redact(raw) : raw;
     const unsettled = e instanceof MayHaveActedError || e instanceof AmbiguousRequestError;
-    try {
-      record?.finish('failed', { message, ...(unsettled ? { unsettled } : {}) });
-    } catch (ledgerError) {
-      process.stderr.write(`cdktf-keyfactor: could not write the ledger: ${(ledgerError as Error).message}\n`);
+    if (record && ctx) {
+      const failed = record;
+      // An unsettled record must reach a ledger: the next run reads it before sending again.
+      await ctx.keep(failed, () => failed.finish('failed', { message, ...(unsettled ? { unsettled } : {}) }), 'could not write the ledger');
     }
     process.stderr.write(`cdktf-keyfactor: ${label ? label + ': ' : ''}${phase ?? ''} failed: ${message}\n`);
     return 1;
   } finally {
     stopWatching?.();
+    // An open connection (PostgreSQL, keep-alive sockets) would keep the runner from exiting.
+    await ctx?.ledger.store.close().catch(() => undefined);
   }
 }
 
 /**
  * Records of earlier runs of this instance and phase that may have reached Command without
- * recording what it did, found by file name; a damaged one of them stops the run (it could be
- * one), naming the file. Those older than a later finished run of the instance (any phase) are
+ * recording what it did, found by identity key; a damaged one of them stops the run (it could be
+ * one), naming it. Those older than a later finished run of the instance (any phase) are
  * superseded; those that never marked a job-creating request as sent sent nothing.
  */
-function unsettledRecords(directory: string, identity: InstanceIdentity, phase: string): Record<'earlier' | 'superseded' | 'neverSent', LedgerHandle[]> {
+async function unsettledRecords(
+  ledger: OpenLedger, identity: InstanceIdentity, phase: string,
+): Promise<Record<'earlier' | 'superseded' | 'neverSent', LedgerHandle[]>> {
   const none = { earlier: [], superseded: [], neverSent: [] };
   // Not a directory (yet): nothing to find; writing the record then says what is wrong.
-  if (!fs.statSync(directory, { throwIfNoEntry: false })?.isDirectory()) return none;
-  const records = readLedgerDir(directory, { nameEndsWith: `-${identityKey(identity)}` })
+  if (ledger.store instanceof DirectoryStore && !ledger.store.isDirectory()) return none;
+  const records = (await readWithLocal(ledger, { identityKeys: new Set([identityKey(identity)]) }))
     .filter((r) => r.constructPath === identity.constructPath && r.specHash === identity.specHash);
-  const open = (r: LedgerEntry) => r.outcome === 'in-flight' || r.unsettled === true;
-  const lastFinished = records.filter((r) => !open(r)).map((r) => r.startedAt).sort().pop() ?? '';
-  const handles = records.filter((r) => r.phase === phase && open(r)).map((r) => new LedgerHandle(recordPath(directory, r), r));
+  const lastFinished = records.filter((r) => !isOpen(r)).map((r) => r.startedAt).sort().pop() ?? '';
+  const handles = records.filter((r) => r.phase === phase && isOpen(r)).map((r) => new LedgerHandle(ledger.store, r));
   const superseded = handles.filter((h) => h.current.startedAt < lastFinished);
   const live = handles.filter((h) => !superseded.includes(h));
   const sent = (r: LedgerEntry) => r.sendingAt !== undefined || r.jobIds.length > 0 || r.response !== undefined;
@@ -158,19 +161,26 @@ function unsettledRecords(directory: string, identity: InstanceIdentity, phase: 
  * when it carries a sensitive variable; this step carries none, so the GUIDs stay visible. It
  * never fails: a failed report would taint a create that succeeded, and the next apply repeat it.
  */
-function report(label: string, identity: InstanceIdentity, settings: RunnerSettings): number {
+async function report(label: string, identity: InstanceIdentity, settings: RunnerSettings): Promise<number> {
   let facts: string;
+  let ledger: OpenLedger | undefined;
   try {
-    const record = readLedgerDir(settings.ledgerDirectory, { nameEndsWith: `-${identityKey(identity)}`, onUnreadable: warnUnreadable })
+    ledger = openLedger(settings.ledger, settings.env);
+    const record = (await readWithLocal(ledger, { identityKeys: new Set([identityKey(identity)]), onUnreadable: warnUnreadable }))
       .filter((r) => r.phase === 'create' && r.constructPath === identity.constructPath && r.specHash === identity.specHash)
       .pop();
     facts = record ? `${record.outcome}${record.jobIds.length ? `, job ${record.jobIds.join(', ')}` : ''}${record.message ? ` (${record.message})` : ''}` : 'no ledger record found';
   } catch (e) {
     facts = `WARNING: could not read the ledger: ${(e as Error).message}`;
+  } finally {
+    await ledger?.store.close().catch(() => undefined);
   }
   process.stdout.write(`cdktf-keyfactor: ${label}: ${facts}\n`);
   return 0;
 }
+
+/** How long a stopped runner waits for its last note to reach a shared store. */
+const STOP_NOTE_MS = 2000;
 
 /**
  * Terraform forwards Ctrl+C (SIGINT) and CI cancellations (SIGTERM) to provisioners, and a killed
@@ -180,16 +190,16 @@ function report(label: string, identity: InstanceIdentity, settings: RunnerSetti
  */
 function stopWithParentOrSignal(record: LedgerHandle): () => void {
   const stop = (why: string, code: number) => {
-    try {
-      record.update({ message: `stopped (${why}) while in flight: the request may or may not have reached Keyfactor Command; the next run checks before sending again` });
-    } catch {
-      // The stderr line below still says what is known.
-    } finally {
+    const exit = () => {
       const ids = record.current.jobIds;
       process.stderr.write(`cdktf-keyfactor: stopped (${why}); ledger record ${record.current.recordId} marks the operation as in flight` +
         `${ids.length ? `; job GUIDs already returned: ${ids.join(', ')}` : ''}\n`);
       process.exit(code);
-    }
+    };
+    // A shared store gets a moment for the note; the record says in-flight either way (the stderr line says what is known).
+    setTimeout(exit, STOP_NOTE_MS).unref();
+    record.update({ message: `stopped (${why}) while in flight: the request may or may not have reached Keyfactor Command; the next run checks before sending again` })
+      .then(exit, exit);
   };
   const handlers = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((signal) => {
     const handler = () => stop(`interrupted by ${signal}`, 128 + ({ SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const)[signal]);

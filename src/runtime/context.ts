@@ -1,5 +1,5 @@
 import { KeyfactorClient } from './api/client';
-import { LedgerEntry, LedgerHandle } from './ledger';
+import { LedgerEntry, LedgerHandle, ledgerName, openLedger, OpenLedger } from './ledger';
 import { SecretResolver } from './secrets';
 import { RunnerSettings } from './settings';
 import type { SpecBase } from '../contract/spec';
@@ -31,12 +31,12 @@ export class RunContext {
   /** Job GUIDs already printed. */
   private readonly announced = new Set<string>();
 
+  /** The stack's ledger (and the local directory beside a shared store). */
+  readonly ledger: OpenLedger;
+
   constructor(readonly settings: RunnerSettings, readonly label: string) {
     this.secrets = new SecretResolver(settings.env);
-  }
-
-  get ledgerDirectory(): string {
-    return this.settings.ledgerDirectory;
+    this.ledger = openLedger(settings.ledger, settings.env, (secret) => this.secrets.protect(secret));
   }
 
   /** The API client, built on first use (a skipped undo needs no credentials). */
@@ -64,15 +64,12 @@ export class RunContext {
    * Closes the earlier unfinished records with what this run found out about them. A ledger
    * that cannot be written is a warning: this run's own record says the same.
    */
-  settleEarlier(finding: string, handles: LedgerHandle[] = this.earlier): void {
-    for (const h of handles) {
-      try {
-        h.finish('failed', { unsettled: false, message: `interrupted before its outcome was recorded; ${finding} (record ${this.record?.current.recordId ?? '?'})` });
-      } catch (e) {
-        this.warn(`could not close the earlier ledger record ${h.file}: ${(e as Error).message}`);
-      }
-    }
+  async settleEarlier(finding: string, handles: LedgerHandle[] = this.earlier): Promise<void> {
     this.earlier = this.earlier.filter((h) => !handles.includes(h));
+    for (const h of handles) {
+      const message = `interrupted before its outcome was recorded; ${finding} (record ${this.record?.current.recordId ?? '?'})`;
+      await this.keep(h, () => h.finish('failed', { unsettled: false, message }), `could not close the earlier ledger record ${h.current.recordId}`);
+    }
   }
 
   /**
@@ -80,21 +77,50 @@ export class RunContext {
    * stopped before this point sent nothing, and the next one need not look for its job. A ledger
    * that cannot take the note stops the run here, before anything is sent.
    */
-  markSending(): void {
-    if (this.record && !this.record.current.sendingAt) this.record.update({ sendingAt: new Date().toISOString() });
+  async markSending(): Promise<void> {
+    if (this.record && !this.record.current.sendingAt) await this.record.update({ sendingAt: new Date().toISOString() });
   }
 
   /**
    * Records what is already known (job GUIDs) in the ledger at once, before a wait that may
    * fail or be interrupted. The GUIDs are printed first, so a ledger that cannot be written
-   * loses nothing: the apply log has them.
+   * loses nothing: the apply log has them, and the record waits in the local directory.
    */
-  onPartialResult(result: OperationResult): void {
+  async onPartialResult(result: OperationResult): Promise<void> {
     this.announce(result.jobIds);
+    const record = this.record;
+    if (!record) return;
+    await this.keep(record, () => record.update({ request: result.request, jobIds: result.jobIds ?? [], response: result.response }),
+      `The operation went on; its job GUIDs are in this log: ${(result.jobIds ?? []).join(', ') || 'none'}`);
+  }
+
+  /**
+   * A write after Command may have acted, which must not fail the step (Terraform would send the
+   * request again): when the store cannot take it, the record waits in the local ledger directory
+   * for the next run of the instance (or `ledger copy`) to move it in, with a loud warning; when
+   * that fails too, the warning says what is lost. Returns whether the store took it.
+   */
+  async keep(handle: LedgerHandle, write: () => Promise<void>, context: string): Promise<boolean> {
     try {
-      this.record?.update({ request: result.request, jobIds: result.jobIds ?? [], response: result.response });
+      await write();
+      return true;
     } catch (e) {
-      this.warn(`${(e as Error).message} The operation went on; its job GUIDs are in this log: ${(result.jobIds ?? []).join(', ') || 'none'}.`);
+      const problem = (e as Error).message;
+      const local = this.ledger.local;
+      if (local) {
+        try {
+          local.putSync(handle.written);
+          this.warn(`the ledger store ${ledgerName(this.ledger)} could not take record ${handle.current.recordId} (${problem}); it is kept in ` +
+            `${local.directory} on this machine, and the next run of this operation here moves it in (or run \`npx cdktf-keyfactor ledger copy --from ` +
+            `${local.directory}\`). Job GUIDs: ${handle.current.jobIds.join(', ') || 'none'}.`);
+          return false;
+        } catch (localError) {
+          this.warn(`${problem} ${context}. The local ledger directory could not take it either: ${(localError as Error).message}`);
+          return false;
+        }
+      }
+      this.warn(`${problem} ${context}.`);
+      return false;
     }
   }
 

@@ -11,8 +11,12 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { RunnerError } from './errors';
+import { chooseLedger, LedgerChoice } from './ledger/locate';
+import { ledgerTimeoutMs } from './ledger/open';
 import type { SecretResolver } from './secrets';
-import { DEFAULT_LEDGER_DIRECTORY, DEFAULT_LEDGER_ENV, LEDGER_ENV, SPEC_ENV, WORKSPACE_ENV } from '../contract/environment';
+import {
+  DEFAULT_LEDGER_ENV, LEDGER_ENV, LEDGER_LOCATION_ENV, LEDGER_TIMEOUT_ENV, SPEC_ENV, STACK_LEDGER_ENV, WORKSPACE_ENV,
+} from '../contract/environment';
 import type { LedgerOrigin } from '../contract/ledger-record';
 
 export const ENV = {
@@ -33,7 +37,9 @@ export const ENV = {
   authCaCert: 'KEYFACTOR_AUTH_CA_CERT',
   skipVerify: 'KEYFACTOR_SKIP_VERIFY',
   // The project's own.
+  ledger: LEDGER_LOCATION_ENV,
   ledgerDir: LEDGER_ENV,
+  ledgerTimeout: LEDGER_TIMEOUT_ENV,
   retryMaxSeconds: 'CDKTF_KEYFACTOR_RETRY_MAX_SECONDS',
   maxQueryLength: 'CDKTF_KEYFACTOR_MAX_QUERY_LENGTH',
   jobLookupSeconds: 'CDKTF_KEYFACTOR_JOB_LOOKUP_SECONDS',
@@ -46,6 +52,7 @@ export const ENV = {
   // Set by the carrier, not by users.
   spec: SPEC_ENV,
   defaultLedgerDir: DEFAULT_LEDGER_ENV,
+  stackLedger: STACK_LEDGER_ENV,
   workspace: WORKSPACE_ENV,
 } as const;
 
@@ -135,7 +142,8 @@ export interface JobLookupTiming {
 export interface RunnerSettings {
   /** Where secret references (`Secret.fromEnv`, Terraform variables) are read from. */
   readonly env: NodeJS.ProcessEnv;
-  readonly ledgerDirectory: string;
+  /** Where this stack's ledger lives (ledger/locate.ts), decided from the environment and the working directory. */
+  readonly ledger: LedgerChoice;
   /** The Command and workspace this run's ledger records belong to. */
   readonly origin: LedgerOrigin;
   readonly jobLookup: JobLookupTiming;
@@ -153,9 +161,10 @@ export function readSettings(env: NodeJS.ProcessEnv): RunnerSettings {
   // Read only with the connection, but checked now: a bad value must not fail after a request.
   retryPolicy(env);
   requestTimeoutMs(env);
+  ledgerTimeoutMs(env);
   return {
     env,
-    ledgerDirectory: ledgerDirectory(env),
+    ledger: chooseLedger(env, process.cwd()),
     origin: origin(env),
     jobLookup: jobLookupTiming(env),
     maxQueryLength: maxQueryLength(env),
@@ -182,18 +191,6 @@ function numberSetting(env: NodeJS.ProcessEnv, name: string, fallback: number, o
   const n = Number(text);
   if (!Number.isFinite(n) || !ok(n)) throw new RunnerError(`${name} must be ${what}, got ${JSON.stringify(env[name])}.`);
   return n;
-}
-
-/** The ledger directory: CDKTF_KEYFACTOR_LEDGER_DIR (absolute), else the one chosen at synth, relative to the stack directory. */
-export function ledgerDirectory(env: NodeJS.ProcessEnv): string {
-  const chosen = raw(env, ENV.ledgerDir);
-  if (chosen !== undefined) {
-    if (!path.isAbsolute(chosen)) {
-      throw new RunnerError(`${ENV.ledgerDir} must be an absolute path (Terraform runs the runner from the stack directory), got ${JSON.stringify(chosen)}.`);
-    }
-    return chosen;
-  }
-  return path.resolve(raw(env, ENV.defaultLedgerDir) ?? DEFAULT_LEDGER_DIRECTORY);
 }
 
 /**

@@ -1,26 +1,32 @@
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { App, AssetType, DataResource, TerraformAsset, TerraformStack } from 'cdktf';
 import { Construct, IValidation } from 'constructs';
 import { Carrier, CarrierType } from './carrier';
-import { DEFAULT_LEDGER_DIRECTORY, DEFAULT_LEDGER_ENV, SPEC_ENV, WORKSPACE_ENV } from '../contract/environment';
+import { DEFAULT_LEDGER_DIRECTORY, DEFAULT_LEDGER_ENV, SPEC_ENV, STACK_LEDGER_ENV, WORKSPACE_ENV } from '../contract/environment';
+import type { LedgerLocation } from '../contract/ledger-location';
 
 /*
  * What every carrier (and the stack's undo registry) is rendered with: the runner asset, the
  * provisioner command and environment, the null provider, the stack's one version check.
  */
 
-/** The runner bundle built by `npm run compile` (esbuild). Same path from src/ and lib/. */
-export const RUNNER_BUNDLE = path.resolve(__dirname, '..', '..', 'bundle', 'runner.cjs');
+/**
+ * What an apply machine needs besides node and terraform, built by `npm run compile` (esbuild):
+ * the runner and the shared ledger stores' clients (`ledger-<type>.cjs`). Same path from src/ and lib/.
+ */
+export const RUNNER_DIR = path.resolve(__dirname, '..', '..', 'bundle', 'runner');
+export const RUNNER_BUNDLE = path.join(RUNNER_DIR, 'runner.cjs');
 const RUNNER_ASSET_ID = 'KeyfactorRunner';
 
-/** What every provisioner of a carrier of type `carrier` gets: its spec (read from `self`), ledger directory and workspace. */
-export function provisionerEnvironment(carrier: Carrier, ledgerDirectory: string, extra: Record<string, string> = {}): Record<string, string> {
+/** What every provisioner of a carrier of type `carrier` gets: its spec (read from `self`), ledger (ledgerEnvironment) and workspace. */
+export function provisionerEnvironment(carrier: Carrier, ledger: Record<string, string>, extra: Record<string, string> = {}): Record<string, string> {
   const self = selfAttribute(carrier);
   return {
     [SPEC_ENV]: `\${self.${self}.spec}`,
     ...Object.fromEntries(Object.entries(extra).map(([name, field]) => [name, `\${self.${self}.${field}}`])),
-    [DEFAULT_LEDGER_ENV]: ledgerDirectory,
+    ...ledger,
     [WORKSPACE_ENV]: '${terraform.workspace}',
   };
 }
@@ -100,7 +106,7 @@ function isTerraformVersionCheck(v: unknown): boolean {
     typeof c.versionCommand === 'string' && c.versionCommand.endsWith(' version');
 }
 
-/** The runner bundle as a stack asset (one per stack), so cdktf.out carries it along. */
+/** The runner's directory as a stack asset (one per stack), so cdktf.out carries it along. */
 export function runnerAssetPath(scope: Construct): string {
   const stack = TerraformStack.of(scope);
   const known = RUNNER_PATHS.get(stack);
@@ -112,20 +118,47 @@ export function runnerAssetPath(scope: Construct): string {
         'Reinstall the package, or in a checkout run `npm run compile`.',
     );
   }
-  const asset = existing ?? new TerraformAsset(stack, RUNNER_ASSET_ID, { path: RUNNER_BUNDLE, type: AssetType.FILE });
+  const asset = existing ?? new TerraformAsset(stack, RUNNER_ASSET_ID, { path: RUNNER_DIR, type: AssetType.DIRECTORY, assetHash: runnerHash() });
   // TerraformAsset computes its path (hashing) on every read; every carrier of the stack asks.
-  RUNNER_PATHS.set(stack, asset.path);
-  return asset.path;
+  const runner = `${asset.path}/runner.cjs`;
+  RUNNER_PATHS.set(stack, runner);
+  return runner;
+}
+
+let hash: string | undefined;
+
+/**
+ * The asset's hash, of the files an apply runs only: the V8 code cache a runner writes beside
+ * itself (when run from the package, as tests do) must not change the path every carrier names.
+ */
+function runnerHash(): string {
+  if (hash === undefined) {
+    const h = createHash('sha256');
+    for (const name of fs.readdirSync(RUNNER_DIR).filter((n) => n.endsWith('.cjs')).sort()) h.update(name).update('\0').update(fs.readFileSync(path.join(RUNNER_DIR, name)));
+    hash = h.digest('hex').slice(0, 32).toUpperCase();
+  }
+  return hash;
 }
 
 /** The runner asset's path in each stack, once known. */
 const RUNNER_PATHS = new WeakMap<TerraformStack, string>();
 
 /**
- * The ledger directory as the runner will see it: relative to the stack's directory in
- * cdktf.out (where Terraform runs provisioners), so moving the whole project keeps it valid.
+ * Where the runner keeps the ledger, as provisioner environment: the local directory (relative to
+ * the stack's directory in cdktf.out, where Terraform runs provisioners, so moving the whole
+ * project keeps it valid) and, when the scope's KeyfactorDefaults chose a ledger, that choice. A
+ * directory chosen with the deprecated `ledgerDirectory` is a choice too.
  */
-export function ledgerDirFromStackDir(scope: Construct, configured: string | undefined): string {
+export function ledgerEnvironment(scope: Construct, chosen: LedgerLocation | undefined, ledgerDirectory: string | undefined): Record<string, string> {
+  if (!chosen && ledgerDirectory !== undefined) chosen = { type: 'directory', path: ledgerDirectory };
+  const local = ledgerDirFromStackDir(scope, chosen?.type === 'directory' ? chosen.path : undefined);
+  if (!chosen) return { [DEFAULT_LEDGER_ENV]: local };
+  const choice = chosen.type === 'directory' ? { ...chosen, path: local } : chosen;
+  return { [DEFAULT_LEDGER_ENV]: local, [STACK_LEDGER_ENV]: JSON.stringify(choice) };
+}
+
+/** A directory as the runner will see it: relative to the stack's directory in cdktf.out. */
+function ledgerDirFromStackDir(scope: Construct, configured: string | undefined): string {
   const stack = TerraformStack.of(scope);
   // Every carrier asks; the answer depends on the stack and the configured directory only.
   const known = LEDGER_DIRS.get(stack) ?? new Map<string | undefined, string>();

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { Carrier, CarrierType } from './carrier';
 import { KeyfactorDefaults } from './defaults';
 import { hashExpression, holdsTerraformValues, JSONENCODE_ESCAPED, jsonencodeDiffers, jsonencodeExpression, knownValues, knownValuesJson, quotedTemplate, specHashHcl } from './expression';
-import { checkTerraformVersionOncePerStack, ensureNullProvider, ledgerDirFromStackDir, loadNullProvider, provisionerEnvironment, rendersHcl, runnerCommand } from './provisioner';
+import { checkTerraformVersionOncePerStack, ensureNullProvider, loadNullProvider, provisionerEnvironment, rendersHcl, runnerCommand } from './provisioner';
 import { registerCarrier, undoRegistry } from './undo-registry';
 import { Validator } from './validation';
 import { WaitPolicy } from './wait-policy';
@@ -120,9 +120,7 @@ export function renderCarrier(scope: Construct, options: CarrierOptions): Terraf
     value = { spec: '${each.value.spec}', hash: hashed ? `\${lookup(each.value, "hash", ${specHashHcl('each.value.spec')})}` : '${each.value.hash}' };
   }
 
-  const defaults = KeyfactorDefaults.of(scope);
-  const ledgerDirectory = ledgerDirFromStackDir(scope, defaults.ledgerDirectory);
-  const environment = provisionerEnvironment(carrier, ledgerDirectory);
+  const environment = provisionerEnvironment(carrier, KeyfactorDefaults._ledgerEnvironment(scope));
   // Sensitive Terraform variables reach the create step through its environment only.
   const specs = single ? [options.instances as SpecBase] : Object.values(options.instances as Record<string, SpecBase>);
   const variables = new Set<string>();
@@ -168,7 +166,7 @@ export function renderCarrier(scope: Construct, options: CarrierOptions): Terraf
   // deleting the last construct that had one still runs it.
   const registry = undoRegistry(scope, () => {
     const stackDefaults = KeyfactorDefaults.of(TerraformStack.of(scope));
-    return { carrier: stackDefaults.carrier ?? carrier, ledgerDirectory: ledgerDirFromStackDir(scope, stackDefaults.ledgerDirectory) };
+    return { carrier: stackDefaults.carrier ?? carrier, ledger: KeyfactorDefaults._ledgerEnvironment(TerraformStack.of(scope)) };
   });
   // In HCL the registry refers to each instance's spec rather than copying it: one text to edit by
   // hand, so an undo never runs with a stale copy. Not in JSON: Terraform plans references more

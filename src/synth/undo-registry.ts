@@ -48,11 +48,11 @@ const REGISTRIES = new WeakMap<TerraformStack, UndoRegistry>();
  * carrier `settings` gives (the stack's default carrier, else the first construct's) and the
  * stack's ledger directory.
  */
-export function undoRegistry(scope: Construct, settings: () => { carrier: Carrier; ledgerDirectory: string }): UndoRegistry {
+export function undoRegistry(scope: Construct, settings: () => { carrier: Carrier; ledger: Record<string, string> }): UndoRegistry {
   const stack = TerraformStack.of(scope);
   const known = REGISTRIES.get(stack);
   if (known) return known;
-  const { carrier, ledgerDirectory } = settings();
+  const { carrier, ledger } = settings();
   const registry: UndoRegistry = { blocks: [], members: new Map() };
   const value = { spec: '${each.value.spec}', carrier: '${each.value.carrier}' };
   const provisioners = [{
@@ -63,7 +63,7 @@ export function undoRegistry(scope: Construct, settings: () => { carrier: Carrie
     // No `${` and no escaped quote in the command: cdktf's HCL output (`synth --hcl`) mangles both.
     command: `grep -qF "$${CARRIER_KEY_ENV}" cdk.tf.json 2>/dev/null && exit 0; ${runnerCommand(stack, 'orphan')}`,
     environment: {
-      ...provisionerEnvironment(carrier, ledgerDirectory, { [CARRIER_ENV]: 'carrier' }),
+      ...provisionerEnvironment(carrier, ledger, { [CARRIER_ENV]: 'carrier' }),
       [CARRIER_KEY_ENV]: `\${format("\\"%s\\": {", split(".", self.${selfAttribute(carrier)}.carrier)[1])}`,
     },
   }];

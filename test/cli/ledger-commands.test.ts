@@ -1,7 +1,7 @@
-import { SPEC_ENV } from '../../src/contract/environment';
-import { canonicalJson } from '../../src/contract/spec';
 import { runJobs } from '../../src/cli/jobs';
 import { formatOutputs, selectRecords } from '../../src/cli/outputs';
+import { SPEC_ENV } from '../../src/contract/environment';
+import { canonicalJson } from '../../src/contract/spec';
 import { KeyfactorSimulator } from '../../src/simulator';
 import { basicEnv, deploymentSpec, runInProcess, startSim, tempDir } from '../support/runtime';
 
@@ -30,8 +30,8 @@ describe('outputs and jobs', () => {
   });
   afterAll(async () => sim.stop());
 
-  test('outputs: a table with the message of each record (why it failed), or JSON', () => {
-    const records = selectRecords({ ledger }, {});
+  test('outputs: a table with the message of each record (why it failed), or JSON', async () => {
+    const records = await selectRecords({ ledger }, {});
     const text = formatOutputs(records, false).split('\n');
     expect(text[0]).toMatch(/^STARTED +STACK +CONSTRUCT +OPERATION +PHASE +OUTCOME +JOB GUIDS +MESSAGE$/);
     const refused = text.find((l) => l.includes('t/nope'))!;
@@ -54,7 +54,7 @@ describe('outputs and jobs', () => {
   });
 
   test('a ledger that does not exist is an error, not an empty table', async () => {
-    expect(() => selectRecords({ ledger: '/nonexistent/ledger' }, {})).toThrow('no ledger at /nonexistent/ledger');
+    await expect(selectRecords({ ledger: '/nonexistent/ledger' }, {})).rejects.toThrow('no ledger at /nonexistent/ledger');
     await expect(runJobs({ ledger: '/nonexistent/ledger' }, env, () => undefined)).rejects.toThrow('no ledger at /nonexistent/ledger');
   });
 });

@@ -4,8 +4,8 @@ import { Construct } from 'constructs';
 import { CertificateDeployment, Ledger, Schedule, Secret } from '../../src';
 import { DEFAULT_SEED, KeyfactorSimulator } from '../../src/simulator';
 import { connectionEnv, startTlsSimulator } from '../support/simulator';
-import { TerraformProject } from '../support/terraform';
 import { synthErrors } from '../support/synth';
+import { TerraformProject } from '../support/terraform';
 
 const STORE = DEFAULT_SEED.stores[0].Id;
 const CANARY = 'canary-tfvar-5d1e8b3a';

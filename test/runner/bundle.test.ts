@@ -8,7 +8,7 @@ import { RUNNER_BUNDLE } from '../../src/synth/provisioner';
  * `npm run compile` writes beside the bundle.
  */
 describe('runner bundle contents', () => {
-  const meta = JSON.parse(fs.readFileSync(path.join(path.dirname(RUNNER_BUNDLE), 'runner.meta.json'), 'utf8'));
+  const meta = JSON.parse(fs.readFileSync(path.join(path.dirname(RUNNER_BUNDLE), '..', 'runner.meta.json'), 'utf8'));
   const inputs = Object.keys(meta.inputs as Record<string, unknown>).map((p) => p.split(path.sep).join('/'));
 
   test('is built from the runner entry point, the runtime and the operations\' apply halves', () => {
@@ -25,7 +25,14 @@ describe('runner bundle contents', () => {
       /(^|\/)node_modules\/(cdktf|constructs|@cdktf)\//.test(p) ||
       p.startsWith('src/synth/') ||
       /^src\/operations\/[^/]+\/(construct|subject-alternative-name)\.ts$/.test(p) ||
-      p === 'src/index.ts');
+      p === 'src/index.ts' || p === 'src/ledger.ts');
     expect(forbidden).toEqual([]);
+  });
+
+  test('holds no ledger store SDK and no store client: each is its own bundle, loaded only when a ledger lives there', () => {
+    const sdks = inputs.filter((p) => /(^|\/)node_modules\/(@aws-sdk|@smithy|@azure|pg|pg-[a-z-]+)\//.test(p) || /^src\/runtime\/ledger\/stores\/[^/]+\/client\.ts$/.test(p));
+    expect(sdks).toEqual([]);
+    // The stores' configuration halves are in: the runner decides where the ledger is before loading any client.
+    expect(inputs).toEqual(expect.arrayContaining(['src/runtime/ledger/stores/s3/config.ts', 'src/runtime/ledger/stores/postgres/config.ts']));
   });
 });

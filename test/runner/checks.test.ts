@@ -1,8 +1,8 @@
 import { SPEC_ENV } from '../../src/contract/environment';
 import { DeferredCheck } from '../../src/contract/rules';
 import { canonicalJson } from '../../src/contract/spec';
+import { Ledger } from '../../src/ledger';
 import { checkEvaluated } from '../../src/runner/checks';
-import { Ledger } from '../../src/runtime/ledger';
 import { KeyfactorSimulator } from '../../src/simulator';
 import { basicEnv, deploymentSpec, runInProcess, S1, startSim, tempDir } from '../support/runtime';
 

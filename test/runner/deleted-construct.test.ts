@@ -2,10 +2,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { CARRIER_ENV, SPEC_ENV } from '../../src/contract/environment';
 import { canonicalJson, SPEC_VERSION } from '../../src/contract/spec';
+import { Ledger } from '../../src/ledger';
 import type { PamLocalEntrySpec } from '../../src/operations/pam-local-entry/spec';
 import { deletedConstructDecision } from '../../src/runner/deleted-construct';
 import { run } from '../../src/runner/main';
-import { Ledger } from '../../src/runtime/ledger';
 import { captureOutput, deploymentSpec, S1, tempDir } from '../support/runtime';
 
 /** What the undo registry's destroy (`runner.cjs orphan`) decides from the configuration being applied. */

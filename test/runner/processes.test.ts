@@ -85,7 +85,7 @@ describe('ledger', () => {
     fs.writeFileSync(file, '');
     const { code, out } = await runRunner({ ...env, CDKTF_KEYFACTOR_LEDGER_DIR: file, CDKTF_KEYFACTOR_SPEC: canonicalJson(spec(1)) }).done;
     expect(code).toBe(1);
-    expect(out).toMatch(/cannot create the ledger directory .*ledger-file \((EEXIST|ENOTDIR)\): point CDKTF_KEYFACTOR_LEDGER_DIR/);
+    expect(out).toMatch(/cannot create the ledger directory .*ledger-file \((EEXIST|ENOTDIR)\): point CDKTF_KEYFACTOR_LEDGER \(or KeyfactorDefaults' ledger\)/);
     expect(out).not.toMatch(/\n\s+at /); // no stack trace
     expect(() => Ledger.read(file)).toThrow(/is not a directory/);
   });

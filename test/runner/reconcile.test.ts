@@ -1,9 +1,10 @@
 import { SPEC_ENV } from '../../src/contract/environment';
 import { canonicalJson, specHash } from '../../src/contract/spec';
+import { Ledger } from '../../src/ledger';
 import type { CertificateDeploymentSpec } from '../../src/operations/certificate-deployment/spec';
-import { Ledger, LedgerWriter } from '../../src/runtime/ledger';
 import { origin } from '../../src/runtime/settings';
 import { KeyfactorSimulator } from '../../src/simulator';
+import { writeRecord } from '../support/ledger';
 import { basicEnv, runInProcess, deploymentSpec, S1, startSim, tempDir } from '../support/runtime';
 
 /** Which earlier records the runner looks for in JobHistory before sending, and which it closes at once. */
@@ -20,13 +21,9 @@ describe('reconciling earlier runs', () => {
     const dir = tempDir('kf-reconcile-');
     const env = basicEnv(sim, { CDKTF_KEYFACTOR_LEDGER_DIR: dir, [SPEC_ENV]: canonicalJson(spec) });
     /** A record as a run stopped by SIGKILL leaves it. */
-    const earlier = (fields: { sendingAt?: string; startedAt?: string } = {}) => {
-      const h = new LedgerWriter(dir).begin({
-        operation: 'CertificateDeployment', phase: 'create', origin: origin(env), stack: 't', constructPath: 't/web', instanceKey: S1, specHash: specHash(spec),
-      });
-      h.update(fields);
-      return h;
-    };
+    const earlier = (fields: { sendingAt?: string; startedAt?: string } = {}) => writeRecord(dir, {
+      operation: 'CertificateDeployment', phase: 'create', origin: origin(env), stack: 't', constructPath: 't/web', instanceKey: S1, specHash: specHash(spec),
+    }, fields);
     return { dir, env, earlier };
   }
 
@@ -38,7 +35,7 @@ describe('reconciling earlier runs', () => {
     expect(sim.received('GET', '/OrchestratorJobs/JobHistory')).toEqual([]);
     expect(sim.received('POST', ADD)).toHaveLength(1);
     expect(output).not.toContain('an earlier run');
-    const closed = Ledger.read(dir).find((r) => r.recordId === stopped.current.recordId)!;
+    const closed = Ledger.read(dir).find((r) => r.recordId === stopped.recordId)!;
     expect(closed.outcome).toBe('failed');
     expect(closed.message).toMatch(/^interrupted before its outcome was recorded; it had sent no job-creating request/);
   });
@@ -71,8 +68,8 @@ describe('reconciling earlier runs', () => {
     const stale = earlier({ sendingAt: new Date().toISOString(), startedAt: '2000-01-01T00:00:00.000Z' }); // older than the run above
     const { output } = await runInProcess(env);
     expect(output).not.toContain('an earlier run');
-    expect(Ledger.read(dir).find((r) => r.recordId === stale.current.recordId)!.message).toMatch(/a later run of this instance finished after it/);
-    expect(old.current.recordId).not.toBe(stale.current.recordId);
+    expect(Ledger.read(dir).find((r) => r.recordId === stale.recordId)!.message).toMatch(/a later run of this instance finished after it/);
+    expect(old.recordId).not.toBe(stale.recordId);
   });
 
   test('a job started later than the earlier run could have sent is somebody else\'s: not adopted', async () => {
@@ -95,7 +92,7 @@ describe('reconciling earlier runs', () => {
     const { code, output } = await runInProcess(env);
     expect(code).toBe(1);
     expect(output).toContain('the job is scheduled for {"ExactlyOnce":{"Time":"2099-01-01T00:00:00Z"}} and JobHistory may not list it before it runs');
-    expect(output).toContain(`move ledger record ${stopped.current.recordId} out of the ledger directory and apply again to send the request`);
+    expect(output).toContain(`move ledger record ${stopped.recordId} out of the ledger directory and apply again to send the request`);
     expect(sim.received('POST', ADD)).toEqual([]);
   });
 });

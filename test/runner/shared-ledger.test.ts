@@ -3,8 +3,8 @@ import * as path from 'path';
 import { selectRecords } from '../../src/cli/outputs';
 import { SPEC_ENV } from '../../src/contract/environment';
 import { canonicalJson, SPEC_VERSION, specHash } from '../../src/contract/spec';
+import { Ledger } from '../../src/ledger';
 import type { JobWaitSpec } from '../../src/operations/job-wait/spec';
-import { Ledger } from '../../src/runtime/ledger';
 import { KeyfactorSimulator } from '../../src/simulator';
 import { basicEnv, deploymentSpec, runInProcess, S1, startSim, tempDir } from '../support/runtime';
 
@@ -74,10 +74,10 @@ describe('one ledger directory shared by two origins', () => {
     const waitRecord = Ledger.read(dir).filter((r) => r.operation === 'JobWait').pop()!;
     expect(waitRecord.jobIds).toEqual([devJob]);
     // The CLI likewise: the current origin's records by default, all of them with --all-origins.
-    const mine = selectRecords({ ledger: dir }, envOf(devSim, 'dev', deployment));
+    const mine = await selectRecords({ ledger: dir }, envOf(devSim, 'dev', deployment));
     expect(mine.map((r) => r.operation)).toEqual(['CertificateDeployment', 'JobWait']); // report writes nothing
     expect(mine.every((r) => r.origin?.workspace === (twoHosts ? 'default' : 'dev'))).toBe(true);
-    expect(selectRecords({ ledger: dir, allOrigins: true }, envOf(devSim, 'dev', deployment))).toHaveLength(3);
+    expect(await selectRecords({ ledger: dir, allOrigins: true }, envOf(devSim, 'dev', deployment))).toHaveLength(3);
     expect(waitRecord.origin).toEqual({ host: new URL(devSim.url).host, apiPath: 'KeyfactorAPI', workspace: twoHosts ? 'default' : 'dev' });
   });
 });

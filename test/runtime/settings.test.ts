@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { RunnerError } from '../../src/runtime/errors';
 import { SecretResolver } from '../../src/runtime/secrets';
-import { connectionSettings, jobLookupTiming, ledgerDirectory, maxQueryLength, readSettings, requestTimeoutMs, retryPolicy } from '../../src/runtime/settings';
+import { connectionSettings, jobLookupTiming, maxQueryLength, readSettings, requestTimeoutMs, retryPolicy } from '../../src/runtime/settings';
 import { CANARY, expectNoCanary, tempDir } from '../support/runtime';
 
 /** A complete Basic-auth environment. */
@@ -80,13 +80,14 @@ describe("the project's own settings", () => {
     }
   });
 
-  test('the ledger directory: an absolute CDKTF_KEYFACTOR_LEDGER_DIR wins over the one chosen at synth', () => {
+  test('the ledger: an absolute CDKTF_KEYFACTOR_LEDGER_DIR wins over the one chosen at synth (ledger/locate.test.ts has the rest)', () => {
     const dir = tempDir('kf-settings-');
-    expect(ledgerDirectory({ CDKTF_KEYFACTOR_LEDGER_DIR: dir, CDKTF_KEYFACTOR_DEFAULT_LEDGER_DIR: '../../ledger' })).toBe(dir);
-    expect(ledgerDirectory({ CDKTF_KEYFACTOR_DEFAULT_LEDGER_DIR: '../../ledger' })).toBe(path.resolve('../../ledger'));
-    expect(ledgerDirectory({})).toBe(path.resolve('.keyfactor-ledger'));
-    expect(() => ledgerDirectory({ CDKTF_KEYFACTOR_LEDGER_DIR: 'ledger' }))
+    expect(readSettings({ CDKTF_KEYFACTOR_LEDGER_DIR: dir, CDKTF_KEYFACTOR_DEFAULT_LEDGER_DIR: '../../ledger' }).ledger.location).toEqual({ type: 'directory', path: dir });
+    expect(readSettings({ CDKTF_KEYFACTOR_DEFAULT_LEDGER_DIR: '../../ledger' }).ledger.location).toEqual({ type: 'directory', path: path.resolve('../../ledger') });
+    expect(() => readSettings({ CDKTF_KEYFACTOR_LEDGER_DIR: 'ledger' }))
       .toThrow('CDKTF_KEYFACTOR_LEDGER_DIR must be an absolute path (Terraform runs the runner from the stack directory), got "ledger".');
+    expect(() => readSettings({ CDKTF_KEYFACTOR_LEDGER_TIMEOUT_SECONDS: 'soon' }))
+      .toThrow('CDKTF_KEYFACTOR_LEDGER_TIMEOUT_SECONDS must be a positive number of seconds, got "soon".');
   });
 
   test('names the project used before it settled on one prefix are refused, naming the new one', () => {

@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 /** Files every package ships besides lib/ and the bundled dependencies. */
-export const FIXED_FILES = ['package.json', 'README.md', 'LICENSE', 'API.md', '.jsii', 'bundle/runner.cjs'];
+export const FIXED_FILES = ['package.json', 'README.md', 'LICENSE', 'API.md', '.jsii', 'bundle/runner/runner.cjs'];
 
 export interface PackedFile { path: string; size: number }
 

@@ -19,7 +19,7 @@ export const deploymentDrift: DriftRule<CertificateDeploymentSpec> = async (ctx,
       ? { verdict: 'in-sync', detail: `certificate ${certificateId} is in ${where}` }
       : { verdict: 'unverifiable', detail: `certificate ${certificateId} is not yet in ${where}: its jobs are scheduled (${Object.keys(schedule)[0]})` };
   }
-  const jobId = ctx.record(spec)?.jobIds[0];
+  const jobId = (await ctx.record(spec))?.jobIds[0];
   const check = await checkPlacement(ctx.view(), { certificateId, storeId, alias: spec.store.alias, job: jobId ? { jobId } : undefined });
   if (check.state === 'present') return { verdict: 'in-sync', detail: check.detail };
   if (check.state === 'pending') return { verdict: 'unverifiable', detail: check.detail };

@@ -36,7 +36,7 @@ export const certificateDeployment: OperationModule<CertificateDeploymentSpec> =
     };
     const { jobIds, recovered } = await postForJobs(ctx, '/CertificateStores/Certificates/Add', body, s.certificateStoreId, `add certificate ${spec.certificateId}`,
       notDueReason(spec.schedule) && JSON.stringify(spec.schedule));
-    ctx.onPartialResult({ request, jobIds, response: recovered });
+    await ctx.onPartialResult({ request, jobIds, response: recovered });
     ctx.log(`added certificate ${spec.certificateId} to store ${s.certificateStoreId}${s.alias ? ` as "${s.alias}"` : ''}: job ${jobIds.join(', ')}`);
     return { request, jobIds, response: recovered };
   },
@@ -72,7 +72,7 @@ export const certificateDeployment: OperationModule<CertificateDeploymentSpec> =
     if (spec.wait?.mode === 'completion') {
       // The GUIDs are returned (and recorded) even when the wait fails: the runner's caller
       // writes the ledger record from the thrown error's partial result.
-      ctx.onPartialResult({ request, jobIds, response: recovered });
+      await ctx.onPartialResult({ request, jobIds, response: recovered });
       const targets = jobIds.map((jobId) => ({ jobId, subject: `store ${s.certificateStoreId}`, hint: forget }));
       await waitForJobs(ctx.client, targets, spec.wait, (l) => ctx.log(l), ctx.settings.maxQueryLength);
     }
@@ -98,7 +98,7 @@ async function postForJobs(
 ): Promise<{ jobIds: string[]; recovered?: Record<string, unknown> }> {
   const earlier = await earlierStoreJob(ctx, storeId, what, 'Management', scheduledFor);
   if (earlier) return earlier;
-  ctx.markSending();
+  await ctx.markSending();
   const sentAt = new Date();
   let ids: unknown;
   try {

@@ -10,7 +10,7 @@ import type { JobHistoryRow } from '../../runtime/jobs/history';
  */
 export const reenrollmentDrift: DriftRule<CertificateStoreReenrollmentSpec> = async (ctx, spec) => {
   const store = spec.keystoreId.toLowerCase();
-  const jobId = ctx.record(spec)?.jobIds[0];
+  const jobId = (await ctx.record(spec))?.jobIds[0];
   let row: JobHistoryRow | undefined;
   let which: string;
   if (jobId) {
@@ -19,8 +19,8 @@ export const reenrollmentDrift: DriftRule<CertificateStoreReenrollmentSpec> = as
     if (!row) return { verdict: 'unverifiable', detail: `${which} (store ${store}) is not in JobHistory yet` };
   } else {
     row = await ctx.view().newestJob(store, 'Reenrollment');
-    if (!row) return { verdict: 'unverifiable', detail: `no ledger record in ${ctx.ledgerDir} and no Reenrollment job of store ${store} in JobHistory` };
-    which = `the store's newest Reenrollment job ${row.JobId} (no ledger record in ${ctx.ledgerDir})`;
+    if (!row) return { verdict: 'unverifiable', detail: `no ledger record in ${ctx.ledger} and no Reenrollment job of store ${store} in JobHistory` };
+    which = `the store's newest Reenrollment job ${row.JobId} (no ledger record in ${ctx.ledger})`;
   }
   const at = row.OperationEnd ?? row.OperationStart;
   switch (stateOf(row)) {

@@ -37,11 +37,11 @@ export const certificateStoreReenrollment: OperationModule<CertificateStoreReenr
     const adopted = await earlierStoreJob(ctx, spec.keystoreId, `reenroll store ${spec.keystoreId}`, 'Reenrollment');
     if (adopted) {
       const result = { request: body, jobIds: adopted.jobIds, response: adopted.recovered };
-      ctx.onPartialResult(result);
+      await ctx.onPartialResult(result);
       const warnings = await waitIfAsked(ctx, spec.wait, adopted.jobIds.map((jobId) => ({ jobId, subject: `store ${spec.keystoreId}` })));
       return { ...result, message: warnings.length ? `WARNING: ${warnings.join('; ')}` : undefined };
     }
-    ctx.markSending();
+    await ctx.markSending();
     let since = new Date();
     let lost: AmbiguousRequestError | undefined;
     try {
@@ -94,7 +94,7 @@ export const certificateStoreReenrollment: OperationModule<CertificateStoreReenr
     if (lost) ctx.log(`recovered: ${lost.method} ${lost.path} did reach Command: its job ${jobId} is in JobHistory; not sending it again`);
     ctx.log(`reenrollment job ${jobId} (store path ${storePath}${clientMachine ? ` on ${clientMachine}` : ''})`);
     const result = { request: body, jobIds: [jobId], response: { StorePath: storePath, ClientMachine: clientMachine } };
-    ctx.onPartialResult(result);
+    await ctx.onPartialResult(result);
     // A failed reenrollment job fails the apply (and Terraform re-runs it next time): that is the point of waiting.
     const warnings = await waitIfAsked(ctx, spec.wait, [{ jobId, subject: `store ${spec.keystoreId}` }]);
     return { ...result, message: warnings.length ? `WARNING: ${warnings.join('; ')}` : undefined };

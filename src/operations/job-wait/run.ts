@@ -7,12 +7,12 @@ import { OperationModule } from '../../runtime/context';
 import { RunnerError } from '../../runtime/errors';
 import { jobEndedFrom, notDueReason, waitForJobs, WaitTarget } from '../../runtime/jobs/completion';
 import { DeliveryTarget, verifyDelivery } from '../../runtime/jobs/delivery';
-import { identityKey, readLedgerDir, sameOrigin, warnUnreadable } from '../../runtime/ledger';
+import { identityKey, ledgerName, readWithLocal, sameOrigin, warnUnreadable } from '../../runtime/ledger';
 
 /**
  * The `JobWait` step: after all of a construct's carrier instances ran in this apply, wait for
  * their jobs with one JobHistory request per poll. The GUIDs come from the instances' ledger
- * records (same apply, same machine), matched by origin, construct path, instance key and spec hash.
+ * records (same apply), matched by origin, construct path, instance key and spec hash.
  */
 export const jobWait: OperationModule<JobWaitSpec> = {
   async create(ctx, spec) {
@@ -30,7 +30,7 @@ export const jobWait: OperationModule<JobWaitSpec> = {
     const origin = ctx.settings.origin;
     const keys = new Set(Object.entries(hashes)
       .map(([key, hash]) => identityKey({ origin, stack: spec.stack, constructPath: spec.path, instanceKey: key, specHash: hash })));
-    for (const r of readLedgerDir(ctx.ledgerDirectory, { onUnreadable: warnUnreadable, identityKeys: keys })) {
+    for (const r of await readWithLocal(ctx.ledger, { onUnreadable: warnUnreadable, identityKeys: keys })) {
       if (r.phase === 'create' && r.outcome === 'succeeded' && r.constructPath === spec.path && sameOrigin(r, ctx.settings.origin)) {
         records.set(`${r.instanceKey}\n${r.specHash}`, r);
       }
@@ -53,12 +53,12 @@ export const jobWait: OperationModule<JobWaitSpec> = {
     }
     if (targets.length === 0) {
       if (missing.length === Object.keys(hashes).length) {
-        throw new RunnerError(`none of the instances of ${spec.path} has a ledger record in ${ctx.ledgerDirectory}; cannot tell which jobs to wait for.`);
+        throw new RunnerError(`none of the instances of ${spec.path} has a ledger record in ${ledgerName(ctx.ledger)}; cannot tell which jobs to wait for.`);
       }
       return { request, outcome: 'skipped', message: 'no jobs to wait for' };
     }
     const jobIds = targets.map((t) => t.jobId);
-    ctx.onPartialResult({ request, jobIds });
+    await ctx.onPartialResult({ request, jobIds });
     ctx.log(`waiting up to ${spec.wait.timeoutSeconds}s for ${jobIds.length} job(s), polling every ${spec.wait.pollIntervalSeconds}s`);
     const deadline = Date.now() + spec.wait.timeoutSeconds * 1000;
     // The Add jobs are Management jobs created during this apply: many are asked for with one query.

@@ -12,11 +12,11 @@ export const pfxReplacementDrift: DriftRule<PfxReplacementSpec> = async (ctx, sp
   if (spec.certificateId === undefined) {
     return { verdict: 'not-checked', detail: `given by requestId ${spec.requestId}: the new certificate's id is not known, so its locations cannot be asked for` };
   }
-  const record = ctx.record(spec);
+  const record = await ctx.record(spec);
   if (!record) {
     return {
       verdict: 'not-checked',
-      detail: `no ledger record of this replacement in ${ctx.ledgerDir}: the stores it was scheduled for (SuccessfulStores) are recorded only there ` +
+      detail: `no ledger record of this replacement in ${ctx.ledger}: the stores it was scheduled for (SuccessfulStores) are recorded only there ` +
         '(run drift where the apply ran, or point CDKTF_KEYFACTOR_LEDGER_DIR at that ledger)',
     };
   }

@@ -35,7 +35,7 @@ export const pfxReplacement: OperationModule<PfxReplacementSpec> = {
       ({ since, successful, failed } = earlier);
       notes.push(earlier.note);
     } else {
-      ctx.markSending();
+      await ctx.markSending();
       since = new Date();
       try {
         const res = await ctx.client.request<unknown>('POST', '/Enrollment/PFX/Replace', { body });
@@ -59,7 +59,7 @@ export const pfxReplacement: OperationModule<PfxReplacementSpec> = {
     ctx.log(`replacing certificate ${spec.existingCertificateId} with ${replacing}: scheduled in ${successful.length} store(s)${successful.length ? ` (${successful.join(', ')})` : ''}` +
       (failed.length ? `; FAILED in ${failed.length} store(s): ${failed.join(', ')}` : ''));
     // Into the ledger at once: whatever happens next, the record holds both store lists.
-    ctx.onPartialResult({ request, jobIds: [], response: { SuccessfulStores: successful, FailedStores: failed } });
+    await ctx.onPartialResult({ request, jobIds: [], response: { SuccessfulStores: successful, FailedStores: failed } });
 
     // Find the management jobs: one per successful store.
     const jobsByStore: Record<string, string> = {};
@@ -96,7 +96,7 @@ export const pfxReplacement: OperationModule<PfxReplacementSpec> = {
     const jobIds = successful.filter((id) => jobsByStore[id]).map((id) => jobsByStore[id]);
     for (const id of successful) if (jobsByStore[id]) ctx.log(`store ${id}: management job ${jobsByStore[id]}`);
     const response = { SuccessfulStores: successful, FailedStores: failed, JobIdsByStore: jobsByStore };
-    ctx.onPartialResult({ request, jobIds, response });
+    await ctx.onPartialResult({ request, jobIds, response });
 
     if (failed.length > 0) {
       const details = await Promise.all(failed.map(async (id) => describeStore(await storeInfo(ctx, id))));
@@ -185,7 +185,7 @@ async function earlierReplacement(
   if (!earlier) return undefined;
   const answered = earlier.response;
   if (answered && Array.isArray(answered.SuccessfulStores) && Array.isArray(answered.FailedStores)) {
-    ctx.settleEarlier('Command had answered it; its answer was taken over by the run that found it');
+    await ctx.settleEarlier('Command had answered it; its answer was taken over by the run that found it');
     const note = `reconciled: taken over the answer an interrupted earlier run had received (record ${earlier.recordIds.join(', ')})`;
     return { since: earlier.since, successful: answered.SuccessfulStores, failed: answered.FailedStores, note };
   }
@@ -201,10 +201,10 @@ async function earlierReplacement(
   }
   if (found.replaced.length) {
     ctx.log(`reconciled: the earlier run's request did reach Command: new management jobs on ${found.replaced.length} store(s) are in JobHistory; not sending it again`);
-    ctx.settleEarlier(`management jobs on store(s) ${found.replaced.join(', ')} were found in JobHistory, recorded by the run that found them`);
+    await ctx.settleEarlier(`management jobs on store(s) ${found.replaced.join(', ')} were found in JobHistory, recorded by the run that found them`);
     return { since: earlier.since, successful: found.replaced, failed: [], note: 'reconciled: an interrupted earlier run had sent the replacement; SuccessfulStores come from JobHistory and FailedStores are unknown' };
   }
-  ctx.settleEarlier('JobHistory shows no management job it created, so Command did not act on it; the request was sent again');
+  await ctx.settleEarlier('JobHistory shows no management job it created, so Command did not act on it; the request was sent again');
   return undefined;
 }
 

@@ -111,6 +111,11 @@ export interface FindNewJobsOptions {
   readonly targets: readonly JobTarget[];
   /** Job GUIDs never to match (e.g. ones already attributed elsewhere). */
   readonly exclude?: Iterable<string>;
+  /**
+   * Of the job GUIDs a query returned (lower case), those never to match either, asked once per
+   * GUID: the ones a ledger record already holds.
+   */
+  readonly excluded?: (jobIds: string[]) => Promise<ReadonlySet<string>>;
   /** Allowance for the difference between our clock and Command's. @default 5000 */
   readonly clockSkewMs?: number;
   /** Give up after this long. */
@@ -159,6 +164,7 @@ export async function findNewJobs(client: KeyfactorClient, options: FindNewJobsO
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const from = new Date(options.since.getTime() - (options.clockSkewMs ?? 5000)).toISOString();
   const taken = new Set([...(options.exclude ?? [])].map((id) => id.toLowerCase()));
+  const asked = new Set<string>();
   const found: Record<string, JobHistoryRow> = {};
   const deadline = Date.now() + Math.max(0, options.timeoutMs);
   let queries = 0;
@@ -173,6 +179,11 @@ export async function findNewJobs(client: KeyfactorClient, options: FindNewJobsO
       queries++;
       const latest = options.until ? options.until.getTime() + (options.clockSkewMs ?? 5000) : Infinity;
       const ordered = rows.filter((r) => timeOf(r) <= latest).sort((a, b) => (options.oldestFirst ? timeOf(a) - timeOf(b) : timeOf(b) - timeOf(a)));
+      if (options.excluded) {
+        const fresh = [...new Set(ordered.map((r) => (typeof r.JobId === 'string' ? r.JobId.toLowerCase() : '')))].filter((id) => id && !asked.has(id));
+        fresh.forEach((id) => asked.add(id));
+        if (fresh.length) (await options.excluded(fresh)).forEach((id) => taken.add(id.toLowerCase()));
+      }
       for (const t of missing.filter((m) => m.agentId.toLowerCase() === agentId)) {
         const row = ordered.find((r) => typeof r.JobId === 'string' && !taken.has(r.JobId.toLowerCase()) && matches(r, t));
         if (row) {

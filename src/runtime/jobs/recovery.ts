@@ -7,7 +7,6 @@ import { findNewJobs, JobHistoryRow } from './history';
 import { AmbiguousRequestError } from '../api/client';
 import type { EarlierAttempt, RunContext } from '../context';
 import { MayHaveActedError, RunnerError } from '../errors';
-import { readLedgerDir, warnUnreadable } from '../ledger';
 import { requestTimeoutMs, retryPolicy } from '../settings';
 
 export interface StoreFacts {
@@ -49,7 +48,7 @@ export async function findJobsSince(
     jobType,
     since,
     targets,
-    exclude: recordedJobIds(ctx),
+    excluded: (ids) => recordedJobs(ctx, ids),
     intervalMs: ctx.settings.jobLookup.intervalMs,
     ...options,
     timeoutMs: options.timeoutMs ?? ctx.settings.jobLookup.timeoutMs,
@@ -106,7 +105,7 @@ export async function earlierStoreJob(
   const recovered = { reconciledFrom: earlier.recordIds };
   if (earlier.jobIds.length) {
     ctx.log(`reconciled: the earlier run had received job ${earlier.jobIds.join(', ')} from Command; not sending the request again`);
-    ctx.settleEarlier(`Command had returned job ${earlier.jobIds.join(', ')}, recorded again by the run that found it`);
+    await ctx.settleEarlier(`Command had returned job ${earlier.jobIds.join(', ')}, recorded again by the run that found it`);
     return { jobIds: earlier.jobIds, recovered };
   }
   // JobHistory may list a scheduled job only once it runs: absence proves nothing.
@@ -120,12 +119,12 @@ export async function earlierStoreJob(
   }
   if (found.row) {
     ctx.log(`reconciled: the earlier run's request did reach Command: its job ${found.row.JobId} (OperationStart ${found.row.OperationStart}) is in JobHistory; not sending it again`);
-    ctx.settleEarlier(`its job ${found.row.JobId} was found in JobHistory, recorded by the run that found it`);
+    await ctx.settleEarlier(`its job ${found.row.JobId} was found in JobHistory, recorded by the run that found it`);
     return { jobIds: [found.row.JobId!], recovered: { ...recovered, fromJobHistory: true } };
   }
   if (!found.store.agentId || found.store.storePath === undefined) throw cannotReconcile(earlier, what, new Error(found.why));
   ctx.log(`the earlier run's request created no ${jobType} job on store ${describeStore(found.store)} (JobHistory since ${earlier.since.toISOString()}): sending it now`);
-  ctx.settleEarlier(`JobHistory shows no ${jobType} job it created, so Command did not act on it; the request was sent again`);
+  await ctx.settleEarlier(`JobHistory shows no ${jobType} job it created, so Command did not act on it; the request was sent again`);
   return undefined;
 }
 
@@ -167,15 +166,15 @@ export function mayHaveCreated(e: AmbiguousRequestError, what: string, jobType: 
 }
 
 /**
- * Job GUIDs already in the ledger (e.g. a Remove just before an Add on the same store): never
- * taken for ours. All of it: a scheduled job recorded days ago may run in this window. Only after
- * an ambiguous answer or an interrupted run, so its cost does not fall on every apply.
+ * Of `jobIds`, those already in the ledger (e.g. a Remove just before an Add on the same store):
+ * never taken for ours. Every record's, of any age: a scheduled job recorded days ago may run in
+ * this window. Asked only after an ambiguous answer or an interrupted run, for the GUIDs JobHistory shows.
  */
-function recordedJobIds(ctx: RunContext): string[] {
+async function recordedJobs(ctx: RunContext, jobIds: string[]): Promise<ReadonlySet<string>> {
   try {
-    return readLedgerDir(ctx.ledgerDirectory, { onUnreadable: warnUnreadable }).flatMap((r) => r.jobIds ?? []);
+    return await ctx.ledger.store.recordedJobs(jobIds);
   } catch (e) {
     ctx.warn(`could not read the ledger to exclude jobs recorded earlier: ${(e as Error).message}`);
-    return [];
+    return new Set();
   }
 }

@@ -1,5 +1,5 @@
 import { certificateDeployment } from '../../../src/operations/certificate-deployment/run';
-import { LedgerWriter } from '../../../src/runtime/ledger';
+import { beginRecord, DirectoryStore } from '../../../src/runtime/ledger';
 import { A1, applyHalfHarness, basicEnv, contextFor, deploymentSpec, failure, S1 } from '../../support/runtime';
 
 const ADD = '/CertificateStores/Certificates/Add';
@@ -39,7 +39,7 @@ describe('CertificateDeployment apply half: Add or Remove sent, answer lost', ()
   test('a job already in the ledger (a Remove just before) is never taken for the lost Add\'s', async () => {
     const ctx = contextFor(basicEnv(h.sim()));
     const removed = await certificateDeployment.destroy!(ctx, deployment);
-    new LedgerWriter(ctx.ledgerDirectory).begin({ operation: 'CertificateDeployment', phase: 'destroy', stack: 't', constructPath: 't/op', specHash: 'x', origin: ctx.settings.origin })
+    await (await beginRecord(ctx.ledger.store, { operation: 'CertificateDeployment', phase: 'destroy', stack: 't', constructPath: 't/op', specHash: 'x', origin: ctx.settings.origin }))
       .finish('succeeded', { jobIds: removed.jobIds });
     h.fault(ADD, 'resetBeforeProcessing');
     const e = await failure(h.run(certificateDeployment.create(ctx, deployment)));
@@ -67,22 +67,21 @@ describe('CertificateDeployment apply half: an earlier run stopped in flight', (
   const h = applyHalfHarness();
 
   /** A context whose run follows an earlier, unfinished one of the same instance. */
-  function afterEarlierRun(fields: { jobIds?: string[] } = {}, env = basicEnv(h.sim())) {
+  async function afterEarlierRun(fields: { jobIds?: string[] } = {}, env = basicEnv(h.sim())) {
     const ctx = contextFor(env);
-    const writer = new LedgerWriter(ctx.ledgerDirectory);
     const identity = { operation: 'CertificateDeployment', phase: 'create', stack: 't', constructPath: 't/op', instanceKey: S1, specHash: 'h', origin: ctx.settings.origin };
-    const earlier = writer.begin(identity);
-    if (fields.jobIds) earlier.update({ jobIds: fields.jobIds });
-    ctx.record = writer.begin(identity);
+    const earlier = await beginRecord(ctx.ledger.store, identity);
+    if (fields.jobIds) await earlier.update({ jobIds: fields.jobIds });
+    ctx.record = await beginRecord(ctx.ledger.store, identity);
     ctx.earlier = [earlier];
-    return { ctx, earlier };
+    return { ctx, earlier, ledgerDir: (ctx.ledger.store as DirectoryStore).directory };
   }
 
   test('its Add reached Command: the job is adopted from JobHistory, nothing is sent, the earlier record is settled', async () => {
-    const { ctx: first } = afterEarlierRun();
-    await certificateDeployment.create(contextFor(basicEnv(h.sim()), first.ledgerDirectory), deployment); // the earlier run's Add, answer lost
+    const { ledgerDir: first } = await afterEarlierRun();
+    await certificateDeployment.create(contextFor(basicEnv(h.sim()), first), deployment); // the earlier run's Add, answer lost
     const [job] = h.sim().jobs();
-    const { ctx, earlier } = afterEarlierRun();
+    const { ctx, earlier } = await afterEarlierRun();
     const result = await h.run(certificateDeployment.create(ctx, deployment));
     expect(result.jobIds).toEqual([job.JobId]);
     expect(result.response).toMatchObject({ reconciledFrom: [earlier.current.recordId], fromJobHistory: true });
@@ -94,9 +93,9 @@ describe('CertificateDeployment apply half: an earlier run stopped in flight', (
   });
 
   test('a later job on the same store (somebody else\'s) is not taken for the earlier run\'s', async () => {
-    const { ctx: first } = afterEarlierRun();
-    const { ctx, earlier } = afterEarlierRun();
-    await certificateDeployment.create(contextFor(basicEnv(h.sim()), first.ledgerDirectory), deployment); // the earlier run's Add
+    const { ledgerDir: first } = await afterEarlierRun();
+    const { ctx, earlier } = await afterEarlierRun();
+    await certificateDeployment.create(contextFor(basicEnv(h.sim()), first), deployment); // the earlier run's Add
     await new Promise((r) => setTimeout(r, 50));
     await certificateDeployment.create(contextFor(basicEnv(h.sim())), { ...deployment, store: { ...deployment.store, alias: 'other' } });
     const [ours, theirs] = h.sim().jobs();
@@ -108,14 +107,14 @@ describe('CertificateDeployment apply half: an earlier run stopped in flight', (
 
   test('it had recorded the job GUID: adopted without asking Command', async () => {
     const guid = '3fa85f64-5717-4562-b3fc-2c963f66afa6';
-    const { ctx } = afterEarlierRun({ jobIds: [guid] });
+    const { ctx } = await afterEarlierRun({ jobIds: [guid] });
     const result = await h.run(certificateDeployment.create(ctx, deployment));
     expect(result.jobIds).toEqual([guid]);
     expect(h.sim().requests).toEqual([]);
   });
 
   test('JobHistory has no job it created: the Add is sent now, once', async () => {
-    const { ctx, earlier } = afterEarlierRun();
+    const { ctx, earlier } = await afterEarlierRun();
     const result = await h.run(certificateDeployment.create(ctx, deployment));
     expect(h.sim().received('POST', ADD)).toHaveLength(1);
     expect(h.sim().jobs().map((j) => j.JobId)).toEqual(result.jobIds);
@@ -123,7 +122,7 @@ describe('CertificateDeployment apply half: an earlier run stopped in flight', (
   });
 
   test('Command cannot be asked: nothing is sent, and the failure says the next apply checks first', async () => {
-    const { ctx } = afterEarlierRun({}, basicEnv(h.sim(), { CDKTF_KEYFACTOR_RETRY_MAX_SECONDS: '0' }));
+    const { ctx } = await afterEarlierRun({}, basicEnv(h.sim(), { CDKTF_KEYFACTOR_RETRY_MAX_SECONDS: '0' }));
     h.sim().injectFaults({ route: { method: 'GET' }, kind: 'status503' });
     const e = await failure(h.run(certificateDeployment.create(ctx, deployment)));
     expect(e.name).toBe('MayHaveActedError');

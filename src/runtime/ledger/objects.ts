@@ -1,0 +1,118 @@
+/**
+ * A ledger in a shared object store (S3, Azure Blob, a PostgreSQL table), through a small client
+ * each store implements, as Terraform's remote-state backends each implement get/put/list/delete
+ * for its state. This file decides the layout, the same for every store:
+ *
+ *   records/<identity key>/<record id>.json   one object per record, written whole
+ *   jobs/<job GUID>                           one marker per job GUID a record holds
+ *
+ * A runner lists only its own instance's prefix, so a ledger of years costs what a new one does;
+ * recovery asks for the few job GUIDs JobHistory shows instead of reading every record.
+ */
+import { byStart, keyOfRecordId, LedgerEntry, parseRecord, serialize } from './records';
+import { LedgerStore, LedgerStoreError, ReadOptions } from './store';
+import type { LedgerStoreType } from '../../contract/ledger-location';
+
+/** A named object and its bytes. */
+export interface StoredObject {
+  readonly name: string;
+  readonly data: Buffer;
+}
+
+/**
+ * What a store's client does, by object name below the ledger's own prefix (the client adds the
+ * prefix). Every failure is a LedgerStoreError whose message names the store and what to check.
+ */
+export interface ObjectClient {
+  /** Where, for messages, e.g. `s3://bucket/prefix/ at http://127.0.0.1:9000`; never a credential. */
+  readonly location: string;
+  /** The object's bytes; undefined when there is none. */
+  get(name: string): Promise<Buffer | undefined>;
+  /** Creates or replaces one object, atomically. */
+  put(name: string, data: Buffer): Promise<void>;
+  /** The names of the objects that start with `prefix`, every page of them. */
+  list(prefix: string): Promise<string[]>;
+  /** Deletes objects; absent ones are fine. */
+  delete(names: readonly string[]): Promise<void>;
+  /** Every object under each of `prefixes`, when the store can read them in one go (a query). */
+  getUnder?(prefixes: readonly string[]): Promise<StoredObject[]>;
+  close(): Promise<void>;
+}
+
+/** Objects read at once while listing a prefix (list + get stores). */
+const CONCURRENCY = 16;
+
+export const RECORDS = 'records/';
+export const JOBS = 'jobs/';
+
+/** The object of record `recordId`. Ids without an identity key (very old records) go under `_`. */
+export function recordObject(recordId: string): string {
+  return `${RECORDS}${keyOfRecordId(recordId) ?? '_'}/${recordId}.json`;
+}
+
+export class ObjectStore implements LedgerStore {
+  /** Job GUIDs whose marker this store has written. */
+  private readonly marked = new Set<string>();
+
+  constructor(readonly type: Exclude<LedgerStoreType, 'directory'>, private readonly client: ObjectClient) {}
+
+  get location(): string {
+    return this.client.location;
+  }
+
+  async put(entry: LedgerEntry): Promise<void> {
+    // Markers first: a record whose GUID recovery could not see would let it take that job for its own.
+    const fresh = [...new Set(entry.jobIds.map((id) => id.toLowerCase()))].filter((id) => !this.marked.has(id));
+    await Promise.all(fresh.map((id) => this.client.put(JOBS + id, Buffer.from(entry.recordId))));
+    fresh.forEach((id) => this.marked.add(id));
+    await this.client.put(recordObject(entry.recordId), serialize(entry));
+  }
+
+  async read(options: ReadOptions = {}): Promise<LedgerEntry[]> {
+    const prefixes = options.identityKeys ? [...options.identityKeys].map((k) => `${RECORDS}${k}/`) : [RECORDS];
+    const objects = await this.objectsUnder(prefixes);
+    const records: LedgerEntry[] = [];
+    for (const o of objects) {
+      if (!o.name.endsWith('.json')) continue;
+      const parsed = parseRecord(o.data.toString('utf8'));
+      if (typeof parsed === 'string') {
+        const where = `${o.name} in ${this.location}`;
+        if (!options.onUnreadable) throw new LedgerStoreError(`ledger record ${where} ${parsed}; delete it (or copy it aside) to continue.`);
+        options.onUnreadable(where, parsed);
+        continue;
+      }
+      records.push(parsed);
+    }
+    return records.sort(byStart);
+  }
+
+  async recordedJobs(jobIds: readonly string[]): Promise<ReadonlySet<string>> {
+    const ids = [...new Set(jobIds.map((id) => id.toLowerCase()))];
+    const found = await Promise.all(ids.map(async (id) => ((await this.client.get(JOBS + id)) !== undefined ? id : undefined)));
+    return new Set(found.filter((id): id is string => id !== undefined));
+  }
+
+  async remove(recordIds: readonly string[]): Promise<void> {
+    if (recordIds.length) await this.client.delete(recordIds.map(recordObject));
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+
+  private async objectsUnder(prefixes: readonly string[]): Promise<StoredObject[]> {
+    if (this.client.getUnder) return this.client.getUnder(prefixes);
+    const names = (await Promise.all(prefixes.map((p) => this.client.list(p)))).flat();
+    const out: StoredObject[] = [];
+    let next = 0;
+    const worker = async () => {
+      while (next < names.length) {
+        const name = names[next++];
+        const data = await this.client.get(name);
+        if (data !== undefined) out.push({ name, data }); // deleted since the listing (prune)
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, names.length) }, worker));
+    return out;
+  }
+}

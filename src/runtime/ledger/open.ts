@@ -1,0 +1,124 @@
+/**
+ * Opening the chosen ledger, and the local directory beside a shared store: records wait there
+ * when the store cannot take them after Command answered (and versions before shared stores kept
+ * them there); the next run that reads an instance's records moves that instance's local ones in.
+ */
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { DirectoryStore } from './directory';
+import type { LedgerChoice } from './locate';
+import { ObjectStore } from './objects';
+import { isOpen, keyOfRecordId, LedgerEntry } from './records';
+import type { LedgerStore, ReadOptions } from './store';
+import { loadClientModule } from './stores/load';
+import { LEDGER_TIMEOUT_ENV } from '../../contract/environment';
+import { describeLocation } from '../../contract/ledger-location';
+import { RunnerError } from '../errors';
+
+export interface OpenLedger {
+  readonly store: LedgerStore;
+  /** The local directory beside a shared store; undefined when the store is that directory. */
+  readonly local?: DirectoryStore;
+  readonly choice: LedgerChoice;
+}
+
+/** Default limit of one store request, retries included. */
+export const DEFAULT_LEDGER_TIMEOUT_SECONDS = 30;
+
+export function ledgerTimeoutMs(env: NodeJS.ProcessEnv): number {
+  const text = env[LEDGER_TIMEOUT_ENV]?.trim();
+  if (!text) return DEFAULT_LEDGER_TIMEOUT_SECONDS * 1000;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0) throw new RunnerError(`${LEDGER_TIMEOUT_ENV} must be a positive number of seconds, got ${JSON.stringify(env[LEDGER_TIMEOUT_ENV])}.`);
+  return Math.round(n * 1000);
+}
+
+/**
+ * Opens the store of `choice`. Its credentials go to `protect` first, so no message can show them.
+ * Nothing connects yet: the first read or write does.
+ */
+export function openLedger(
+  choice: LedgerChoice, env: NodeJS.ProcessEnv, protect: (secret: string | undefined) => void = () => undefined,
+): OpenLedger {
+  Object.values(choice.credentials).forEach(protect);
+  const l = choice.location;
+  if (l.type === 'directory') {
+    const store = new DirectoryStore(l.path);
+    return { store, local: path.resolve(l.path) === path.resolve(choice.local) ? undefined : new DirectoryStore(choice.local), choice };
+  }
+  const client = loadClientModule(l.type).openClient(l, choice.credentials, { timeoutMs: ledgerTimeoutMs(env), env });
+  return { store: new ObjectStore(l.type, client), local: new DirectoryStore(choice.local), choice };
+}
+
+/**
+ * Reads records as `store.read` does, after moving the local directory's records of the same
+ * instances into the store (`options.identityKeys` is required: a full read moves nothing). A
+ * local record goes in when the store lacks it or holds it still open while the local one is
+ * settled (the write that failed after Command answered); it is then removed locally. A store
+ * that cannot take them fails the read: nothing is sent without knowing what an earlier run did.
+ */
+export async function readWithLocal(
+  ledger: OpenLedger, options: ReadOptions & { identityKeys: ReadonlySet<string> },
+): Promise<LedgerEntry[]> {
+  if (ledger.local) {
+    const waiting = await ledger.local.read({ identityKeys: options.identityKeys, onUnreadable: options.onUnreadable });
+    if (waiting.length) await moveIn(ledger.store, ledger.local, waiting, options.identityKeys);
+  }
+  return ledger.store.read(options);
+}
+
+/** Puts `records` into `store` where they are newer than its copies; removes them from `from`. Returns how many went in. */
+export async function moveIn(
+  store: LedgerStore, from: DirectoryStore | undefined, records: LedgerEntry[], keys?: ReadonlySet<string>,
+): Promise<number> {
+  const identityKeys = keys ?? new Set(records.map((r) => keyOfRecordId(r.recordId) ?? '_'));
+  const there = new Map((await store.read({ identityKeys, onUnreadable: () => undefined })).map((r) => [r.recordId, r]));
+  let moved = 0;
+  for (const r of records) {
+    if (newer(r, there.get(r.recordId))) {
+      await store.put(r);
+      moved++;
+    }
+    if (from) await from.remove([r.recordId]);
+  }
+  return moved;
+}
+
+/** Whether `local` should replace `stored`: the store lacks it, or holds it open while `local` is settled, or lacks GUIDs `local` holds. */
+export function newer(local: LedgerEntry, stored: LedgerEntry | undefined): boolean {
+  if (!stored) return true;
+  if (isOpen(stored) && !isOpen(local)) return true;
+  const known = new Set(stored.jobIds.map((id) => id.toLowerCase()));
+  return local.jobIds.some((id) => !known.has(id.toLowerCase()));
+}
+
+/**
+ * Prints `notice` once per apply (per terraform process and stack), not once per provisioner: the
+ * first runner to create the marker prints it. Keyed by terraform's pid and start time, so a
+ * later apply that reuses the pid warns again.
+ */
+export function noticeOncePerApply(notice: string, stackDir: string, write: (line: string) => void): void {
+  const parent = process.ppid;
+  let started = '';
+  try {
+    started = fs.readFileSync(`/proc/${parent}/stat`, 'utf8').split(') ')[1]?.split(' ')[19] ?? '';
+  } catch {
+    // No /proc (macOS): the pid alone.
+  }
+  const id = createHash('sha256').update(`${parent}\n${started}\n${path.resolve(stackDir)}`).digest('hex').slice(0, 24);
+  const marker = path.join(os.tmpdir(), `cdktf-keyfactor-notice-${id}`);
+  try {
+    fs.writeFileSync(marker, '', { flag: 'wx', mode: 0o600 });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return;
+    // A temporary directory we cannot write: better every time than never.
+  }
+  write(notice);
+}
+
+/** The location of an open ledger in one line. */
+export function ledgerName(ledger: OpenLedger): string {
+  return describeLocation(ledger.choice.location);
+}
