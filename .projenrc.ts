@@ -38,7 +38,18 @@ const project = new cdktf.ConstructLibraryCdktf({
   //  cdktf, constructs, @cdktf/provider-null: the cdktf flavour's framework, as tested. cdktn: the
   //  cdktn flavour's (build-tools/flavour-cdktn.mjs). constructs is one copy for both, so it must
   //  satisfy cdktn 0.24 (>=10.6 <10.8) and cdktf 0.21 (^10.4.2); the cdktf flavour still peers ^10.4.2.
-  devDeps: ['esbuild@0.28.2', '@cdktf/provider-null@11.0.0', 'cdktf@0.21.0', 'constructs@10.7.2', 'cdktn@0.24.0'],
+  //  The ledger stores' official SDKs are bundled into bundle/runner/ledger-<store>.cjs (loaded only
+  //  when a ledger lives there), so users install none of them: @aws-sdk/client-s3 with its
+  //  credential chain (credential-providers: assume-role) and @smithy/node-http-handler (timeouts);
+  //  @azure/storage-blob with @azure/identity (Entra ID); pg (node-postgres). The newest releases
+  //  that still run on Node 20. Test servers: s3rver (S3-compatible, no Docker) and azurite
+  //  (Microsoft's emulator; 3.35 is the last on Node 20); PostgreSQL comes from Debian.
+  devDeps: [
+    'esbuild@0.28.2', '@cdktf/provider-null@11.0.0', 'cdktf@0.21.0', 'constructs@10.7.2', 'cdktn@0.24.0',
+    '@aws-sdk/client-s3@3.1178.0', '@aws-sdk/credential-providers@3.1178.0', '@smithy/node-http-handler@4.14.2',
+    '@azure/storage-blob@12.32.0', '@azure/identity@4.13.1', 'pg@8.23.1', '@types/pg@8.23.1',
+    's3rver@3.7.1', 'azurite@3.35.0',
+  ],
   // The dev dependencies above are the versions tested, not the lowest each peer range allows.
   peerDependencyOptions: { pinnedDevDependency: false },
   bin: { 'cdktf-keyfactor': 'lib/cli/main.js' },

@@ -214,6 +214,10 @@ for (const store of stores) {
     logLevel: 'warning',
     // Optional native add-ons the SDKs probe for and do without.
     external: ['pg-native', 'keytar', '@azure/msal-node-extensions', 'aws-crt', '@aws-sdk/signature-v4-crt'],
+    // Azure's ESM builds call createRequire(import.meta.url), which esbuild's CommonJS output
+    // would turn into createRequire(undefined) and crash on load.
+    define: { 'import.meta.url': '__import_meta_url' },
+    banner: { js: "var __import_meta_url=require('url').pathToFileURL(__filename).href;" },
   });
   const out = `bundle/runner/ledger-${store}.cjs`;
   const text = built.outputFiles[0].text;

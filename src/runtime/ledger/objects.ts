@@ -53,8 +53,11 @@ export function recordObject(recordId: string): string {
 export class ObjectStore implements LedgerStore {
   /** Job GUIDs whose marker this store has written. */
   private readonly marked = new Set<string>();
+  private readonly client: ObjectClient;
 
-  constructor(readonly type: Exclude<LedgerStoreType, 'directory'>, private readonly client: ObjectClient) {}
+  constructor(readonly type: Exclude<LedgerStoreType, 'directory'>, client: ObjectClient) {
+    this.client = guarded(client);
+  }
 
   get location(): string {
     return this.client.location;
@@ -115,4 +118,29 @@ export class ObjectStore implements LedgerStore {
     await Promise.all(Array.from({ length: Math.min(CONCURRENCY, names.length) }, worker));
     return out;
   }
+}
+
+/**
+ * The client with every failure as a LedgerStoreError: a client comes from its own bundle, whose
+ * error classes are not the runner's, and an error the client did not word must still name the store.
+ */
+function guarded(client: ObjectClient): ObjectClient {
+  const wrap = <A extends unknown[], R>(call: (...args: A) => Promise<R>) => async (...args: A): Promise<R> => {
+    try {
+      return await call(...args);
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      if (e instanceof Error && e.name === 'LedgerStoreError') throw new LedgerStoreError(message);
+      throw new LedgerStoreError(`the ledger store ${client.location} failed: ${message}`);
+    }
+  };
+  return {
+    location: client.location,
+    get: wrap((name: string) => client.get(name)),
+    put: wrap((name: string, data: Buffer) => client.put(name, data)),
+    list: wrap((prefix: string) => client.list(prefix)),
+    delete: wrap((names: readonly string[]) => client.delete(names)),
+    getUnder: client.getUnder && wrap((prefixes: readonly string[]) => client.getUnder!(prefixes)),
+    close: wrap(() => client.close()),
+  };
 }
