@@ -21,8 +21,18 @@ function stackDir(backend?: { type: string; config: Record<string, unknown> }, d
 const S3_BACKEND = {
   type: 's3',
   config: {
-    access_key: null, assume_role: null, bucket: 'tfstate', endpoint: null, endpoints: { s3: 'http://127.0.0.1:42111', sts: null },
-    force_path_style: null, key: 'partial/terraform.tfstate', profile: null, region: 'eu-west-1', secret_key: null, token: null, use_path_style: true,
+    access_key: null,
+    assume_role: null,
+    bucket: 'tfstate',
+    endpoint: null,
+    endpoints: { s3: 'http://127.0.0.1:42111', sts: null },
+    force_path_style: null,
+    key: 'partial/terraform.tfstate',
+    profile: null,
+    region: 'eu-west-1',
+    secret_key: null,
+    token: null,
+    use_path_style: true,
   },
 };
 
@@ -31,8 +41,13 @@ describe('choosing the ledger', () => {
     const dir = stackDir({ ...S3_BACKEND, config: { ...S3_BACKEND.config, access_key: 'AKIAEXAMPLE', secret_key: 'backend-secret' } });
     const choice = chooseLedger({ CDKTF_KEYFACTOR_DEFAULT_LEDGER_DIR: '../../../.keyfactor-ledger' }, dir);
     expect(choice.location).toEqual({
-      type: 's3', bucket: 'tfstate', prefix: 'partial/terraform.tfstate.keyfactor-ledger', region: 'eu-west-1', endpoint: 'http://127.0.0.1:42111',
-      usePathStyle: true, profile: undefined,
+      type: 's3',
+      bucket: 'tfstate',
+      prefix: 'partial/terraform.tfstate.keyfactor-ledger',
+      region: 'eu-west-1',
+      endpoint: 'http://127.0.0.1:42111',
+      usePathStyle: true,
+      profile: undefined,
     });
     expect(choice.credentials).toMatchObject({ accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'backend-secret' });
     expect(choice.source).toBe('the stack\'s s3 backend');

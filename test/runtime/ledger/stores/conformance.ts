@@ -4,13 +4,17 @@
  * instance, job markers, removal), many writers at once, and failures that name the store and what
  * to check, within the store's time limit, without a credential in the message.
  */
-import { beginRecord, identityKey, ObjectClient, ObjectStore, RecordBase } from '../../../../src/runtime/ledger';
 import type { LedgerStoreType } from '../../../../src/contract/ledger-location';
+import { beginRecord, identityKey, ObjectClient, ObjectStore, RecordBase } from '../../../../src/runtime/ledger';
 import { failure } from '../../../support/runtime';
 import { closedPort, startSilentServer } from '../../../support/servers/silent';
 
 export interface StoreUnderTest {
   readonly type: Exclude<LedgerStoreType, 'directory'>;
+  /** Words the message of an unreachable store must hold (e.g. the endpoint variable to check). */
+  readonly unreachableHint: RegExp;
+  readonly credentialsHint: RegExp;
+  readonly missingHint: RegExp;
   /** A client of a fresh, empty ledger (its own prefix or table) on the running server. */
   open(options?: { timeoutMs?: number }): ObjectClient;
   /** `n` clients of one fresh, empty ledger (as `n` runner processes have). */
@@ -21,10 +25,6 @@ export interface StoreUnderTest {
   openWithBadCredentials(): { client: ObjectClient; secret: string };
   /** A client of a place that does not exist (bucket, container, database), and its name. */
   openMissing(): { client: ObjectClient; missing: string };
-  /** Words the message of an unreachable store must hold (e.g. the endpoint variable to check). */
-  readonly unreachableHint: RegExp;
-  readonly credentialsHint: RegExp;
-  readonly missingHint: RegExp;
 }
 
 const origin = { host: 'kf.example.com', apiPath: 'KeyfactorAPI', workspace: 'default' };
