@@ -129,11 +129,11 @@ export async function readLedgers(
         continue;
       }
       for (const r of await ledger.store.read({ onUnreadable: warnUnreadable })) byId.set(r.recordId, r);
-      if (ledger.local && fs.existsSync(ledger.local.directory)) {
-        const local = await ledger.local.read({ onUnreadable: warnUnreadable });
-        const fresh = local.filter((r) => newer(r, byId.get(r.recordId)));
+      for (const local of [ledger.unsent, ledger.local]) {
+        if (!local?.isDirectory()) continue;
+        const fresh = (await local.read({ onUnreadable: warnUnreadable })).filter((r) => newer(r, byId.get(r.recordId)));
         fresh.forEach((r) => byId.set(r.recordId, r));
-        if (fresh.length) waiting.push({ directory: ledger.local.directory, count: fresh.length });
+        if (fresh.length) waiting.push({ directory: local.directory, count: fresh.length });
       }
     } finally {
       await ledger.store.close();

@@ -96,9 +96,9 @@ export class RunContext {
 
   /**
    * A write after Command may have acted, which must not fail the step (Terraform would send the
-   * request again): when the store cannot take it, the record waits in the local ledger directory
-   * for the next run of the instance (or `ledger copy`) to move it in, with a loud warning; when
-   * that fails too, the warning says what is lost. Returns whether the store took it.
+   * request again): when a shared store cannot take it, the record waits in the local `unsent`
+   * directory for the next run that reads the ledger (or `ledger copy`) to move it in, with a loud
+   * warning; when that fails too, the warning says what is lost. Returns whether the store took it.
    */
   async keep(handle: LedgerHandle, write: () => Promise<void>, context: string): Promise<boolean> {
     try {
@@ -106,16 +106,16 @@ export class RunContext {
       return true;
     } catch (e) {
       const problem = (e as Error).message;
-      const local = this.ledger.local;
-      if (local) {
+      const unsent = this.ledger.unsent;
+      if (unsent) {
         try {
-          local.putSync(handle.written);
+          unsent.putSync(handle.written);
           this.warn(`the ledger store ${ledgerName(this.ledger)} could not take record ${handle.current.recordId} (${problem}); it is kept in ` +
-            `${local.directory} on this machine, and the next run of this operation here moves it in (or run \`npx cdktf-keyfactor ledger copy --from ` +
-            `${local.directory}\`). Job GUIDs: ${handle.current.jobIds.join(', ') || 'none'}.`);
+            `${unsent.directory} on this machine, and the next run that reads the ledger here moves it in (or run \`npx cdktf-keyfactor ledger copy ` +
+            `--from ${unsent.directory}\`). Job GUIDs: ${handle.current.jobIds.join(', ') || 'none'}.`);
           return false;
         } catch (localError) {
-          this.warn(`${problem} ${context}. The local ledger directory could not take it either: ${(localError as Error).message}`);
+          this.warn(`${problem} ${context}. The local directory could not take it either: ${(localError as Error).message}`);
           return false;
         }
       }

@@ -1,7 +1,8 @@
 /**
- * Opening the chosen ledger, and the local directory beside a shared store: records wait there
- * when the store cannot take them after Command answered (and versions before shared stores kept
- * them there); the next run that reads an instance's records moves that instance's local ones in.
+ * Opening the chosen ledger, and the two local directories beside a shared store: `unsent/`,
+ * where a record waits when the store could not take it after Command answered (the next run
+ * that reads the ledger moves every such record in), and the local ledger itself, where versions
+ * before shared stores kept every record (the next run of an instance moves that instance's in).
  */
 import { createHash } from 'crypto';
 import * as fs from 'fs';
@@ -19,8 +20,10 @@ import { RunnerError } from '../errors';
 
 export interface OpenLedger {
   readonly store: LedgerStore;
-  /** The local directory beside a shared store; undefined when the store is that directory. */
+  /** The local ledger directory beside a shared store; undefined when the store is that directory. */
   readonly local?: DirectoryStore;
+  /** Where records wait that a shared store could not take (`<local>/unsent`); undefined with no shared store. */
+  readonly unsent?: DirectoryStore;
   readonly choice: LedgerChoice;
 }
 
@@ -46,22 +49,33 @@ export function openLedger(
   const l = choice.location;
   if (l.type === 'directory') {
     const store = new DirectoryStore(l.path);
-    return { store, local: path.resolve(l.path) === path.resolve(choice.local) ? undefined : new DirectoryStore(choice.local), choice };
+    return { store, ...(path.resolve(l.path) === path.resolve(choice.local) ? {} : besideShared(choice.local)), choice };
   }
   const client = loadClientModule(l.type).openClient(l, choice.credentials, { timeoutMs: ledgerTimeoutMs(env), env });
-  return { store: new ObjectStore(l.type, client), local: new DirectoryStore(choice.local), choice };
+  return { store: new ObjectStore(l.type, client), ...besideShared(choice.local), choice };
 }
 
+function besideShared(local: string): Pick<OpenLedger, 'local' | 'unsent'> {
+  return { local: new DirectoryStore(local), unsent: new DirectoryStore(path.join(local, UNSENT)) };
+}
+
+/** The subdirectory of the local ledger where records wait that a shared store could not take. */
+export const UNSENT = 'unsent';
+
 /**
- * Reads records as `store.read` does, after moving the local directory's records of the same
- * instances into the store (`options.identityKeys` is required: a full read moves nothing). A
- * local record goes in when the store lacks it or holds it still open while the local one is
- * settled (the write that failed after Command answered); it is then removed locally. A store
- * that cannot take them fails the read: nothing is sent without knowing what an earlier run did.
+ * Reads records as `store.read` does, after moving in what waits locally: every unsent record,
+ * and the local ledger's records of the same instances (`options.identityKeys` is required: a
+ * full read moves nothing). A local record goes in when the store lacks it or holds it still open
+ * while the local one is settled; it is then removed locally. A store that cannot take them fails
+ * the read: nothing is sent without knowing what an earlier run did.
  */
 export async function readWithLocal(
   ledger: OpenLedger, options: ReadOptions & { identityKeys: ReadonlySet<string> },
 ): Promise<LedgerEntry[]> {
+  if (ledger.unsent?.isDirectory()) {
+    const unsent = await ledger.unsent.read({ onUnreadable: options.onUnreadable ?? (() => undefined) });
+    if (unsent.length) await moveIn(ledger.store, ledger.unsent, unsent);
+  }
   if (ledger.local) {
     const waiting = await ledger.local.read({ identityKeys: options.identityKeys, onUnreadable: options.onUnreadable });
     if (waiting.length) await moveIn(ledger.store, ledger.local, waiting, options.identityKeys);

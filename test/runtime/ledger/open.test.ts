@@ -34,6 +34,16 @@ describe('records waiting in the local directory', () => {
     expect((await new DirectoryStore(local).read()).map((r) => r.recordId)).toEqual([other.recordId]);
   });
 
+  test('a record the store could not take (unsent) goes in with the next read of any instance; it is removed locally once in', async () => {
+    const { shared, local, ledger } = ledgerPair();
+    const spooled = writeRecord(path.join(local, 'unsent'), { ...base, instanceKey: 'held' }, { outcome: 'succeeded', jobIds: [GUID], finishedAt: new Date().toISOString() });
+    expect(await readWithLocal(ledger, { identityKeys: new Set([identityKey(base)]) })).toEqual([]);
+    expect(await new DirectoryStore(shared).read()).toEqual([spooled]);
+    expect(await new DirectoryStore(path.join(local, 'unsent')).read()).toEqual([]);
+    // The unsent directory is no part of the local ledger: a full read of it does not list them twice.
+    expect(await new DirectoryStore(local).read()).toEqual([]);
+  });
+
   test('a settled local copy replaces the store\'s open one (the write that failed after Command answered); an open one never replaces a settled one', async () => {
     const { shared, local } = ledgerPair();
     const inFlight = writeRecord(shared, base, { sendingAt: new Date().toISOString() });
