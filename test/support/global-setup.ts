@@ -6,6 +6,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { stopClustersUnder } from './servers/postgres';
 
 const ROOT = 'CDKTF_KEYFACTOR_TEST_TMPDIR';
 const BEFORE = 'CDKTF_KEYFACTOR_TEST_TMPDIR_BEFORE';
@@ -18,6 +19,8 @@ export default function setup(): void {
 }
 
 export function teardown(): void {
+  // A PostgreSQL server a crashed test left running would outlive its removed directory.
+  stopClustersUnder(process.env[ROOT]!);
   fs.rmSync(process.env[ROOT]!, { recursive: true, force: true });
   process.env.TMPDIR = process.env[BEFORE];
 }
