@@ -118,16 +118,20 @@ describe('credentials: the backend\'s, then the environment\'s, then the SDK\'s 
       variables.forEach((v) => (saved[v] === undefined ? delete process.env[v] : (process.env[v] = saved[v])));
     });
 
-    test('the environment\'s keys win over the chain (a profile)', async () => {
-      const works = open({ env: GOOD_ENV, profile: 'bad' });
+    test('the environment\'s keys win over AWS_PROFILE; a profile the URL or backend names wins over the keys (as --profile does)', async () => {
+      const works = open({ env: { ...GOOD_ENV, AWS_PROFILE: 'bad' } });
       const refused = open({ env: { ...BAD_ENV, AWS_PROFILE: 'good' } });
+      const named = open({ env: BAD_ENV, profile: 'good' });
+      const namedBad = open({ env: GOOD_ENV, profile: 'bad' });
       try {
         expect(await roundTrip(works)).toBe('{"ok":true}');
+        expect(await roundTrip(named, 'records/k/3.json', '{"n":3}')).toBe('{"n":3}');
         const e = await failure(refused.put('records/k/1.json', Buffer.from('{}')));
         expect(e.message).toMatch(/refused the credentials \(InvalidAccessKeyId\): check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/);
         expect(e.message).not.toContain(BAD_SECRET.slice(0, 6));
+        expect((await failure(namedBad.put('records/k/1.json', Buffer.from('{}')))).message).toMatch(/check the AWS credentials the SDK found \(profile bad,/);
       } finally {
-        await Promise.all([works.close(), refused.close()]);
+        await Promise.all([works.close(), refused.close(), named.close(), namedBad.close()]);
       }
     });
 

@@ -211,7 +211,8 @@ class S3ObjectClient implements ObjectClient {
       this.source = 'backend';
       const keys = { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, sessionToken: c.sessionToken };
       base = async () => keys;
-    } else if (variable(this.env, 'AWS_ACCESS_KEY_ID') && variable(this.env, 'AWS_SECRET_ACCESS_KEY')) {
+    } else if (!this.l.profile && variable(this.env, 'AWS_ACCESS_KEY_ID') && variable(this.env, 'AWS_SECRET_ACCESS_KEY')) {
+      // A profile the URL or the backend names is a choice, as `--profile` is for the AWS CLI: it beats the environment's keys.
       this.source = 'env';
       const keys = { accessKeyId: this.env.AWS_ACCESS_KEY_ID!, secretAccessKey: this.env.AWS_SECRET_ACCESS_KEY!, sessionToken: variable(this.env, 'AWS_SESSION_TOKEN') };
       base = async () => keys;
