@@ -8,10 +8,14 @@ import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { carrierLedger } from './ledgers';
 import { CARRIER_TYPES, parseSpec, readConfiguration, StateResource, stateResources } from './stacks';
 import { isUndoRegistryId } from '../contract/environment';
-import { SpecBase, specLabel } from '../contract/spec';
+import { SpecBase, specHash, specLabel } from '../contract/spec';
+import { checkEvaluated } from '../runner/checks';
 import { RunnerError } from '../runtime/errors';
+import { beginRecord, openLedger } from '../runtime/ledger';
+import { origin } from '../runtime/settings';
 
 export interface TeardownOptions {
   /** The construct path, e.g. `certificates/web` (its first segment names the stack). */
@@ -152,6 +156,7 @@ export async function runForget(options: TeardownOptions, env: NodeJS.ProcessEnv
   const status = await terraform(['state', 'rm', ...addresses], found.dir, env, 'pipe', () => undefined);
   if (status !== 0) throw new RunnerError(`terraform state rm failed in ${found.dir} (exit ${status}); nothing was forgotten.`);
   write(`cdktf-keyfactor forget: ${addresses.length} resource instance(s) of ${options.path} removed from the state of stack "${found.stack}"; nothing was sent to Command.`);
+  const noted = await noteForgotten(found, env, write);
   // A construct deleted from the code has only its registry instances left: their specs say what stays.
   const specs = new Map([...found.registry, ...found.carriers].map((c) => [`${c.spec.path}\n${c.spec.key ?? ''}\n${c.spec.operation}`, c.spec]));
   const left = [...specs.values()].map(leftBehind).filter((l): l is string => l !== undefined);
@@ -162,7 +167,34 @@ export async function runForget(options: TeardownOptions, env: NodeJS.ProcessEnv
     write('Nothing of it was left to undo in Command.');
   }
   write(`If ${options.path} still lists it in your code, the next \`cdktf deploy\` creates it again.`);
-  return 0;
+  return noted ? 0 : 1;
+}
+
+/**
+ * A skipped destroy record in the ledger for each forgotten carrier instance: without it, the next
+ * create of the instance would find its last record a succeeded create and adopt that run's job
+ * (OperationModule.keptUntilUndone) instead of creating it again.
+ */
+async function noteForgotten(found: ConstructState, env: NodeJS.ProcessEnv, write: (text: string) => void): Promise<boolean> {
+  const config = readConfiguration(found.dir, found.stack);
+  let ok = true;
+  for (const c of found.carriers) {
+    const { spec, problems } = checkEvaluated(c.spec);
+    if (problems.length) continue; // refused at create: it never ran
+    const { store } = openLedger(carrierLedger(found.dir, config, env, c.type, c.name), env);
+    try {
+      const identity = { origin: origin(env), stack: spec.stack, constructPath: spec.path, instanceKey: spec.key, specHash: specHash(spec) };
+      const handle = await beginRecord(store, { operation: spec.operation, phase: 'destroy', ...identity });
+      await handle.finish('skipped', { message: 'forgotten (cdktf-keyfactor forget): removed from the state; nothing was sent to Command' });
+    } catch (e) {
+      ok = false;
+      write(`WARNING: could not note in the ledger (${store.location}) that ${specLabel(spec)} was forgotten: ${(e as Error).message} ` +
+        'Until it is noted, its next create adopts its earlier job instead of sending the request: run `forget` again once the ledger can be reached.');
+    } finally {
+      await store.close();
+    }
+  }
+  return ok;
 }
 
 function leftBehind(spec: SpecBase): string | undefined {

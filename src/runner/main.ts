@@ -10,7 +10,7 @@
  */
 import { checkEvaluated } from './checks';
 import { deletedConstructDecision } from './deleted-construct';
-import { isOperationName, OperationSpec, runOperation } from './operations';
+import { isOperationName, keptUntilUndone, OperationSpec, runOperation } from './operations';
 import { CARRIER_ENV, REPAIR_ENV, repairName, SPEC_ENV } from '../contract/environment';
 import { formatProblems } from '../contract/rules';
 import { SPEC_VERSION, specHash, specLabel } from '../contract/spec';
@@ -68,13 +68,23 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
     const notice = settings.ledger.notice;
     if (notice) noticeOncePerApply(notice, process.cwd(), (line) => process.stderr.write(`cdktf-keyfactor: WARNING: ${line}\n`));
     // Read before this run's own record exists: only earlier runs are found.
-    const { earlier, superseded, neverSent } = await unsettledRecords(ctx.ledger, identity, phase);
+    const { earlier, superseded, neverSent, done } = await unsettledRecords(ctx.ledger, identity, phase);
     const secrets = ctx.secrets;
     record = await beginRecord(ctx.ledger.store, { operation: spec.operation, phase, ...identity }, (text) => secrets.redact(text));
     ctx.record = record;
     await ctx.settleEarlier('a later run of this instance finished after it, so it is not this run\'s to look for', superseded);
     await ctx.settleEarlier('it had sent no job-creating request', neverSent);
     ctx.earlier = earlier;
+    // Not when a later run may have sent something since: that one is reconciled as usual.
+    if (done && earlier.length === 0 && keptUntilUndone(spec)) {
+      const message = `its create already succeeded (ledger record ${done.recordId}${done.jobIds.length ? `, job ${done.jobIds.join(', ')}` : ''}) and was never undone: ` +
+        'Terraform runs it again because it was stopped before it could note the success (a cancelled apply); not sending it again';
+      ctx.log(message);
+      ctx.announce(done.jobIds);
+      await ctx.settleEarlier(`the instance's create had already succeeded (record ${done.recordId})`);
+      await record.finish('succeeded', { request: done.request, jobIds: done.jobIds, response: { ...done.response, adoptedFrom: done.recordId }, message });
+      return 0;
+    }
     if (earlier.length) {
       ctx.log(`an earlier run of this ${phase} (ledger record ${earlier.map((h) => h.current.recordId).join(', ')}) stopped before it knew ` +
         'whether Keyfactor Command had acted: checking Command before sending anything');
@@ -106,9 +116,9 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
     const result = await running;
     // Operations that create jobs settle earlier runs themselves, before sending; the rest are safe to repeat.
     await ctx.settleEarlier(`this ${spec.operation} ${phase} is safe to repeat and ran again`);
-    const done = record;
+    const handle = record;
     // The call succeeded: failing the step would make Terraform send it again on the next apply.
-    await ctx.keep(done, () => done.finish(result.outcome ?? 'succeeded', {
+    await ctx.keep(handle, () => handle.finish(result.outcome ?? 'succeeded', {
       request: result.request,
       jobIds: result.jobIds ?? [],
       response: result.response,
@@ -138,22 +148,26 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
  * Records of earlier runs of this instance and phase that may have reached Command without
  * recording what it did, found by identity key; a damaged one of them stops the run (it could be
  * one), naming it. Those older than a later finished run of the instance (any phase) are
- * superseded; those that never marked a job-creating request as sent sent nothing.
+ * superseded; those that never marked a job-creating request as sent sent nothing. `done`: the
+ * instance's last finished record, when it is a succeeded create (see OperationModule.keptUntilUndone).
  */
 async function unsettledRecords(
   ledger: OpenLedger, identity: InstanceIdentity, phase: string,
-): Promise<Record<'earlier' | 'superseded' | 'neverSent', LedgerHandle[]>> {
+): Promise<Record<'earlier' | 'superseded' | 'neverSent', LedgerHandle[]> & { done?: LedgerEntry }> {
   const none = { earlier: [], superseded: [], neverSent: [] };
   // Not a directory (yet): nothing to find; writing the record then says what is wrong.
   if (ledger.store instanceof DirectoryStore && !ledger.store.isDirectory()) return none;
   const records = (await readWithLocal(ledger, { identityKeys: new Set([identityKey(identity)]) }))
     .filter((r) => r.constructPath === identity.constructPath && r.specHash === identity.specHash);
-  const lastFinished = records.filter((r) => !isOpen(r)).map((r) => r.startedAt).sort().pop() ?? '';
+  const finished = records.filter((r) => !isOpen(r));
+  const lastFinished = finished.map((r) => r.startedAt).sort().pop() ?? '';
+  const last = finished.pop(); // records come oldest first
+  const done = phase === 'create' && last?.phase === 'create' && last.outcome === 'succeeded' ? last : undefined;
   const handles = records.filter((r) => r.phase === phase && isOpen(r)).map((r) => new LedgerHandle(ledger.store, r));
   const superseded = handles.filter((h) => h.current.startedAt < lastFinished);
   const live = handles.filter((h) => !superseded.includes(h));
   const sent = (r: LedgerEntry) => r.sendingAt !== undefined || r.jobIds.length > 0 || r.response !== undefined;
-  return { earlier: live.filter((h) => sent(h.current)), superseded, neverSent: live.filter((h) => !sent(h.current)) };
+  return { earlier: live.filter((h) => sent(h.current)), superseded, neverSent: live.filter((h) => !sent(h.current)), done };
 }
 
 /**

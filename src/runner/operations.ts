@@ -53,6 +53,11 @@ function dispatch<N extends OperationName>(
   return handler?.call(op, ctx, spec);
 }
 
+/** Whether a succeeded create of the operation stays in place until its destroy step records (OperationModule.keptUntilUndone). */
+export function keptUntilUndone(spec: OperationSpec): boolean {
+  return (OPERATIONS[spec.operation] as OperationModule<OperationSpec>).keptUntilUndone === true;
+}
+
 /** Whether the configured spec `live` owns the target the undo of the deleted `deleted` would act on. */
 export function sharesUndoTarget(deleted: OperationSpec, live: OperationSpec): boolean {
   if (deleted.operation !== live.operation) return false;

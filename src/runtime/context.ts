@@ -161,4 +161,11 @@ export interface OperationModule<S extends SpecBase> {
    * moved construct, whose target the undo of its old self must not touch.
    */
   sharesUndoTarget?(deleted: S, live: S): boolean;
+  /**
+   * What create puts in place stays until the instance's destroy step runs, and that step always
+   * writes a record (an undo, or a skip). So a create of an instance whose last record is a
+   * succeeded create of the same spec is Terraform running it again without knowing it succeeded
+   * (its process was killed after the ledger write, by a cancel): it adopts that run's jobs.
+   */
+  readonly keptUntilUndone?: boolean;
 }

@@ -55,10 +55,28 @@ describe('reconciling earlier runs', () => {
     expect(sim.jobs()).toHaveLength(1);
     expect(Ledger.read(dir).filter((r) => r.unsettled)).toEqual([]);
 
-    // A later re-run of the instance (terraform apply -replace) looks for nothing and sends.
+    // A later re-run of the instance (terraform apply -replace: its Remove, then its Add) looks for nothing and sends.
+    expect((await runInProcess(env, 'destroy')).code).toBe(0);
     const third = await runInProcess(env);
     expect(third.output).not.toContain('an earlier run');
     expect(sim.received('POST', ADD)).toHaveLength(3);
+  });
+
+  test('a create Terraform runs again after it succeeded (killed after the ledger write: a cancel) adopts its job; after its undo, it sends', async () => {
+    const { env, dir } = setup();
+    expect((await runInProcess(env)).code).toBe(0);
+    const [job] = sim.jobs();
+    // The same instance and spec again, with no destroy step in between: Terraform re-creates a tainted carrier.
+    const again = await runInProcess(env);
+    expect(again.code).toBe(0);
+    expect(again.output).toContain(`its create already succeeded (ledger record ${Ledger.read(dir)[0].recordId}, job ${job.JobId}) and was never undone`);
+    expect(sim.received('POST', ADD)).toHaveLength(1);
+    const adopted = Ledger.read(dir).pop()!;
+    expect(adopted).toMatchObject({ phase: 'create', outcome: 'succeeded', jobIds: [job.JobId], response: { adoptedFrom: Ledger.read(dir)[0].recordId } });
+    // Once its destroy step ran (a Remove, or a skip), a create is a new one: it sends.
+    expect((await runInProcess(env, 'destroy')).code).toBe(0);
+    expect((await runInProcess(env)).code).toBe(0);
+    expect(sim.received('POST', ADD)).toHaveLength(2);
   });
 
   test('a run older than a later finished run of the instance is superseded, not looked for', async () => {

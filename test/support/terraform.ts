@@ -5,7 +5,18 @@ import * as path from 'path';
 import { App, LocalBackend, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { startSimulator, StartedSimulator } from './simulator';
-import { KeyfactorDefaults } from '../../src';
+import { KeyfactorDefaults, KeyfactorDefaultsProps } from '../../src';
+
+export interface SynthOptions {
+  /** false: no KeyfactorDefaults; props: these; default: the project's own ledger directory. */
+  readonly defaults?: boolean | KeyfactorDefaultsProps;
+  /** The stack's backend; default: a local state file in the project directory. */
+  readonly backend?: (stack: TerraformStack) => void;
+  /** Synthesize HCL (cdk.tf) as `cdktf synth --hcl` does. */
+  readonly hcl?: boolean;
+  /** Synthesize from the project directory, as `cdktf synth` runs there. */
+  readonly inProject?: boolean;
+}
 
 /**
  * A throwaway cdktf project: synthesizes a stack into its own cdktf.out and runs the real
@@ -49,22 +60,28 @@ export class TerraformProject {
    * `defaults: false` leaves out the stack's KeyfactorDefaults; `hcl: true` synthesizes HCL
    * (cdk.tf) as `cdktf synth --hcl` does, in place of cdk.tf.json.
    */
-  synth(build: (stack: Construct) => void, env: Record<string, string> = {}, options: { defaults?: boolean; hcl?: boolean } = {}): void {
+  synth(build: (stack: Construct) => void, env: Record<string, string> = {}, options: SynthOptions = {}): void {
     // As cdktf-cli asks for HCL: each stack reads the variable when created.
     env = { ...env, SYNTH_HCL_OUTPUT: options.hcl ? 'true' : '' };
     const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
     Object.assign(process.env, env);
     // cdktf writes one of the two and leaves the other; Terraform would read both.
     for (const file of ['cdk.tf', 'cdk.tf.json']) fs.rmSync(path.join(this.stackDir, file), { force: true });
+    const cwd = process.cwd();
+    // As `cdktf synth` runs in the project directory: relative paths (the local ledger) resolve there.
+    if (options.inProject) process.chdir(this.dir);
     try {
       const app = new App({ outdir: this.outdir, hclOutput: options.hcl === true });
       const stack = new TerraformStack(app, this.stackName);
-      new LocalBackend(stack, { path: path.join(this.dir, 'terraform.tfstate') });
+      if (options.backend) options.backend(stack);
+      else new LocalBackend(stack, { path: path.join(this.dir, 'terraform.tfstate') });
       // Without defaults the ledger is at the runner's default, unless the apply sets CDKTF_KEYFACTOR_LEDGER_DIR.
-      if (options.defaults !== false) new KeyfactorDefaults(stack, 'KeyfactorDefaults', { ledgerDirectory: this.ledgerDir });
+      const defaults = options.defaults === undefined || options.defaults === true ? { ledgerDirectory: this.ledgerDir } : options.defaults;
+      if (defaults !== false) new KeyfactorDefaults(stack, 'KeyfactorDefaults', defaults);
       build(stack);
       app.synth();
     } finally {
+      process.chdir(cwd);
       for (const [k, v] of Object.entries(saved)) {
         if (v === undefined) delete process.env[k];
         else process.env[k] = v;

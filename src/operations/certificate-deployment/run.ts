@@ -79,6 +79,9 @@ export const certificateDeployment: OperationModule<CertificateDeploymentSpec> =
     return { request, jobIds, response: recovered };
   },
 
+  // The Add stays until the destroy step's Remove (or its skip, removeOnDestroy false) is recorded.
+  keptUntilUndone: true,
+
   // Remove targets (store, alias); a deployment without an alias may hold any alias there.
   // A value null in `live` is a Terraform reference the runner cannot see: it may be the same.
   sharesUndoTarget(deleted, live) {

@@ -166,13 +166,17 @@ export function mayHaveCreated(e: AmbiguousRequestError, what: string, jobType: 
 }
 
 /**
- * Of `jobIds`, those already in the ledger (e.g. a Remove just before an Add on the same store):
- * never taken for ours. Every record's, of any age: a scheduled job recorded days ago may run in
- * this window. Asked only after an ambiguous answer or an interrupted run, for the GUIDs JobHistory shows.
+ * Of `jobIds`, those another record of the ledger holds (e.g. a Remove just before an Add on the
+ * same store): never taken for ours. Every record's, of any age: a scheduled job recorded days ago
+ * may run in this window. Not the records being reconciled (this run's, the earlier runs'): a job
+ * one of them got as far as marking is the one being looked for. Asked only after an ambiguous
+ * answer or an interrupted run, for the GUIDs JobHistory shows.
  */
 async function recordedJobs(ctx: RunContext, jobIds: string[]): Promise<ReadonlySet<string>> {
+  const ours = new Set([ctx.record, ...ctx.earlier].map((h) => h?.current.recordId));
   try {
-    return await ctx.ledger.store.recordedJobs(jobIds);
+    const held = await ctx.ledger.store.recordedJobs(jobIds);
+    return new Set([...held].filter(([, recordId]) => !ours.has(recordId)).map(([jobId]) => jobId));
   } catch (e) {
     ctx.warn(`could not read the ledger to exclude jobs recorded earlier: ${(e as Error).message}`);
     return new Set();

@@ -30,7 +30,7 @@ export class DirectoryStore implements LedgerStore {
   /** Record id -> the file it was read from, when that is not where it belongs (a ledger it could not tidy). */
   private readonly readFrom = new Map<string, string>();
   private readonly made = new Set<string>();
-  private recorded?: Set<string>;
+  private recorded?: Map<string, string>;
 
   constructor(readonly directory: string) {}
 
@@ -55,10 +55,10 @@ export class DirectoryStore implements LedgerStore {
     });
   }
 
-  async recordedJobs(jobIds: readonly string[]): Promise<ReadonlySet<string>> {
+  async recordedJobs(jobIds: readonly string[]): Promise<ReadonlyMap<string, string>> {
     // All of it, once: a directory has no index of job GUIDs (only recovery after an interruption asks).
-    this.recorded ??= new Set((await this.read({ onUnreadable: () => undefined })).flatMap((r) => r.jobIds.map((id) => id.toLowerCase())));
-    return new Set(jobIds.filter((id) => this.recorded!.has(id.toLowerCase())));
+    this.recorded ??= new Map((await this.read({ onUnreadable: () => undefined })).flatMap((r) => r.jobIds.map((id) => [id.toLowerCase(), r.recordId] as const)));
+    return new Map(jobIds.map((id) => id.toLowerCase()).filter((id) => this.recorded!.has(id)).map((id) => [id, this.recorded!.get(id)!]));
   }
 
   async remove(recordIds: readonly string[]): Promise<void> {

@@ -4,7 +4,7 @@
  * for its state. This file decides the layout, the same for every store:
  *
  *   records/<identity key>/<record id>.json   one object per record, written whole
- *   jobs/<job GUID>                           one marker per job GUID a record holds
+ *   jobs/<job GUID>                           one marker per job GUID a record holds (its record id)
  *
  * A runner lists only its own instance's prefix, so a ledger of years costs what a new one does;
  * recovery asks for the few job GUIDs JobHistory shows instead of reading every record.
@@ -64,7 +64,9 @@ export class ObjectStore implements LedgerStore {
   }
 
   async put(entry: LedgerEntry): Promise<void> {
-    // Markers first: a record whose GUID recovery could not see would let it take that job for its own.
+    // Markers first: a record whose GUID recovery could not see would let another run take that job
+    // for its own. A marker whose record never got written (a runner killed in between) names that
+    // record, which the next run of its instance reconciles: recovery skips only other records' jobs.
     const fresh = [...new Set(entry.jobIds.map((id) => id.toLowerCase()))].filter((id) => !this.marked.has(id));
     await Promise.all(fresh.map((id) => this.client.put(JOBS + id, Buffer.from(entry.recordId))));
     fresh.forEach((id) => this.marked.add(id));
@@ -89,10 +91,10 @@ export class ObjectStore implements LedgerStore {
     return records.sort(byStart);
   }
 
-  async recordedJobs(jobIds: readonly string[]): Promise<ReadonlySet<string>> {
+  async recordedJobs(jobIds: readonly string[]): Promise<ReadonlyMap<string, string>> {
     const ids = [...new Set(jobIds.map((id) => id.toLowerCase()))];
-    const found = await Promise.all(ids.map(async (id) => ((await this.client.get(JOBS + id)) !== undefined ? id : undefined)));
-    return new Set(found.filter((id): id is string => id !== undefined));
+    const found = await Promise.all(ids.map(async (id) => [id, (await this.client.get(JOBS + id))?.toString('utf8')] as const));
+    return new Map(found.filter((f): f is readonly [string, string] => f[1] !== undefined));
   }
 
   async remove(recordIds: readonly string[]): Promise<void> {

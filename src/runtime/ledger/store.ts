@@ -26,8 +26,11 @@ export interface LedgerStore {
   put(entry: LedgerEntry): Promise<void>;
   /** The records, oldest first: of `identityKeys` only when given. */
   read(options?: ReadOptions): Promise<LedgerEntry[]>;
-  /** Of `jobIds` (lower case), those a record holds: recovery never takes a recorded job for its own. */
-  recordedJobs(jobIds: readonly string[]): Promise<ReadonlySet<string>>;
+  /**
+   * Of `jobIds` (lower case), those a record holds, with the id of that record: recovery never takes
+   * a job another record holds for its own.
+   */
+  recordedJobs(jobIds: readonly string[]): Promise<ReadonlyMap<string, string>>;
   /** Deletes records by id (absent ones are fine). */
   remove(recordIds: readonly string[]): Promise<void>;
   /** Releases connections; the store is not used afterwards. */
