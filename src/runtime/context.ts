@@ -154,13 +154,6 @@ export interface OperationResult {
 
 /** One operation's apply half: what runs on create and, where there is an undo, on destroy. */
 export interface OperationModule<S extends SpecBase> {
-  create(ctx: RunContext, spec: S): Promise<OperationResult>;
-  destroy?(ctx: RunContext, spec: S): Promise<OperationResult>;
-  /**
-   * Whether `live` (configured now) owns what the undo of `deleted` would act on: a renamed or
-   * moved construct, whose target the undo of its old self must not touch.
-   */
-  sharesUndoTarget?(deleted: S, live: S): boolean;
   /**
    * What create puts in place stays until the instance's destroy step runs, and that step always
    * writes a record (an undo, or a skip). So a create of an instance whose last record is a
@@ -168,4 +161,11 @@ export interface OperationModule<S extends SpecBase> {
    * (its process was killed after the ledger write, by a cancel): it adopts that run's jobs.
    */
   readonly keptUntilUndone?: boolean;
+  create(ctx: RunContext, spec: S): Promise<OperationResult>;
+  destroy?(ctx: RunContext, spec: S): Promise<OperationResult>;
+  /**
+   * Whether `live` (configured now) owns what the undo of `deleted` would act on: a renamed or
+   * moved construct, whose target the undo of its old self must not touch.
+   */
+  sharesUndoTarget?(deleted: S, live: S): boolean;
 }

@@ -57,7 +57,10 @@ export class DirectoryStore implements LedgerStore {
 
   async recordedJobs(jobIds: readonly string[]): Promise<ReadonlyMap<string, string>> {
     // All of it, once: a directory has no index of job GUIDs (only recovery after an interruption asks).
-    this.recorded ??= new Map((await this.read({ onUnreadable: () => undefined })).flatMap((r) => r.jobIds.map((id) => [id.toLowerCase(), r.recordId] as const)));
+    if (!this.recorded) {
+      const records = await this.read({ onUnreadable: () => undefined });
+      this.recorded = new Map(records.flatMap((r) => r.jobIds.map((id) => [id.toLowerCase(), r.recordId] as const)));
+    }
     return new Map(jobIds.map((id) => id.toLowerCase()).filter((id) => this.recorded!.has(id)).map((id) => [id, this.recorded!.get(id)!]));
   }
 
