@@ -11,7 +11,7 @@ import { chosenLedgers, LedgerOptions } from './ledgers';
 import { LEDGER_ENV, LEDGER_LOCATION_ENV } from '../contract/environment';
 import { describeLocation } from '../contract/ledger-location';
 import { RunnerError } from '../runtime/errors';
-import { DirectoryStore, LedgerChoice, LedgerEntry, moveIn, openLedger, warnUnreadable } from '../runtime/ledger';
+import { DirectoryStore, LedgerChoice, LedgerEntry, moveIn, openLedger, UNSENT, warnUnreadable } from '../runtime/ledger';
 
 /** `ledger where`: one line per ledger (or JSON), with the stacks that write to it. */
 export function ledgerWhere(options: LedgerOptions & { json?: boolean }, env: NodeJS.ProcessEnv): string {
@@ -24,7 +24,7 @@ export function ledgerWhere(options: LedgerOptions & { json?: boolean }, env: No
     }, null, 2);
   }
   return chosen.map(({ choice, stacks }) => `${stacks.length ? stacks.join(', ') : '(no synthesized stack)'}: ${describeLocation(choice.location)}` +
-    `\n  chosen by ${choice.source}${choice.location.type !== 'directory' ? `; records wait in ${choice.local} when it cannot be reached` : ''}` +
+    `\n  chosen by ${choice.source}${choice.location.type !== 'directory' ? `; records it cannot take wait in ${path.join(choice.local, UNSENT)}` : ''}` +
     `${choice.notice ? `\n  WARNING: ${choice.notice}` : ''}`).join('\n');
 }
 

@@ -12,5 +12,5 @@ export { beginRecord, LedgerHandle } from './handle';
 export type { RecordBase } from './handle';
 export { chooseLedger, describeChoice, environmentChoice, parseLedgerUrl } from './locate';
 export type { LedgerChoice } from './locate';
-export { ledgerName, ledgerTimeoutMs, moveIn, newer, noticeOncePerApply, openLedger, readWithLocal } from './open';
+export { ledgerName, ledgerTimeoutMs, moveIn, newer, noticeOncePerApply, openLedger, readWithLocal, UNSENT } from './open';
 export type { OpenLedger } from './open';
