@@ -5,7 +5,7 @@
  *
  *  1. synth: 1,000 CertificateDeployments vs 1,000 bare terraform_data resources carrying the
  *     same local-exec provisioners (target <= 1.5x);
- *  2. the runner's cold start (`node bundle/runner.cjs`) vs `node -e 0` (target <= 2x), and
+ *  2. the runner's cold start (`node bundle/runner/runner.cjs`) vs `node -e 0` (target <= 2x), and
  *     `report` in a ledger of 20,000 records vs 100 (ledgerRead, target <= 1.2x);
  *  3. `terraform apply` of 200 CertificateDeployments, parallelism 10, against the simulator
  *     with 20 ms added latency, vs the same configuration whose provisioners run `node -e 0`
@@ -13,7 +13,10 @@
  *  4. a job wait over 200 GUIDs: JobHistory requests per poll (target 1), and one deployment to
  *     2,000 stores with a wait vs as many `node -e 0` provisioners (bigDeployment, target <= 1.5x);
  *  5. the undo registry: apply and destroy of those 200 with vs without it, and deleting all of
- *     them from the code vs `terraform destroy` (no targets: what it costs, reported).
+ *     them from the code vs `terraform destroy` (no targets: what it costs, reported);
+ *  6. shared ledger stores: `report` in a ledger of 20,000 records vs 100 in S3 (s3rver), Azure Blob
+ *     (Azurite) and PostgreSQL (ledgerRead<Store>, target <= 1.2x each), and the apply of (2) with
+ *     the PostgreSQL store vs the local directory (applyPostgres, target <= 1.3x).
  *
  * Run after `npm run compile` (the bench task does it): it measures lib/ and bundle/, what
  * users run. Repetitions and sizes can be changed with BENCH_SYNTH_REPS (5), BENCH_START_REPS
@@ -28,13 +31,17 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
+import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { App, LocalBackend, TerraformStack } from 'cdktf';
 import { BenchRow, renderChart } from './chart';
 import { CertificateDeployment, KeyfactorDefaults, Schedule, WaitPolicy } from '../lib';
 import { specHash } from '../lib/contract/spec';
-import { identityKey, recordFile } from '../lib/runtime/ledger';
+import { chooseLedger, DirectoryStore, identityKey, LedgerEntry, openLedger } from '../lib/runtime/ledger';
 import { origin } from '../lib/runtime/settings';
 import { DEFAULT_SEED, KeyfactorSimulator, SimulatorSeed } from '../lib/simulator';
+import { Azurite, startAzurite } from '../test/support/servers/azurite';
+import { PostgresServer, startPostgres } from '../test/support/servers/postgres';
+import { S3RVER_ACCESS_KEY_ID, S3Server, startS3Server } from '../test/support/servers/s3';
 
 const ROOT = path.resolve(__dirname, '..');
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -54,11 +61,14 @@ const LATENCY_MS = 20;
 const PARALLELISM = 10;
 const PAGE_SIZE = 100; // rows per JobHistory page the runner asks for (src/runtime/jobs/completion.ts)
 
-/** BENCH_ONLY=synth,coldStart,ledgerRead,apply,oauthTokens,jobWait,bigDeployment,undoRegistry runs some measures only (results not written). */
+/**
+ * BENCH_ONLY=synth,coldStart,ledgerRead,apply,oauthTokens,jobWait,bigDeployment,undoRegistry,ledgerReadStores,applyPostgres
+ * runs some measures only (results not written).
+ */
 const ONLY = process.env.BENCH_ONLY?.split(',').map((s) => s.trim()).filter(Boolean);
 const run = (id: string) => !ONLY || ONLY.includes(id);
 
-const RUNNER = path.join(ROOT, 'bundle', 'runner.cjs');
+const RUNNER = path.join(ROOT, 'bundle', 'runner', 'runner.cjs');
 const WORK = fs.mkdtempSync(path.join(os.tmpdir(), 'cdktf-keyfactor-bench-'));
 
 const median = (xs: number[]) => {
@@ -156,7 +166,7 @@ function spawnMs(args: string[], env: NodeJS.ProcessEnv): number {
 }
 
 function benchColdStart(): BenchRow {
-  log(`cold start: node bundle/runner.cjs vs node -e 0, ${START_REPS} repetitions of ${SPAWNS_PER_REP} spawns each`);
+  log(`cold start: node bundle/runner/runner.cjs vs node -e 0, ${START_REPS} repetitions of ${SPAWNS_PER_REP} spawns each`);
   if (!fs.existsSync(RUNNER)) throw new Error(`${RUNNER} is missing: run \`npm run compile\` first`);
   const ledger = fs.mkdtempSync(path.join(WORK, 'ledger-'));
   // `report` loads the whole runner, parses the spec and reads the ledger directory: start-up
@@ -197,47 +207,44 @@ function benchColdStart(): BenchRow {
   };
 }
 
+/** The spec `report` runs with in the ledger benchmarks, and its environment. */
+const READ_SPEC = { v: 1, operation: 'CertificateDeployment', stack: 'bench', path: 'bench/ledger', key: storeGuid(0) };
+const READ_ENV = { ...process.env, CDKTF_KEYFACTOR_SPEC: JSON.stringify(READ_SPEC), KEYFACTOR_HOSTNAME: 'https://kf.example.test' };
+
+/** A ledger of `count` records: a year of applies of 100 instances, the `report` instance's create among them (the last). */
+function ledgerRecords(count: number): LedgerEntry[] {
+  const ownHash = specHash(READ_SPEC as never);
+  const own = identityKey({ origin: origin(READ_ENV), stack: READ_SPEC.stack, constructPath: READ_SPEC.path, instanceKey: READ_SPEC.key, specHash: ownHash });
+  return Array.from({ length: count }, (_, i) => {
+    const key = i === count - 1 ? own : createHash('sha256').update(String(i % 100)).digest('hex').slice(0, 12);
+    return {
+      recordId: `2026${String(100000000 + i)}-${1000 + i}-0a0b0c0d-${key}`, operation: 'CertificateDeployment', phase: 'create', stack: 'bench',
+      constructPath: i === count - 1 ? READ_SPEC.path : `bench/d${i % 100}`, instanceKey: READ_SPEC.key, specHash: i === count - 1 ? ownHash : 'h',
+      origin: origin(READ_ENV), startedAt: new Date(Date.UTC(2026, 0, 1) + i * 60000).toISOString(),
+      finishedAt: new Date(Date.UTC(2026, 0, 1) + i * 60000 + 900).toISOString(), outcome: 'succeeded', jobIds: ['0f1e2d3c-4b5a-4697-8887-766554433221'],
+      request: { CertificateId: 3, CertificateStores: [{ CertificateStoreId: storeGuid(i % 100), Alias: 'web', Overwrite: true }], Schedule: { Immediate: true } },
+    };
+  });
+}
+
 /**
- * `report` (what every apply runs after each create with a secret) in a ledger of
- * LEDGER_RECORDS records against one of LEDGER_SMALL: each spawn reads its own instance's records
- * only, found by name, so the size of the ledger should not show.
+ * `report` (what every apply runs after each create with a secret) in a ledger of LEDGER_RECORDS
+ * records against one of LEDGER_SMALL, each named by the environment `big` and `small` add: each
+ * spawn reads its own instance's records only, so the size of the ledger should not show.
  */
-function benchLedgerRead(): BenchRow {
-  log(`ledger read: node bundle/runner.cjs report in a ledger of ${LEDGER_RECORDS} records vs ${LEDGER_SMALL}, ${START_REPS} repetitions of ${SPAWNS_PER_REP} spawns each`);
-  const spec = { v: 1, operation: 'CertificateDeployment', stack: 'bench', path: 'bench/ledger', key: storeGuid(0) };
-  const env = { ...process.env, CDKTF_KEYFACTOR_SPEC: JSON.stringify(spec), KEYFACTOR_HOSTNAME: 'https://kf.example.test' };
-  const ownHash = specHash(spec as never);
-  const own = identityKey({ origin: origin(env), stack: spec.stack, constructPath: spec.path, instanceKey: spec.key, specHash: ownHash });
-  /** A ledger of `count` records: a year of applies of 100 instances, this instance's create among them. */
-  const ledger = (count: number) => {
-    const dir = fs.mkdtempSync(path.join(WORK, `ledger-${count}-`));
-    for (let i = 0; i < count; i++) {
-      const key = i === count - 1 ? own : createHash('sha256').update(String(i % 100)).digest('hex').slice(0, 12);
-      const recordId = `2026${String(100000000 + i)}-${1000 + i}-0a0b0c0d-${key}`;
-      const record = {
-        recordId, operation: 'CertificateDeployment', phase: 'create', stack: 'bench', constructPath: i === count - 1 ? spec.path : `bench/d${i % 100}`,
-        instanceKey: spec.key, specHash: i === count - 1 ? ownHash : 'h', origin: origin(env), startedAt: new Date(Date.UTC(2026, 0, 1) + i * 60000).toISOString(),
-        finishedAt: new Date(Date.UTC(2026, 0, 1) + i * 60000 + 900).toISOString(), outcome: 'succeeded', jobIds: ['0f1e2d3c-4b5a-4697-8887-766554433221'],
-        request: { CertificateId: 3, CertificateStores: [{ CertificateStoreId: storeGuid(i % 100), Alias: 'web', Overwrite: true }], Schedule: { Immediate: true } },
-      };
-      const file = recordFile(dir, recordId); // where the runner writes it
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      fs.writeFileSync(file, JSON.stringify(record, null, 2) + '\n');
-    }
-    return dir;
+function benchReport(id: string, where: string, big: NodeJS.ProcessEnv, small: NodeJS.ProcessEnv, note: string): BenchRow {
+  log(`ledger read (${where}): node bundle/runner/runner.cjs report in a ledger of ${LEDGER_RECORDS} records vs ${LEDGER_SMALL}, ` +
+    `${START_REPS} repetitions of ${SPAWNS_PER_REP} spawns each`);
+  const spawnReport = (env: NodeJS.ProcessEnv) => {
+    const res = spawnSync(process.execPath, [RUNNER, 'report'], { env: { ...READ_ENV, ...env }, encoding: 'utf8' });
+    if (!res.stdout.includes('succeeded, job')) throw new Error(`ledger read (${where}): report did not find its record: ${res.stdout}${res.stderr}`);
   };
-  const big = ledger(LEDGER_RECORDS);
-  const small = ledger(LEDGER_SMALL);
-  const spawnReport = (dir: string) => {
-    const res = spawnSync(process.execPath, [RUNNER, 'report'], { env: { ...env, CDKTF_KEYFACTOR_LEDGER_DIR: dir }, encoding: 'utf8' });
-    if (!res.stdout.includes('succeeded, job')) throw new Error(`ledger read: report did not find its record: ${res.stdout}${res.stderr}`);
-  };
-  const mean = (dir: string) => {
+  const mean = (env: NodeJS.ProcessEnv) => {
     const start = performance.now();
-    for (let i = 0; i < SPAWNS_PER_REP; i++) spawnReport(dir);
+    for (let i = 0; i < SPAWNS_PER_REP; i++) spawnReport(env);
     return (performance.now() - start) / SPAWNS_PER_REP;
   };
-  for (let i = 0; i < 3; i++) { spawnReport(big); spawnReport(small); } // warm the file cache
+  for (let i = 0; i < 3; i++) { spawnReport(big); spawnReport(small); } // warm caches
   const bigMs: number[] = [];
   const smallMs: number[] = [];
   for (let r = 0; r < START_REPS; r++) {
@@ -246,13 +253,13 @@ function benchLedgerRead(): BenchRow {
     log(`  rep ${r + 1}: ${LEDGER_RECORDS} records ${bigMs[r].toFixed(1)} ms, ${LEDGER_SMALL} records ${smallMs[r].toFixed(1)} ms`);
   }
   return {
-    id: 'ledgerRead',
-    label: `runner \`report\`, ledger of ${LEDGER_RECORDS} records vs ${LEDGER_SMALL}`,
+    id,
+    label: `runner \`report\`, ledger of ${LEDGER_RECORDS} records vs ${LEDGER_SMALL}${where === 'directory' ? '' : ` (${where})`}`,
     value: round(median(bigMs) / median(smallMs)),
     target: 1.2,
     unit: 'x',
     details: {
-      note: `mean of ${SPAWNS_PER_REP} spawns per repetition; records of 100 instances, the instance's own found by the identity key in its file name`,
+      note: `mean of ${SPAWNS_PER_REP} spawns per repetition; records of 100 instances; ${note}`,
       records: LEDGER_RECORDS,
       bigMs: bigMs.map((x) => round(x, 1)),
       smallMs: smallMs.map((x) => round(x, 1)),
@@ -260,6 +267,54 @@ function benchLedgerRead(): BenchRow {
       medianSmallMs: round(median(smallMs), 1),
     },
   };
+}
+
+function benchLedgerRead(): BenchRow {
+  const ledger = (count: number) => {
+    const dir = fs.mkdtempSync(path.join(WORK, `ledger-${count}-`));
+    const store = new DirectoryStore(dir);
+    for (const r of ledgerRecords(count)) store.putSync(r); // where the runner writes it
+    return { CDKTF_KEYFACTOR_LEDGER_DIR: dir };
+  };
+  return benchReport('ledgerRead', 'directory', ledger(LEDGER_RECORDS), ledger(LEDGER_SMALL), 'the instance\'s own found by the identity key in its file name');
+}
+
+/** The shared stores' servers, started for the store rows and stopped after them. */
+interface StoreServers { s3: S3Server; azurite: Azurite; pg: PostgresServer }
+
+/** Each store's ledger read: records written through the store's own (bundled) client, 32 at a time. */
+async function benchLedgerReadStores(servers: StoreServers): Promise<BenchRow[]> {
+  const { s3, azurite, pg } = servers;
+  await new BlobServiceClient(azurite.endpoint, new StorageSharedKeyCredential(azurite.account, azurite.key)).getContainerClient('bench').create();
+  const stores: Array<{ id: string; where: string; url: (name: string) => string; env: Record<string, string>; note: string }> = [
+    { id: 'ledgerReadS3', where: 'S3, s3rver', url: (n) => `s3://bench/${n}?endpoint=${encodeURIComponent(s3.endpoint)}&use_path_style=true`,
+      env: { AWS_ACCESS_KEY_ID: S3RVER_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: 'bench' }, note: 'one ListObjectsV2 of the instance\'s prefix, then its objects' },
+    { id: 'ledgerReadAzureBlob', where: 'Azure Blob, Azurite', url: (n) => `azblob://${azurite.account}/bench/${n}?endpoint=${encodeURIComponent(azurite.endpoint)}`,
+      env: { AZURE_STORAGE_KEY: azurite.key }, note: 'one listing of the instance\'s prefix, then its blobs' },
+    { id: 'ledgerReadPostgres', where: 'PostgreSQL', url: (n) => `postgres://${pg.superuser}@${pg.host}:${pg.port}/postgres?schema=${n}&sslmode=disable`,
+      env: { PGPASSWORD: pg.password }, note: 'one query on the primary key\'s range of the instance' },
+  ];
+  const rows: BenchRow[] = [];
+  for (const s of stores) {
+    const fill = async (name: string, count: number) => {
+      const env = { ...process.env, ...s.env, CDKTF_KEYFACTOR_LEDGER: s.url(name) };
+      const choice = chooseLedger(env, WORK);
+      const { store } = openLedger(choice, env);
+      const records = ledgerRecords(count);
+      const started = performance.now();
+      let next = 0;
+      await Promise.all(Array.from({ length: 32 }, async () => {
+        while (next < records.length) await store.put(records[next++]);
+      }));
+      await store.close();
+      log(`  ${s.where}: ${count} records written in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+      return { ...s.env, CDKTF_KEYFACTOR_LEDGER: s.url(name) };
+    };
+    const big = await fill('big', LEDGER_RECORDS);
+    const small = await fill('small', LEDGER_SMALL);
+    rows.push(benchReport(s.id, s.where, big, small, s.note));
+  }
+  return rows;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -401,6 +456,61 @@ async function benchApply(sim: KeyfactorSimulator): Promise<BenchRow[]> {
       medianBaselineMs: round(median(base), 0),
     },
   }, floorRow];
+}
+
+/**
+ * The apply of benchApply with the ledger in PostgreSQL (a fresh schema each time, so its table is
+ * created by the apply as a first apply creates it) vs in the local directory, alternating.
+ */
+async function benchApplyPostgres(sim: KeyfactorSimulator, pg: PostgresServer): Promise<BenchRow> {
+  log(`apply with the PostgreSQL ledger store vs the local directory: ${APPLY_COUNT} CertificateDeployments, -parallelism=${PARALLELISM}, ` +
+    `${LATENCY_MS} ms added latency; ${APPLY_REPS} repetitions`);
+  const dir = synthStack(path.join(WORK, 'apply-pg'), 'applypg', (stack) => {
+    for (let i = 0; i < APPLY_COUNT; i++) {
+      new CertificateDeployment(stack, `deployment-${i}`, { certificateId: 1 + (i % 5), schedule: Schedule.immediate(), stores: [{ certificateStoreId: storeGuid(i), alias: `pg-${i}` }] });
+    }
+  });
+  const ledgerRoot = fs.mkdtempSync(path.join(WORK, 'apply-pg-ledger-'));
+  await terraform(['init', '-input=false', '-no-color'], dir, terraformEnv(sim, ledgerRoot));
+  const apply = async (ledger: Record<string, string>) => {
+    fs.rmSync(path.join(dir, 'terraform.tfstate'), { force: true });
+    fs.rmSync(path.join(dir, 'terraform.tfstate.backup'), { force: true });
+    sim.reset();
+    sim.injectFaults({ kind: 'latency', latencyMs: LATENCY_MS });
+    const env = { ...terraformEnv(sim, ''), ...ledger };
+    delete env.CDKTF_KEYFACTOR_LEDGER_DIR;
+    const ms = (await terraform(['apply', '-auto-approve', '-input=false', '-no-color', `-parallelism=${PARALLELISM}`], dir, env)).ms;
+    if (sim.received('POST', '/CertificateStores/Certificates/Add').length !== APPLY_COUNT) throw new Error('applyPostgres: not every Add was sent');
+    return ms;
+  };
+  const local: number[] = [];
+  const stored: number[] = [];
+  for (let r = 0; r < APPLY_REPS; r++) {
+    const inDirectory = async () => local.push(await apply({ CDKTF_KEYFACTOR_LEDGER: fs.mkdtempSync(path.join(ledgerRoot, `rep${r}-`)) }));
+    const inPostgres = async () => stored.push(await apply({
+      CDKTF_KEYFACTOR_LEDGER: `postgres://${pg.superuser}@${pg.host}:${pg.port}/postgres?schema=bench_${r}&sslmode=disable`, PGPASSWORD: pg.password,
+    }));
+    // Alternating which goes first, so a slow phase of the machine hits both alike.
+    if (r % 2 === 0) { await inPostgres(); await inDirectory(); } else { await inDirectory(); await inPostgres(); }
+    const rows = await pg.query(`SELECT count(*)::int AS n FROM bench_${r}.keyfactor_ledger WHERE name LIKE 'records/%'`);
+    if (rows.rows[0].n !== APPLY_COUNT) throw new Error(`applyPostgres: ${rows.rows[0].n} records in PostgreSQL, expected ${APPLY_COUNT}`);
+    log(`  rep ${r + 1}: PostgreSQL ${(stored[r] / 1000).toFixed(2)} s, directory ${(local[r] / 1000).toFixed(2)} s`);
+  }
+  sim.reset();
+  return {
+    id: 'applyPostgres',
+    label: `terraform apply, ${APPLY_COUNT} CertificateDeployments, ledger in PostgreSQL vs in the local directory`,
+    value: round(median(stored) / median(local)),
+    target: 1.3,
+    unit: 'x',
+    details: {
+      note: `fresh state and a fresh schema (its table created by the apply) each time; -parallelism=${PARALLELISM}; PostgreSQL 15 on loopback, password auth (SCRAM)`,
+      postgresMs: stored.map((x) => round(x, 0)),
+      directoryMs: local.map((x) => round(x, 0)),
+      medianPostgresMs: round(median(stored), 0),
+      medianDirectoryMs: round(median(local), 0),
+    },
+  };
 }
 
 /** Token requests the identity provider sees for an apply (and destroy) of APPLY_COUNT operations with OAuth client credentials. */
@@ -697,6 +807,7 @@ async function main(): Promise<void> {
   const started = performance.now();
   const rows: BenchRow[] = [];
   let sim: KeyfactorSimulator | undefined;
+  let servers: StoreServers | undefined;
   try {
     if (run('synth')) rows.push(...benchSynth());
     if (run('coldStart')) rows.push(benchColdStart());
@@ -708,7 +819,14 @@ async function main(): Promise<void> {
     if (run('jobWait')) rows.push(await benchJobWait(sim));
     if (run('bigDeployment')) rows.push(await benchBigDeployment(sim));
     if (run('undoRegistry')) rows.push(...await benchUndoRegistry(sim));
+    if (run('ledgerReadStores') || run('applyPostgres')) {
+      const [s3, azurite, pg] = await Promise.all([startS3Server(['bench']), startAzurite(), startPostgres()]);
+      servers = { s3, azurite, pg };
+      if (run('ledgerReadStores')) rows.push(...await benchLedgerReadStores(servers));
+      if (run('applyPostgres')) rows.push(await benchApplyPostgres(sim, pg));
+    }
   } finally {
+    await Promise.all([servers?.s3.stop(), servers?.azurite.stop(), servers?.pg.stop()]);
     await sim?.stop();
     fs.rmSync(WORK, { recursive: true, force: true });
   }

@@ -190,10 +190,36 @@ console.log(`bundle/runner/runner.cjs: ${(Buffer.byteLength(runner) / 1024).toFi
 
 /**
  * The store clients: one bundle each, SDK included, rewritten only when it changed (so its
- * modification time says when it last did). Their V8 code is not cached: they load once per
- * runner process that uses the store, after the runner's own start-up.
+ * modification time says when it last did), each through the same V8 code cache as the runner:
+ * compiling an SDK is most of what loading it costs, in every runner process that uses the store.
  */
 const STORES_DIR = 'src/runtime/ledger/stores';
+
+/**
+ * Source edits in the stores' SDKs, as AXIOS_EDITS for the runner: code that loads node's undici
+ * (about 15 ms of every runner process that uses the store) to find out what node never is.
+ */
+const STORE_EDITS = [
+  {
+    file: /pg[\\/]lib[\\/]stream\.js$/,
+    // Probes for a Cloudflare Worker with `new Response(...)`, which loads undici in node 20.
+    from: 'if (isCloudflareRuntime()) {',
+    to: 'if (false) {',
+  },
+];
+const storeEdits = {
+  name: 'store-edits',
+  setup(build) {
+    for (const edit of STORE_EDITS) {
+      build.onLoad({ filter: edit.file }, (args) => {
+        const contents = readFileSync(args.path, 'utf8');
+        if (!contents.includes(edit.from)) return { errors: [{ text: `bundle-runner: ${args.path} no longer contains ${JSON.stringify(edit.from)}; update build-tools/bundle-runner.mjs` }] };
+        applied.add(`store-edit:${edit.from}`);
+        return { contents: contents.replace(edit.from, edit.to), loader: 'js' };
+      });
+    }
+  },
+};
 const stores = readdirSync(STORES_DIR, { withFileTypes: true }).filter((e) => e.isDirectory() && existsSync(`${STORES_DIR}/${e.name}/client.ts`)).map((e) => e.name);
 for (const file of readdirSync('bundle/runner')) {
   const m = /^ledger-(.+)\.cjs$/.exec(file);
@@ -218,10 +244,16 @@ for (const store of stores) {
     // would turn into createRequire(undefined) and crash on load.
     define: { 'import.meta.url': '__import_meta_url' },
     banner: { js: "var __import_meta_url=require('url').pathToFileURL(__filename).href;" },
+    plugins: [storeEdits],
   });
   const out = `bundle/runner/ledger-${store}.cjs`;
-  const text = built.outputFiles[0].text;
+  const text = loader(built.outputFiles[0].text);
   if (!existsSync(out) || readFileSync(out, 'utf8') !== text) writeFileSync(out, text);
   writeFileSync(`bundle/ledger-${store}.meta.json`, JSON.stringify(built.metafile));
   console.log(`${out}: ${(Buffer.byteLength(text) / 1024).toFixed(0)} KB`);
+}
+const unapplied = STORE_EDITS.filter((e) => !applied.has(`store-edit:${e.from}`));
+if (unapplied.length) {
+  console.error(`bundle-runner: these store edits no longer apply: ${unapplied.map((e) => e.from).join(', ')}; update build-tools/bundle-runner.mjs`);
+  process.exit(1);
 }
