@@ -197,5 +197,5 @@ project.npmignore?.exclude('/examples/', '/scripts/', '/bench/', '/build-tools/'
 // runner bundle, the jsii assembly and its API reference, README and LICENSE, plus the
 // bundledDependencies jsii requires. Patterns, not directories, so nothing else in lib/ or
 // bundle/ (build leftovers) can slip in.
-project.addFields({ files: ['lib/**/*.js', 'lib/**/*.d.ts', 'bundle/runner/*.cjs', '.jsii', 'API.md', 'README.md', 'LICENSE'] });
+project.addFields({ files: ['lib/**/*.js', 'lib/**/*.d.ts', 'bundle/runner/*.cjs', '.jsii', 'API.md', 'README.md', 'LICENSE', 'docs/*.md'] });
 project.synth();

@@ -156,6 +156,9 @@ function build() {
     mkdirSync(dirname(join(FLAVOUR_DIR, file)), { recursive: true });
     writeFileSync(join(FLAVOUR_DIR, file), text);
   }
+  // The user guides the README links to.
+  rmSync(join(FLAVOUR_DIR, 'docs'), { recursive: true, force: true });
+  cpSync(join(ROOT, 'docs'), join(FLAVOUR_DIR, 'docs'), { recursive: true });
   // The shared runner bundles, at the path src/synth/provisioner.ts computes (bundle/runner/ beside lib/).
   rmSync(join(FLAVOUR_DIR, 'bundle'), { recursive: true, force: true });
   mkdirSync(join(FLAVOUR_DIR, 'bundle', 'runner'), { recursive: true });

@@ -4,6 +4,7 @@ import type { DriftContext, DriftRule, Finding, Verdict } from './drift-rule';
 import { carrierLedger } from './ledgers';
 import { CARRIER_TYPES, parseSpec, readConfiguration, stateResources, synthesizedStacks } from './stacks';
 import { isUndoRegistryId, REPAIR_ENV, repairName } from '../contract/environment';
+import { describeLocation } from '../contract/ledger-location';
 import type { LedgerRecord } from '../contract/ledger-record';
 import { SpecBase, specHash, specLabel } from '../contract/spec';
 import { deploymentDrift } from '../operations/certificate-deployment/drift';
@@ -15,7 +16,7 @@ import { checkEvaluated } from '../runner/checks';
 import { KeyfactorClient } from '../runtime/api/client';
 import { RunnerError } from '../runtime/errors';
 import { CommandView, memo } from '../runtime/jobs/delivery';
-import { describeChoice, identityKey, LedgerChoice, LedgerEntry, OpenLedger, openLedger, sameOrigin, warnUnreadable } from '../runtime/ledger';
+import { identityKey, LedgerChoice, LedgerEntry, OpenLedger, openLedger, sameOrigin, warnUnreadable } from '../runtime/ledger';
 import { SecretResolver } from '../runtime/secrets';
 import { connectionSettings, origin } from '../runtime/settings';
 
@@ -226,7 +227,7 @@ class DriftSession {
       client: () => this.connect(),
       view: () => (this.commandView ??= new CommandView(this.connect())),
       record: (spec) => this.record(instance.ledger, spec),
-      ledger: describeChoice(instance.ledger),
+      ledger: describeLocation(instance.ledger.location),
       once: <T>(key: string, read: () => Promise<T>) => memo(this.cache, key, read),
     };
   }

@@ -138,3 +138,31 @@ export function endpointProblem(endpoint: string | undefined, field: string): st
   if (url.search || url.hash) return `${field} must not hold a query or fragment`;
   return undefined;
 }
+
+/**
+ * A location in the URL form `CDKTF_KEYFACTOR_LEDGER` takes (what the runner parses back): how a
+ * stack's choice travels in the provisioner environment, readable, and a plain string in any
+ * synthesized format. A directory stays a path (relative ones to the stack directory).
+ */
+export function locationUrl(l: LedgerLocation): string {
+  const q = (params: Record<string, string | number | boolean | undefined>) => {
+    const s = new URLSearchParams(Object.entries(params).filter(([, v]) => v !== undefined).map(([k, v]): [string, string] => [k, String(v)])).toString();
+    return s ? `?${s}` : '';
+  };
+  const segments = (path: string) => path.split('/').map(encodeURIComponent).join('/');
+  switch (l.type) {
+    case 'directory':
+      return l.path;
+    case 's3':
+      return `s3://${l.bucket}/${segments(l.prefix)}${q({ region: l.region, endpoint: l.endpoint, use_path_style: l.usePathStyle, profile: l.profile })}`;
+    case 'azure-blob':
+      return `azblob://${l.account}/${l.container}/${segments(l.prefix)}${q({ endpoint: l.endpoint })}`;
+    case 'postgres': {
+      // A URL cannot carry a user or port without a host: then they go in the query, as libpq allows.
+      const host = l.host === undefined ? '' : `${l.user !== undefined ? `${encodeURIComponent(l.user)}@` : ''}${l.host.includes(':') ? `[${l.host}]` : l.host}` +
+        `${l.port !== undefined ? `:${l.port}` : ''}`;
+      const server = l.host === undefined ? { user: l.user, port: l.port } : {};
+      return `postgres://${host}/${l.database !== undefined ? encodeURIComponent(l.database) : ''}${q({ ...server, schema: l.schema, table: l.table, sslmode: l.sslMode })}`;
+    }
+  }
+}

@@ -5,7 +5,7 @@ import { App, AssetType, DataResource, TerraformAsset, TerraformStack } from 'cd
 import { Construct, IValidation } from 'constructs';
 import { Carrier, CarrierType } from './carrier';
 import { DEFAULT_LEDGER_DIRECTORY, DEFAULT_LEDGER_ENV, SPEC_ENV, STACK_LEDGER_ENV, WORKSPACE_ENV } from '../contract/environment';
-import type { LedgerLocation } from '../contract/ledger-location';
+import { LedgerLocation, locationUrl } from '../contract/ledger-location';
 
 /*
  * What every carrier (and the stack's undo registry) is rendered with: the runner asset, the
@@ -153,8 +153,7 @@ export function ledgerEnvironment(scope: Construct, chosen: LedgerLocation | und
   if (!chosen && ledgerDirectory !== undefined) chosen = { type: 'directory', path: ledgerDirectory };
   const local = ledgerDirFromStackDir(scope, chosen?.type === 'directory' ? chosen.path : undefined);
   if (!chosen) return { [DEFAULT_LEDGER_ENV]: local };
-  const choice = chosen.type === 'directory' ? { ...chosen, path: local } : chosen;
-  return { [DEFAULT_LEDGER_ENV]: local, [STACK_LEDGER_ENV]: JSON.stringify(choice) };
+  return { [DEFAULT_LEDGER_ENV]: local, [STACK_LEDGER_ENV]: chosen.type === 'directory' ? local : locationUrl(chosen) };
 }
 
 /** A directory as the runner will see it: relative to the stack's directory in cdktf.out. */

@@ -34,9 +34,9 @@ describe('a shared ledger store that fails around a call', () => {
     await Promise.all([started?.sim.stop(), relay?.stop(), pg?.stop()]);
     projects.forEach((p) => p.cleanup());
   });
-  beforeEach(() => {
+  beforeEach(async () => {
     started.sim.reset();
-    relay.restore();
+    await relay.restore();
   });
 
   /** A project (stack `stack`) whose ledger is the PostgreSQL table `schema`.keyfactor_ledger, reached through the relay. */
@@ -67,13 +67,13 @@ describe('a shared ledger store that fails around a call', () => {
     const schema = _name.startsWith('unreachable') ? 'before_down' : 'before_hung';
     const { p, env } = project(schema);
     await p.mustRun(['init', '-input=false', '-no-color'], env);
-    fail();
+    await fail();
     const first = await apply(p, env);
     expect(first.status).not.toBe(0);
     // Terraform wraps a failed provisioner's output at 80 columns.
     expect(first.stderr.replace(/\s+/g, ' ')).toMatch(expected);
     expect(started.sim.received('POST', ADD)).toEqual([]);
-    relay.restore();
+    await relay.restore();
     expect((await apply(p, env)).status).toBe(0);
     expect(started.sim.received('POST', ADD)).toHaveLength(1);
     expect((await records(schema)).filter((r) => r.outcome === 'succeeded')).toHaveLength(1);
@@ -88,7 +88,7 @@ describe('a shared ledger store that fails around a call', () => {
     started.sim.injectFaults({ route: { method: 'POST', pathSuffix: ADD }, kind: 'holdAfterProcessing', holdMs: 1500, count: 1 });
     const running = p.start(['apply', '-auto-approve', '-input=false', '-no-color'], env);
     await whenHeld();
-    fail();
+    await fail();
     const first = await running.done;
     const [job] = started.sim.jobs();
     expect(first.status).toBe(0);
@@ -97,7 +97,7 @@ describe('a shared ledger store that fails around a call', () => {
     expect(first.stdout.replace(/\n.*\(local-exec\): /g, ' ')).toMatch(new RegExp(`WARNING: the ledger store PostgreSQL table ${schema}\\.keyfactor_ledger .* could not take record \\S+ \\(.*\\); ` +
       `it is kept in \\S+/unsent on this machine, .* Job GUIDs: ${job.JobId}\\.`));
     // In the store, the record is still in flight (written before the Add), without the GUID.
-    relay.restore();
+    await relay.restore();
     expect((await records(schema)).map((r) => [r.outcome, r.jobIds])).toEqual([['in-flight', []]]);
     // Terraform recorded the create: the same configuration sends nothing again.
     const again = await apply(p, env);

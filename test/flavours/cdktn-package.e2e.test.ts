@@ -33,8 +33,10 @@ describe('npm pack of cdktn-keyfactor', () => {
     expect(paths.filter((p) => /^(src|dist)\/|\.tsbuildinfo$|^tsconfig\.json$|^\.build-inputs$/.test(p))).toEqual([]);
   });
 
-  test('the runner bundle is the root one', () => {
-    expect(fs.readFileSync(path.join(FLAVOUR, 'bundle', 'runner.cjs'))).toEqual(fs.readFileSync(path.join(ROOT, 'bundle', 'runner.cjs')));
+  test('the runner bundles are the root ones', () => {
+    for (const f of ['runner.cjs', 'ledger-s3.cjs', 'ledger-azure-blob.cjs', 'ledger-postgres.cjs']) {
+      expect(fs.readFileSync(path.join(FLAVOUR, 'bundle', 'runner', f))).toEqual(fs.readFileSync(path.join(ROOT, 'bundle', 'runner', f)));
+    }
   });
 
   test('package.json: cdktn-keyfactor, peers cdktn and constructs 10.6+, no null provider, the CLI under both names', () => {

@@ -6,8 +6,11 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 
-/** Files every package ships besides lib/ and the bundled dependencies. */
-export const FIXED_FILES = ['package.json', 'README.md', 'LICENSE', 'API.md', '.jsii', 'bundle/runner/runner.cjs'];
+/** Files every package ships besides lib/ and the bundled dependencies: the runner and each ledger store's client, the user guides. */
+export const FIXED_FILES = [
+  'package.json', 'README.md', 'LICENSE', 'API.md', '.jsii', 'bundle/runner/runner.cjs',
+  'bundle/runner/ledger-s3.cjs', 'bundle/runner/ledger-azure-blob.cjs', 'bundle/runner/ledger-postgres.cjs', 'docs/pipelines-and-teams.md',
+];
 
 export interface PackedFile { path: string; size: number }
 

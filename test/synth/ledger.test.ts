@@ -34,16 +34,15 @@ describe('choosing the ledger at synth', () => {
   });
 
   test('Ledger.s3 / azureBlob / postgres: every carrier (and the undo registry) carries the choice, with the documented defaults, and no credential', () => {
-    const cases: Array<[Ledger, object]> = [
-      [Ledger.s3({ bucket: 'platform-state', region: 'eu-west-1' }), { type: 's3', bucket: 'platform-state', prefix: 'keyfactor-ledger', region: 'eu-west-1' }],
-      [Ledger.azureBlob({ accountName: 'platformstate', containerName: 'tfstate', prefix: 'kf/prod' }),
-        { type: 'azure-blob', account: 'platformstate', container: 'tfstate', prefix: 'kf/prod' }],
-      [Ledger.postgres({ host: 'db.internal', database: 'terraform' }), { type: 'postgres', host: 'db.internal', database: 'terraform', schema: 'public', table: 'keyfactor_ledger' }],
+    const cases: Array<[Ledger, string]> = [
+      [Ledger.s3({ bucket: 'platform-state', region: 'eu-west-1' }), 's3://platform-state/keyfactor-ledger?region=eu-west-1'],
+      [Ledger.azureBlob({ accountName: 'platformstate', containerName: 'tfstate', prefix: 'kf/prod' }), 'azblob://platformstate/tfstate/kf/prod'],
+      [Ledger.postgres({ host: 'db.internal', database: 'terraform' }), 'postgres://db.internal/terraform?schema=public&table=keyfactor_ledger'],
     ];
-    for (const [ledger, location] of cases) {
+    for (const [ledger, url] of cases) {
       const envs = environments(stackWith({ ledger }));
       expect(envs.length).toBeGreaterThanOrEqual(3); // create, destroy, and the registry's destroy
-      for (const env of envs) expect(JSON.parse(env.CDKTF_KEYFACTOR_STACK_LEDGER)).toEqual(location);
+      for (const env of envs) expect(env.CDKTF_KEYFACTOR_STACK_LEDGER).toBe(url);
     }
   });
 
@@ -51,7 +50,7 @@ describe('choosing the ledger at synth', () => {
     const stack = stackWith({ ledger: Ledger.directory('shared/ledger') });
     const [env] = environments(stack);
     const relative = fromStackDir(stack, 'shared/ledger');
-    expect(JSON.parse(env.CDKTF_KEYFACTOR_STACK_LEDGER)).toEqual({ type: 'directory', path: relative });
+    expect(env.CDKTF_KEYFACTOR_STACK_LEDGER).toBe(relative);
     expect(env.CDKTF_KEYFACTOR_DEFAULT_LEDGER_DIR).toBe(relative);
     // The deprecated prop is the same choice.
     const [old] = environments(stackWith({ ledgerDirectory: 'shared/ledger' }));

@@ -49,7 +49,7 @@ export function chooseLedger(env: NodeJS.ProcessEnv, stackDir: string, fallbackB
   const fromEnv = environmentChoice(env);
   if (fromEnv) return { ...fromEnv, local };
   const chosen = nonBlank(env[STACK_LEDGER_ENV]);
-  if (chosen !== undefined) return { location: stackChoice(chosen, stackDir), credentials: {}, source: 'KeyfactorDefaults (ledger)', local };
+  if (chosen !== undefined) return { ...stackChoice(chosen, stackDir, env), source: 'KeyfactorDefaults (ledger)', local };
   const backend = initializedBackend(stackDir, env) ?? fallbackBackend?.();
   if (!backend) return { location: { type: 'directory', path: local }, credentials: {}, source: 'the default (the stack\'s state is local)', local };
   if (backend.type === 'local') {
@@ -123,16 +123,10 @@ export function parseLedgerUrl(text: string, env: NodeJS.ProcessEnv, variable: s
   return placed;
 }
 
-/** The location a stack chose at synth (JSON), a relative directory resolved from the stack directory. */
-function stackChoice(text: string, stackDir: string): LedgerLocation {
-  let location: LedgerLocation;
-  try {
-    location = JSON.parse(text) as LedgerLocation;
-  } catch {
-    throw new RunnerError(`${STACK_LEDGER_ENV} is not JSON: it is set by the carrier from KeyfactorDefaults' ledger; synthesize the stack again.`);
-  }
-  checked(location, 'KeyfactorDefaults ledger');
-  return location.type === 'directory' ? { ...location, path: path.resolve(stackDir, location.path) } : location;
+/** The location a stack chose at synth (a URL, or a directory relative to the stack directory). */
+function stackChoice(text: string, stackDir: string, env: NodeJS.ProcessEnv): { location: LedgerLocation; credentials: Credentials } {
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) return { location: { type: 'directory', path: path.resolve(stackDir, text) }, credentials: {} };
+  return parseLedgerUrl(text, env, `${STACK_LEDGER_ENV} (set by the carrier from KeyfactorDefaults' ledger)`);
 }
 
 function checked(location: LedgerLocation, from: string): void {

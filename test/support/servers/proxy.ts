@@ -3,14 +3,14 @@ import * as net from 'net';
 /**
  * A TCP relay in front of a real server, to make that server slow or unreachable at a chosen
  * moment without stopping it: `hold()` stops passing bytes either way (a store that hangs),
- * `cut()` drops every connection and refuses new ones (a store that went away), `restore()`
- * undoes either.
+ * `cut()` drops every connection and stops listening, so connections are refused (a store that
+ * went away), `restore()` undoes either, on the same port.
  */
 export interface Relay {
   readonly port: number;
   hold(): void;
-  cut(): void;
-  restore(): void;
+  cut(): Promise<void>;
+  restore(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -24,10 +24,6 @@ export async function startRelay(target: { host: string; port: number }): Promis
     else to.write(chunk);
   });
   const server = net.createServer((client) => {
-    if (state === 'cut') {
-      client.destroy();
-      return;
-    }
     const upstream = net.connect(target.port, target.host);
     const end = () => {
       client.destroy();
@@ -42,29 +38,38 @@ export async function startRelay(target: { host: string; port: number }): Promis
     relay(client, upstream);
     relay(upstream, client);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const listen = (port: number) => new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', () => {
+    server.off('error', reject);
+    resolve();
+  }));
+  await listen(0);
+  const port = (server.address() as net.AddressInfo).port;
   const dropAll = () => {
     sockets.forEach((s) => s.destroy());
     sockets.clear();
     waiting = [];
   };
   return {
-    port: (server.address() as net.AddressInfo).port,
+    port,
     hold: () => {
       state = 'held';
     },
-    cut: () => {
+    cut: async () => {
+      if (state === 'cut') return;
       state = 'cut';
+      const closed = new Promise((resolve) => server.close(resolve));
       dropAll();
+      await closed;
     },
-    restore: () => {
+    restore: async () => {
+      if (state === 'cut') await listen(port);
       state = 'open';
       for (const [to, chunk] of waiting) if (!to.destroyed) to.write(chunk);
       waiting = [];
     },
     stop: async () => {
       dropAll();
-      await new Promise((resolve) => server.close(resolve));
+      if (state !== 'cut') await new Promise((resolve) => server.close(resolve));
     },
   };
 }

@@ -18,7 +18,8 @@ export const postgresConfiguration: StoreConfiguration<PostgresLocation> = {
   backend: 'pg',
 
   fromUrl(url) {
-    const p = urlParameters(url, ['schema', 'table', 'sslmode'], 'postgres:// ledger URL');
+    // libpq's own query parameters for the server, and the ledger's table.
+    const p = urlParameters(url, ['schema', 'table', 'sslmode', 'host', 'port', 'user', 'dbname'], 'postgres:// ledger URL');
     const server = connectionFields(url.href);
     return {
       location: { type: 'postgres', ...server.fields, schema: p.schema ?? DEFAULT_LEDGER_SCHEMA, table: p.table ?? DEFAULT_LEDGER_TABLE, sslMode: p.sslmode ?? server.fields.sslMode },
