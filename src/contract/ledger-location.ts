@@ -146,7 +146,8 @@ export function endpointProblem(endpoint: string | undefined, field: string): st
  */
 export function locationUrl(l: LedgerLocation): string {
   const q = (params: Record<string, string | number | boolean | undefined>) => {
-    const s = new URLSearchParams(Object.entries(params).filter(([, v]) => v !== undefined).map(([k, v]): [string, string] => [k, String(v)])).toString();
+    const given = Object.entries(params).filter(([, v]) => v !== undefined).map(([k, v]): [string, string] => [k, String(v)]);
+    const s = new URLSearchParams(given).toString();
     return s ? `?${s}` : '';
   };
   const segments = (path: string) => path.split('/').map(encodeURIComponent).join('/');
