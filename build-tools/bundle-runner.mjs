@@ -79,17 +79,29 @@ const trimRunner = {
       }
       return { contents: STUB_PACKAGES[args.path], loader: 'js' };
     });
-    build.onLoad({ filter: /axios[\\/]lib[\\/]utils\.js$/ }, (args) => {
-      let contents = readFileSync(args.path, 'utf8');
-      for (const edit of AXIOS_EDITS.filter((e) => e.file.test(args.path))) {
-        if (!contents.includes(edit.from)) return { errors: [{ text: `bundle-runner: ${args.path} no longer contains ${JSON.stringify(edit.from)}; update build-tools/bundle-runner.mjs` }] };
-        contents = contents.replace(edit.from, edit.to);
-        applied.add(`edit:${edit.from}`);
-      }
-      return { contents, loader: 'js' };
-    });
+    sourceEdits(AXIOS_EDITS).setup(build);
   },
 };
+
+/** A plugin making `edits` (exact text and its replacement, per file), each noted in `applied`; one that no longer applies fails the build. */
+function sourceEdits(edits) {
+  return {
+    name: 'source-edits',
+    setup(build) {
+      for (const file of new Set(edits.map((e) => e.file))) {
+        build.onLoad({ filter: file }, (args) => {
+          let contents = readFileSync(args.path, 'utf8');
+          for (const edit of edits.filter((e) => e.file === file)) {
+            if (!contents.includes(edit.from)) return { errors: [{ text: `bundle-runner: ${args.path} no longer contains ${JSON.stringify(edit.from)}; update build-tools/bundle-runner.mjs` }] };
+            contents = contents.replace(edit.from, edit.to);
+            applied.add(`edit:${edit.from}`);
+          }
+          return { contents, loader: 'js' };
+        });
+      }
+    },
+  };
+}
 
 const result = await esbuild.build({
   entryPoints: ['src/runner/main.ts'],
@@ -207,19 +219,7 @@ const STORE_EDITS = [
     to: 'if (false) {',
   },
 ];
-const storeEdits = {
-  name: 'store-edits',
-  setup(build) {
-    for (const edit of STORE_EDITS) {
-      build.onLoad({ filter: edit.file }, (args) => {
-        const contents = readFileSync(args.path, 'utf8');
-        if (!contents.includes(edit.from)) return { errors: [{ text: `bundle-runner: ${args.path} no longer contains ${JSON.stringify(edit.from)}; update build-tools/bundle-runner.mjs` }] };
-        applied.add(`store-edit:${edit.from}`);
-        return { contents: contents.replace(edit.from, edit.to), loader: 'js' };
-      });
-    }
-  },
-};
+
 const stores = readdirSync(STORES_DIR, { withFileTypes: true }).filter((e) => e.isDirectory() && existsSync(`${STORES_DIR}/${e.name}/client.ts`)).map((e) => e.name);
 for (const file of readdirSync('bundle/runner')) {
   const m = /^ledger-(.+)\.cjs$/.exec(file);
@@ -244,7 +244,7 @@ for (const store of stores) {
     // would turn into createRequire(undefined) and crash on load.
     define: { 'import.meta.url': '__import_meta_url' },
     banner: { js: "var __import_meta_url=require('url').pathToFileURL(__filename).href;" },
-    plugins: [storeEdits],
+    plugins: [sourceEdits(STORE_EDITS)],
   });
   const out = `bundle/runner/ledger-${store}.cjs`;
   const text = loader(built.outputFiles[0].text);
@@ -252,7 +252,7 @@ for (const store of stores) {
   writeFileSync(`bundle/ledger-${store}.meta.json`, JSON.stringify(built.metafile));
   console.log(`${out}: ${(Buffer.byteLength(text) / 1024).toFixed(0)} KB`);
 }
-const unapplied = STORE_EDITS.filter((e) => !applied.has(`store-edit:${e.from}`));
+const unapplied = STORE_EDITS.filter((e) => !applied.has(`edit:${e.from}`));
 if (unapplied.length) {
   console.error(`bundle-runner: these store edits no longer apply: ${unapplied.map((e) => e.from).join(', ')}; update build-tools/bundle-runner.mjs`);
   process.exit(1);

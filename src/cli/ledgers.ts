@@ -12,7 +12,7 @@ import { CARRIER_TYPES, Configuration, readConfiguration, synthesizedStacks } fr
 import { DEFAULT_LEDGER_DIRECTORY, DEFAULT_LEDGER_ENV, LEDGER_LOCATION_ENV, STACK_LEDGER_ENV } from '../contract/environment';
 import { RunnerError } from '../runtime/errors';
 import {
-  chooseLedger, DirectoryStore, environmentChoice, LedgerChoice, LedgerEntry, newer, openLedger, parseLedgerUrl, warnUnreadable,
+  byStart, chooseLedger, DirectoryStore, environmentChoice, LedgerChoice, LedgerEntry, newer, openLedger, parseLedgerUrl, warnUnreadable,
 } from '../runtime/ledger';
 import { configuredBackend } from '../runtime/ledger/backend';
 
@@ -142,7 +142,7 @@ export async function readLedgers(
   if (missing.length === chosen.length) {
     throw new RunnerError(`no ledger at ${missing.join(', ')} (pass --ledger DIR or URL, set ${LEDGER_LOCATION_ENV}, or run from the app's directory).`);
   }
-  const records = [...byId.values()].sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.recordId.localeCompare(b.recordId));
+  const records = [...byId.values()].sort(byStart);
   return { records, waiting };
 }
 

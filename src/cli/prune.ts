@@ -72,7 +72,7 @@ async function pruneStore(store: LedgerStore, options: PruneOptions, now: number
     }
     removed.push(r);
   }
-  if (!options.dryRun) await store.remove(removed.map((r) => r.recordId));
+  if (!options.dryRun) await store.remove(removed);
   return { removed, kept: records.length - removed.length, keptInFlight, keptNewest };
 }
 

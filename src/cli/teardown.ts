@@ -14,8 +14,7 @@ import { isUndoRegistryId } from '../contract/environment';
 import { SpecBase, specHash, specLabel } from '../contract/spec';
 import { checkEvaluated } from '../runner/checks';
 import { RunnerError } from '../runtime/errors';
-import { beginRecord, openLedger } from '../runtime/ledger';
-import { origin } from '../runtime/settings';
+import { beginRecord, openLedger, warnUnreadable } from '../runtime/ledger';
 
 export interface TeardownOptions {
   /** The construct path, e.g. `certificates/web` (its first segment names the stack). */
@@ -153,10 +152,11 @@ function plannedDeletions(dir: string, planFile: string, env: NodeJS.ProcessEnv)
 export async function runForget(options: TeardownOptions, env: NodeJS.ProcessEnv, write: (text: string) => void): Promise<number> {
   const found = constructState(options, env);
   const addresses = [...found.carriers.map((c) => c.address), ...found.registry.map((r) => r.address)];
+  // First: a forget the ledger does not know of would let the next create adopt the old job.
+  await noteForgotten(found, env);
   const status = await terraform(['state', 'rm', ...addresses], found.dir, env, 'pipe', () => undefined);
   if (status !== 0) throw new RunnerError(`terraform state rm failed in ${found.dir} (exit ${status}); nothing was forgotten.`);
   write(`cdktf-keyfactor forget: ${addresses.length} resource instance(s) of ${options.path} removed from the state of stack "${found.stack}"; nothing was sent to Command.`);
-  const noted = await noteForgotten(found, env, write);
   // A construct deleted from the code has only its registry instances left: their specs say what stays.
   const specs = new Map([...found.registry, ...found.carriers].map((c) => [`${c.spec.path}\n${c.spec.key ?? ''}\n${c.spec.operation}`, c.spec]));
   const left = [...specs.values()].map(leftBehind).filter((l): l is string => l !== undefined);
@@ -167,34 +167,37 @@ export async function runForget(options: TeardownOptions, env: NodeJS.ProcessEnv
     write('Nothing of it was left to undo in Command.');
   }
   write(`If ${options.path} still lists it in your code, the next \`cdktf deploy\` creates it again.`);
-  return noted ? 0 : 1;
+  return 0;
 }
 
 /**
- * A skipped destroy record in the ledger for each forgotten carrier instance: without it, the next
- * create of the instance would find its last record a succeeded create and adopt that run's job
- * (OperationModule.keptUntilUndone) instead of creating it again.
+ * A skipped destroy record in the ledger for each forgotten carrier instance that has a create
+ * record there, with that record's origin: without it, the next create of the instance would find
+ * its newest record a succeeded create and adopt that job (OperationModule.keptUntilUndone) instead
+ * of creating it again. The whole ledger is read: the CLI may not know the origin the apply had.
  */
-async function noteForgotten(found: ConstructState, env: NodeJS.ProcessEnv, write: (text: string) => void): Promise<boolean> {
+async function noteForgotten(found: ConstructState, env: NodeJS.ProcessEnv): Promise<void> {
   const config = readConfiguration(found.dir, found.stack);
-  let ok = true;
   for (const c of found.carriers) {
     const { spec, problems } = checkEvaluated(c.spec);
     if (problems.length) continue; // refused at create: it never ran
+    const hash = specHash(spec);
     const { store } = openLedger(carrierLedger(found.dir, config, env, c.type, c.name), env);
     try {
-      const identity = { origin: origin(env), stack: spec.stack, constructPath: spec.path, instanceKey: spec.key, specHash: specHash(spec) };
-      const handle = await beginRecord(store, { operation: spec.operation, phase: 'destroy', ...identity });
-      await handle.finish('skipped', { message: 'forgotten (cdktf-keyfactor forget): removed from the state; nothing was sent to Command' });
+      const origins = new Map((await store.read({ onUnreadable: warnUnreadable }))
+        .filter((r) => r.stack === spec.stack && r.constructPath === spec.path && (r.instanceKey ?? undefined) === spec.key && r.specHash === hash && r.origin)
+        .map((r) => [JSON.stringify(r.origin), r.origin!]));
+      for (const origin of origins.values()) {
+        const identity = { origin, stack: spec.stack, constructPath: spec.path, instanceKey: spec.key, specHash: hash };
+        const handle = await beginRecord(store, { operation: spec.operation, phase: 'destroy', ...identity });
+        await handle.finish('skipped', { message: 'forgotten (cdktf-keyfactor forget): removed from the state; nothing was sent to Command' });
+      }
     } catch (e) {
-      ok = false;
-      write(`WARNING: could not note in the ledger (${store.location}) that ${specLabel(spec)} was forgotten: ${(e as Error).message} ` +
-        'Until it is noted, its next create adopts its earlier job instead of sending the request: run `forget` again once the ledger can be reached.');
+      throw new RunnerError(`could not note in the ledger (${store.location}) that ${specLabel(spec)} is forgotten, so nothing was forgotten: ${(e as Error).message}`);
     } finally {
       await store.close();
     }
   }
-  return ok;
 }
 
 function leftBehind(spec: SpecBase): string | undefined {

@@ -39,7 +39,7 @@ export const DEFAULT_LEDGER_DIRECTORY = '.keyfactor-ledger';
 export const LEDGER_LOCATION_ENV = 'CDKTF_KEYFACTOR_LEDGER';
 /** The older spelling, for a directory only; still honoured. */
 export const LEDGER_ENV = 'CDKTF_KEYFACTOR_LEDGER_DIR';
-/** The ledger a stack chose at synth (`KeyfactorDefaults` `ledger`), as JSON (a LedgerLocation). */
+/** The ledger a stack chose at synth (`KeyfactorDefaults` `ledger`): a URL, or a directory relative to the stack directory. */
 export const STACK_LEDGER_ENV = 'CDKTF_KEYFACTOR_STACK_LEDGER';
 /** How long one read or write of a shared ledger store may take, in seconds. */
 export const LEDGER_TIMEOUT_ENV = 'CDKTF_KEYFACTOR_LEDGER_TIMEOUT_SECONDS';

@@ -1,5 +1,5 @@
 /**
- * Where a ledger is kept, without any credential: what a stack chooses at synth (rendered as JSON
+ * Where a ledger is kept, without any credential: what a stack chooses at synth (rendered as a URL
  * into the provisioner environment), what the `CDKTF_KEYFACTOR_LEDGER` URL names, and what the
  * runner derives from the stack's Terraform backend. Credentials never travel in it: each store
  * takes them from the environment and its cloud's standard chain at apply time.
@@ -80,7 +80,8 @@ export function describeLocation(l: LedgerLocation): string {
   }
 }
 
-const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
+/** libpq's sslmode values. */
+export const SSL_MODES: readonly string[] = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
 
 /**
  * What is wrong with a location, as `field: problem` lines: synth checks the literal props with it,
@@ -113,7 +114,7 @@ export function locationProblems(l: LedgerLocation): string[] {
       text('table', l.table, SQL_IDENTIFIER, 'must be a plain SQL name (letters, digits, _ and $, not starting with a digit, at most 63)');
       if (l.port !== undefined && !(Number.isInteger(l.port) && l.port > 0 && l.port < 65536)) problems.push(`port must be an integer from 1 to 65535, got ${JSON.stringify(l.port)}`);
       if (l.sslMode !== undefined && !SSL_MODES.includes(l.sslMode)) problems.push(`sslMode must be one of ${SSL_MODES.join(', ')}, got ${JSON.stringify(l.sslMode)}`);
-      optional('host', l.host, /^[^\s/?#@]+$/, 'must be a host name or address');
+      optional('host', l.host, /^([^\s/?#@]+|\/[^\s?#@]*)$/, 'must be a host name, an address, or a Unix socket directory (an absolute path)');
       optional('database', l.database, /\S/, 'must not be blank');
       optional('user', l.user, /\S/, 'must not be blank');
       break;

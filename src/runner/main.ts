@@ -75,14 +75,15 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
     await ctx.settleEarlier('a later run of this instance finished after it, so it is not this run\'s to look for', superseded);
     await ctx.settleEarlier('it had sent no job-creating request', neverSent);
     ctx.earlier = earlier;
-    // Not when a later run may have sent something since: that one is reconciled as usual.
-    if (done && earlier.length === 0 && keptUntilUndone(spec)) {
+    if (done && keptUntilUndone(spec)) {
       const message = `its create already succeeded (ledger record ${done.recordId}${done.jobIds.length ? `, job ${done.jobIds.join(', ')}` : ''}) and was never undone: ` +
         'Terraform runs it again because it was stopped before it could note the success (a cancelled apply); not sending it again';
       ctx.log(message);
       ctx.announce(done.jobIds);
-      await ctx.settleEarlier(`the instance's create had already succeeded (record ${done.recordId})`);
-      await record.finish('succeeded', { request: done.request, jobIds: done.jobIds, response: { ...done.response, adoptedFrom: done.recordId }, message });
+      const adopting = record;
+      // As after a call: a failed record here would let the next run send the request.
+      await ctx.keep(adopting, () => adopting.finish('succeeded', { request: done.request, jobIds: done.jobIds, response: { ...done.response, adoptedFrom: done.recordId }, message }),
+        `Adopted job GUIDs: ${done.jobIds.join(', ') || 'none'}`);
       return 0;
     }
     if (earlier.length) {
@@ -106,7 +107,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
       await record.finish('skipped', { message });
       return 0;
     }
-    stopWatching = stopWithParentOrSignal(record);
+    stopWatching = stopWithParentOrSignal(record, ctx.ledger.unsent);
     const running = runOperation(phase as 'create' | 'destroy', ctx, spec);
     if (!running) {
       await ctx.settleEarlier('there was nothing to undo');
@@ -149,7 +150,8 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
  * recording what it did, found by identity key; a damaged one of them stops the run (it could be
  * one), naming it. Those older than a later finished run of the instance (any phase) are
  * superseded; those that never marked a job-creating request as sent sent nothing. `done`: the
- * instance's last finished record, when it is a succeeded create (see OperationModule.keptUntilUndone).
+ * instance's newest record, when it is a succeeded create (see OperationModule.keptUntilUndone): no
+ * destroy step, finished or not, and no other create ran since.
  */
 async function unsettledRecords(
   ledger: OpenLedger, identity: InstanceIdentity, phase: string,
@@ -159,10 +161,10 @@ async function unsettledRecords(
   if (ledger.store instanceof DirectoryStore && !ledger.store.isDirectory()) return none;
   const records = (await readWithLocal(ledger, { identityKeys: new Set([identityKey(identity)]) }))
     .filter((r) => r.constructPath === identity.constructPath && r.specHash === identity.specHash);
-  const finished = records.filter((r) => !isOpen(r));
-  const lastFinished = finished.map((r) => r.startedAt).sort().pop() ?? '';
-  const last = finished.pop(); // records come oldest first
-  const done = phase === 'create' && last?.phase === 'create' && last.outcome === 'succeeded' ? last : undefined;
+  const lastFinished = records.filter((r) => !isOpen(r)).map((r) => r.startedAt).sort().pop() ?? '';
+  // The instance's newest record of all, open ones and other phases included (records come oldest first).
+  const newest = records[records.length - 1];
+  const done = phase === 'create' && newest?.phase === 'create' && newest.outcome === 'succeeded' ? newest : undefined;
   const handles = records.filter((r) => r.phase === phase && isOpen(r)).map((r) => new LedgerHandle(ledger.store, r));
   const superseded = handles.filter((h) => h.current.startedAt < lastFinished);
   const live = handles.filter((h) => !superseded.includes(h));
@@ -202,9 +204,18 @@ const STOP_NOTE_MS = 2000;
  * Terraform's back (Terraform would run it again); the record stays `in-flight` with the GUIDs
  * already known, and the next run checks Command before sending again.
  */
-function stopWithParentOrSignal(record: LedgerHandle): () => void {
+function stopWithParentOrSignal(record: LedgerHandle, unsent: DirectoryStore | undefined): () => void {
   const stop = (why: string, code: number) => {
+    let noted = false;
     const exit = () => {
+      if (!noted) {
+        try {
+          // A shared store that did not take the note in time: the record (GUIDs included) waits here.
+          unsent?.putSync(record.written);
+        } catch {
+          // The stderr line below still says what is known.
+        }
+      }
       const ids = record.current.jobIds;
       process.stderr.write(`cdktf-keyfactor: stopped (${why}); ledger record ${record.current.recordId} marks the operation as in flight` +
         `${ids.length ? `; job GUIDs already returned: ${ids.join(', ')}` : ''}\n`);
@@ -213,7 +224,10 @@ function stopWithParentOrSignal(record: LedgerHandle): () => void {
     // A shared store gets a moment for the note; the record says in-flight either way (the stderr line says what is known).
     setTimeout(exit, STOP_NOTE_MS).unref();
     record.update({ message: `stopped (${why}) while in flight: the request may or may not have reached Keyfactor Command; the next run checks before sending again` })
-      .then(exit, exit);
+      .then(() => {
+        noted = true;
+        exit();
+      }, exit);
   };
   const handlers = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((signal) => {
     const handler = () => stop(`interrupted by ${signal}`, 128 + ({ SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const)[signal]);

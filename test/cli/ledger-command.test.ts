@@ -84,7 +84,7 @@ describe('ledger where and ledger copy', () => {
     expect(JSON.parse(outputs.out).records.flatMap((r: { jobIds: string[] }) => r.jobIds).sort()).toEqual([1, 2, 3, 9].map(GUID));
   });
 
-  test('copy with no synthesized app and no destination: an error saying what to do, nothing written', async () => {
+  test('copy with no synthesized app and no destination: an error saying what to do', async () => {
     const { out } = await cli('ledger', 'copy', '--from', tempDir('kf-old-ledger-'), '--outdir', tempDir('kf-no-app-')).catch((e: Error) => ({ out: e.message, code: 1 }));
     expect(out).toMatch(/^no synthesized app in .* to tell each stack's ledger: run `cdktf synth` and copy from the app's directory, or name the destination with --to/);
   });

@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { CertificateDeployment, Schedule, WaitPolicy } from '../../src';
 import { runDestroy, runForget } from '../../src/cli/teardown';
+import { Ledger } from '../../src/ledger';
 import { DEFAULT_SEED } from '../../src/simulator';
 import { endToEnd } from '../support/terraform';
 
@@ -120,6 +121,24 @@ describe('teardown of one construct', () => {
     } finally {
       sim.setStoreBehaviour(S1, { failJobs: undefined });
     }
+  });
+
+  test('forget, then deploy the same code: the instance is created again, its Add sent (the ledger notes the forget, so nothing is adopted)', async () => {
+    const { sim, env } = e2e.started();
+    const project = e2e.project('forgot');
+    project.synth(build(['web']));
+    // Adds of web's instance on S1, the one forgotten (web also goes to S0, and api is in every build).
+    const adds = () => sim.received('POST', '/CertificateStores/Certificates/Add')
+      .filter((r) => (r.body as any).CertificateStores[0].CertificateStoreId === S1 && (r.body as any).CertificateStores[0].Alias === 'td-web').length;
+    const before = adds();
+    await project.apply(env);
+    expect(adds()).toBe(before + 1);
+    const all = { ...process.env, ...env, CHECKPOINT_DISABLE: '1' };
+    expect(await runForget({ path: 'forgot/web', key: S1, outdir: project.outdir }, all, () => undefined)).toBe(0);
+    const noted = Ledger.read(project.ledgerDir).pop()!;
+    expect(noted).toMatchObject({ phase: 'destroy', outcome: 'skipped', constructPath: 'forgot/web', instanceKey: S1, message: expect.stringMatching(/^forgotten/) });
+    await project.apply(env);
+    expect(adds()).toBe(before + 2);
   });
 
   test('the same after the construct was deleted from the code: only its undo registry instance is left, and forget takes it', async () => {

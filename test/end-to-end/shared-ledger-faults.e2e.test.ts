@@ -7,6 +7,7 @@ import { CertificateDeployment, Ledger, Schedule } from '../../src';
 import { DEFAULT_SEED } from '../../src/simulator';
 import { PostgresServer, startPostgres } from '../support/servers/postgres';
 import { Relay, startRelay } from '../support/servers/proxy';
+import { startAll } from '../support/servers/start';
 import { StartedSimulator, startSimulator } from '../support/simulator';
 import { TerraformProject } from '../support/terraform';
 
@@ -27,7 +28,7 @@ describe('a shared ledger store that fails around a call', () => {
   let relay: Relay;
   const projects: TerraformProject[] = [];
   beforeAll(async () => {
-    [started, pg] = await Promise.all([startSimulator({ jobTiming: { waitingMs: 20, inProcessMs: 20 } }), startPostgres()]);
+    [started, pg] = await startAll([startSimulator({ jobTiming: { waitingMs: 20, inProcessMs: 20 } }), startPostgres()]);
     relay = await startRelay({ host: pg.host, port: pg.port });
   });
   afterAll(async () => {
@@ -85,7 +86,8 @@ describe('a shared ledger store that fails around a call', () => {
   ])('after Command answered, the store %s: GUID printed, a loud warning, the step succeeds; the next run that changes anything moves the record in; no second Add', async (_name, fail, schema) => {
     const { p, env, synth } = project(schema);
     await p.mustRun(['init', '-input=false', '-no-color'], env);
-    started.sim.injectFaults({ route: { method: 'POST', pathSuffix: ADD }, kind: 'holdAfterProcessing', holdMs: 1500, count: 1 });
+    // Held long enough for the store to be cut first, even on a loaded machine.
+    started.sim.injectFaults({ route: { method: 'POST', pathSuffix: ADD }, kind: 'holdAfterProcessing', holdMs: 3000, count: 1 });
     const running = p.start(['apply', '-auto-approve', '-input=false', '-no-color'], env);
     await whenHeld();
     await fail();
@@ -95,7 +97,7 @@ describe('a shared ledger store that fails around a call', () => {
     expect(first.stdout).toContain(`job GUID from Command: ${job.JobId}`);
     // Terraform prints what a provisioner wrote to stdout and stderr in its own output, a line each.
     expect(first.stdout.replace(/\n.*\(local-exec\): /g, ' ')).toMatch(new RegExp(`WARNING: the ledger store PostgreSQL table ${schema}\\.keyfactor_ledger .* could not take record \\S+ \\(.*\\); ` +
-      `it is kept in \\S+/unsent on this machine, .* Job GUIDs: ${job.JobId}\\.`));
+      `it is kept in \\S+/unsent/[0-9a-f]{12} on this machine, .* Job GUIDs: ${job.JobId}\\.`));
     // In the store, the record is still in flight (written before the Add), without the GUID.
     await relay.restore();
     expect((await records(schema)).map((r) => [r.outcome, r.jobIds])).toEqual([['in-flight', []]]);

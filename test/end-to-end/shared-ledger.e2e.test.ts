@@ -9,6 +9,7 @@ import { DEFAULT_SEED } from '../../src/simulator';
 import { AZURITE_KEY, Azurite, startAzurite } from '../support/servers/azurite';
 import { PostgresServer, startPostgres } from '../support/servers/postgres';
 import { S3RVER_ACCESS_KEY_ID, S3Server, startS3Server } from '../support/servers/s3';
+import { startAll } from '../support/servers/start';
 import { StartedSimulator, startSimulator } from '../support/simulator';
 import { TerraformProject } from '../support/terraform';
 
@@ -25,6 +26,8 @@ const CLI = path.join(__dirname, '..', '..', 'lib', 'cli', 'main.js');
 const ADD = '/CertificateStores/Certificates/Add';
 const STORES = DEFAULT_SEED.stores.slice(0, 3).map((s) => s.Id);
 const STATE_BUCKET = 'tfstate';
+/** The S3 secret key every machine has (s3rver takes any): it must show nowhere. */
+const S3_SECRET = 'ledger-s3-secret-91c2f0';
 
 /** Three deployments, each to its own store. */
 function app(tag: string) {
@@ -67,7 +70,7 @@ describe('the ledger where the state is: a cancelled apply on one machine, a re-
   let azurite: Azurite;
   const projects: TerraformProject[] = [];
   beforeAll(async () => {
-    [started, pg, s3, azurite] = await Promise.all([
+    [started, pg, s3, azurite] = await startAll([
       startSimulator({ jobTiming: { waitingMs: 20, inProcessMs: 20 } }), startPostgres(), startS3Server([STATE_BUCKET]), startAzurite(),
     ]);
     const blobs = new BlobServiceClient(azurite.endpoint, new StorageSharedKeyCredential(azurite.account, azurite.key));
@@ -145,6 +148,13 @@ describe('the ledger where the state is: a cancelled apply on one machine, a re-
     const onB = await verdicts(b);
     expect(Object.keys(onB)).toHaveLength(3);
     expect(await verdicts(c)).toEqual(onB);
+
+    // No credential of the store or the backend anywhere: terraform's output on every machine,
+    // cdk.tf.json, the state, the ledger's records as C read them.
+    const state = await b.project.terraform(['show', '-json', '-no-color'], b.env);
+    const everything = [a, b, c].map((m) => m.project.output + TerraformProject.filesText(path.join(m.project.stackDir, 'cdk.tf.json'))).join('') +
+      state.stdout + outputs.stdout;
+    for (const secret of [pg.password, S3_SECRET, AZURITE_KEY]) expect(everything).not.toContain(secret);
     return records as unknown as Array<{ recordId: string }>;
   }
 
@@ -184,7 +194,7 @@ describe('the ledger where the state is: a cancelled apply on one machine, a re-
       },
       defaults: {},
       initArgs: ['-backend-config=key=teams/certs.tfstate'],
-      env: { AWS_ACCESS_KEY_ID: S3RVER_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: 'any' },
+      env: { AWS_ACCESS_KEY_ID: S3RVER_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: S3_SECRET },
       readerInits: true,
     });
   });

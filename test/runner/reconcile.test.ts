@@ -79,6 +79,18 @@ describe('reconciling earlier runs', () => {
     expect(sim.received('POST', ADD)).toHaveLength(2);
   });
 
+  test('a destroy step that never finished (its record still open) after the succeeded create: the next create sends, it adopts nothing', async () => {
+    const { env, dir } = setup();
+    expect((await runInProcess(env)).code).toBe(0);
+    // The Remove went out, and the run was stopped before it recorded the outcome (or its record waits on another machine).
+    writeRecord(dir, { operation: 'CertificateDeployment', phase: 'destroy', origin: origin(env), stack: 't', constructPath: 't/web', instanceKey: S1, specHash: specHash(deployment) },
+      { sendingAt: new Date().toISOString() });
+    const again = await runInProcess(env);
+    expect(again.code).toBe(0);
+    expect(again.output).not.toContain('already succeeded');
+    expect(sim.received('POST', ADD)).toHaveLength(2);
+  });
+
   test('a run older than a later finished run of the instance is superseded, not looked for', async () => {
     const { env, dir, earlier } = setup();
     const old = earlier({ sendingAt: new Date(Date.now() - 60_000).toISOString() });

@@ -33,7 +33,7 @@ describe('choosing the ledger at synth', () => {
     }
   });
 
-  test('Ledger.s3 / azureBlob / postgres: every carrier (and the undo registry) carries the choice, with the documented defaults, and no credential', () => {
+  test('Ledger.s3 / azureBlob / postgres: every carrier (and the undo registry) carries the choice as a URL, with the documented defaults', () => {
     const cases: Array<[Ledger, string]> = [
       [Ledger.s3({ bucket: 'platform-state', region: 'eu-west-1' }), 's3://platform-state/keyfactor-ledger?region=eu-west-1'],
       [Ledger.azureBlob({ accountName: 'platformstate', containerName: 'tfstate', prefix: 'kf/prod' }), 'azblob://platformstate/tfstate/kf/prod'],

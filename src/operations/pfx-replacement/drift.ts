@@ -17,7 +17,7 @@ export const pfxReplacementDrift: DriftRule<PfxReplacementSpec> = async (ctx, sp
     return {
       verdict: 'not-checked',
       detail: `no ledger record of this replacement in ${ctx.ledger}: the stores it was scheduled for (SuccessfulStores) are recorded only there ` +
-        '(run drift where the apply ran, or point CDKTF_KEYFACTOR_LEDGER_DIR at that ledger)',
+        '(run drift where the apply ran, or point CDKTF_KEYFACTOR_LEDGER at that ledger)',
     };
   }
   const stores = ((record.response?.SuccessfulStores ?? []) as string[]).map((s) => s.toLowerCase());

@@ -174,11 +174,9 @@ export function mayHaveCreated(e: AmbiguousRequestError, what: string, jobType: 
  */
 async function recordedJobs(ctx: RunContext, jobIds: string[]): Promise<ReadonlySet<string>> {
   const ours = new Set([ctx.record, ...ctx.earlier].map((h) => h?.current.recordId));
-  try {
-    const held = await ctx.ledger.store.recordedJobs(jobIds);
-    return new Set([...held].filter(([, recordId]) => !ours.has(recordId)).map(([jobId]) => jobId));
-  } catch (e) {
-    ctx.warn(`could not read the ledger to exclude jobs recorded earlier: ${(e as Error).message}`);
-    return new Set();
-  }
+  // The store's, and those still only on this machine (waiting for the store, or from before it).
+  // One that cannot be asked fails the lookup: taking another record's job for ours would send nothing.
+  const stores = [ctx.ledger.store, ctx.ledger.unsent, ctx.ledger.local].filter((s) => s !== undefined);
+  const held = await Promise.all(stores.map((s) => s.recordedJobs(jobIds)));
+  return new Set(held.flatMap((m) => [...m]).filter(([, recordId]) => !ours.has(recordId)).map(([jobId]) => jobId));
 }

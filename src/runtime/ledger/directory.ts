@@ -64,11 +64,42 @@ export class DirectoryStore implements LedgerStore {
     return new Map(jobIds.map((id) => id.toLowerCase()).filter((id) => this.recorded!.has(id)).map((id) => [id, this.recorded!.get(id)!]));
   }
 
-  async remove(recordIds: readonly string[]): Promise<void> {
-    for (const id of recordIds) removeRecord(this.directory, id);
+  async remove(records: readonly LedgerEntry[]): Promise<void> {
+    for (const r of records) removeRecord(this.directory, r.recordId);
   }
 
   async close(): Promise<void> {}
+
+  /**
+   * Takes record `recordId` out of the directory for moving it elsewhere: the file is renamed (so a
+   * concurrent mover finds it gone, and a concurrent write of the record makes a new file) and read.
+   * `done()` deletes the claimed copy; `release()` puts it back unless a newer one was written since.
+   * Undefined when the record is not there (moved by another run), or not readable.
+   */
+  claim(recordId: string): { record: LedgerEntry; done: () => void; release: () => void } | undefined {
+    const file = [this.readFrom.get(recordId), recordFile(this.directory, recordId), path.join(this.directory, recordId + RECORD_SUFFIX)]
+      .find((f) => f !== undefined && fs.existsSync(f));
+    if (!file) return undefined;
+    const claimed = `${file}.${randomBytes(4).toString('hex')}.claim`;
+    try {
+      fs.renameSync(file, claimed);
+    } catch {
+      return undefined;
+    }
+    const parsed = readRecord(claimed);
+    if (typeof parsed !== 'object') {
+      fs.renameSync(claimed, file);
+      return undefined;
+    }
+    return {
+      record: parsed,
+      done: () => fs.rmSync(claimed, { force: true }),
+      release: () => {
+        if (fs.existsSync(file)) fs.rmSync(claimed, { force: true });
+        else fs.renameSync(claimed, file);
+      },
+    };
+  }
 
   /** Whether the ledger directory exists as a directory (a runner finds nothing in one that does not). */
   isDirectory(): boolean {

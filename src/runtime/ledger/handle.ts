@@ -19,7 +19,7 @@ export type RecordBase = Omit<LedgerEntry, 'recordId' | 'startedAt' | 'outcome' 
 export async function beginRecord(store: LedgerStore, base: RecordBase, redact: (text: string) => string = (t) => t): Promise<LedgerHandle> {
   const startedAt = new Date();
   const entry: LedgerEntry = {
-    request: {}, ...base, recordId: newRecordId(startedAt, identityKey(base)), startedAt: startedAt.toISOString(), jobIds: [], outcome: 'in-flight',
+    request: {}, ...base, recordId: newRecordId(startedAt, identityKey(base)), startedAt: startedAt.toISOString(), jobIds: [], outcome: 'in-flight', rev: 1,
   };
   const handle = new LedgerHandle(store, entry, redact);
   await handle.write();
@@ -35,7 +35,7 @@ export class LedgerHandle {
 
   /** Updates the record in place (atomically), e.g. with job GUIDs as soon as they are known. */
   async update(fields: Partial<LedgerEntry>): Promise<void> {
-    this.entry = { ...this.entry, ...fields };
+    this.entry = { ...this.entry, ...fields, rev: (this.entry.rev ?? 0) + 1 };
     await this.write();
   }
 

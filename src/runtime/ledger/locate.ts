@@ -16,7 +16,7 @@ import type { Credentials } from './stores/configuration';
 import {
   DEFAULT_LEDGER_DIRECTORY, DEFAULT_LEDGER_ENV, LEDGER_ENV, LEDGER_LOCATION_ENV, STACK_LEDGER_ENV,
 } from '../../contract/environment';
-import { describeLocation, LedgerLocation, locationProblems } from '../../contract/ledger-location';
+import { LedgerLocation, locationProblems } from '../../contract/ledger-location';
 import { RunnerError } from '../errors';
 
 export interface LedgerChoice {
@@ -47,6 +47,21 @@ const HOW_TO_SHARE = `To keep the ledger with the state, name a shared store: ${
 export function chooseLedger(env: NodeJS.ProcessEnv, stackDir: string, fallbackBackend?: () => Backend | undefined): LedgerChoice {
   const local = path.resolve(stackDir, nonBlank(env[DEFAULT_LEDGER_ENV]) ?? DEFAULT_LEDGER_DIRECTORY);
   const fromEnv = environmentChoice(env);
+  if (fromEnv?.source === LEDGER_ENV) {
+    // What the README advised before stores (a directory kept as a CI artifact) must not silently
+    // keep a ledger off a backend that can hold it.
+    const backend = initializedBackend(stackDir, env) ?? fallbackBackend?.();
+    const store = backend && STORES.find((s) => s.backend === backend.type);
+    if (store) {
+      return {
+        ...fromEnv,
+        local,
+        notice: `${LEDGER_ENV} keeps the ledger in ${(fromEnv.location as { path: string }).path}, off the stack's ${backend.type} backend, which could keep it ` +
+          `with the state for later pipelines and teammates: unset ${LEDGER_ENV}, then move that directory in with \`npx cdktf-keyfactor ledger copy --from ` +
+          `${(fromEnv.location as { path: string }).path}\` (or set ${LEDGER_LOCATION_ENV} to keep a directory on purpose).`,
+      };
+    }
+  }
   if (fromEnv) return { ...fromEnv, local };
   const chosen = nonBlank(env[STACK_LEDGER_ENV]);
   if (chosen !== undefined) return { ...stackChoice(chosen, stackDir, env), source: 'KeyfactorDefaults (ledger)', local };
@@ -102,7 +117,9 @@ export function parseLedgerUrl(text: string, env: NodeJS.ProcessEnv, variable: s
   if (path.isAbsolute(text)) return { location: { type: 'directory', path: text }, credentials: {} };
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(text)?.[1].toLowerCase();
   if (!scheme) {
-    throw new RunnerError(`${variable} must be an absolute directory or a URL (Terraform runs the runner from the stack directory), got ${JSON.stringify(text)}. Forms: ${forms()}.`);
+    // Not echoed: a connection string put here by mistake may hold a key or password.
+    throw new RunnerError(`${variable} must be an absolute directory or a URL (Terraform runs the runner from the stack directory); ` +
+      `it is neither. Forms: ${forms()}.`);
   }
   let url: URL;
   try {
@@ -136,9 +153,4 @@ function checked(location: LedgerLocation, from: string): void {
 
 function nonBlank(text: string | undefined): string | undefined {
   return text === undefined || text.trim() === '' ? undefined : text;
-}
-
-/** The choice in one line: where and why. */
-export function describeChoice(choice: LedgerChoice): string {
-  return `${describeLocation(choice.location)} (${choice.source})`;
 }

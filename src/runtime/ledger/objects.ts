@@ -97,8 +97,12 @@ export class ObjectStore implements LedgerStore {
     return new Map(found.filter((f): f is readonly [string, string] => f[1] !== undefined));
   }
 
-  async remove(recordIds: readonly string[]): Promise<void> {
-    if (recordIds.length) await this.client.delete(recordIds.map(recordObject));
+  async remove(records: readonly LedgerEntry[]): Promise<void> {
+    if (!records.length) return;
+    // A marker goes with the record it names; one another record wrote since (an adopted job) stays.
+    const byJob = new Map(records.flatMap((r) => r.jobIds.map((id) => [id.toLowerCase(), r.recordId] as const)));
+    const named = await Promise.all([...byJob].map(async ([id, recordId]) => ((await this.client.get(JOBS + id))?.toString('utf8') === recordId ? JOBS + id : undefined)));
+    await this.client.delete([...records.map((r) => recordObject(r.recordId)), ...named.filter((n): n is string => n !== undefined)]);
   }
 
   async close(): Promise<void> {

@@ -11,18 +11,19 @@ import * as path from 'path';
 import { DirectoryStore } from './directory';
 import type { LedgerChoice } from './locate';
 import { ObjectStore } from './objects';
-import { isOpen, keyOfRecordId, LedgerEntry } from './records';
+import { keyOfRecordId, LedgerEntry, newer } from './records';
 import type { LedgerStore, ReadOptions } from './store';
+import { SECRET_CREDENTIALS } from './stores/configuration';
 import { loadClientModule } from './stores/load';
 import { LEDGER_TIMEOUT_ENV } from '../../contract/environment';
-import { describeLocation } from '../../contract/ledger-location';
+import { describeLocation, LedgerLocation, locationUrl } from '../../contract/ledger-location';
 import { RunnerError } from '../errors';
 
 export interface OpenLedger {
   readonly store: LedgerStore;
   /** The local ledger directory beside a shared store; undefined when the store is that directory. */
   readonly local?: DirectoryStore;
-  /** Where records wait that a shared store could not take (`<local>/unsent`); undefined with no shared store. */
+  /** Where records wait that the shared store could not take (`<local>/unsent/<store>`); undefined with no shared store. */
   readonly unsent?: DirectoryStore;
   readonly choice: LedgerChoice;
 }
@@ -39,24 +40,30 @@ export function ledgerTimeoutMs(env: NodeJS.ProcessEnv): number {
 }
 
 /**
- * Opens the store of `choice`. Its credentials go to `protect` first, so no message can show them.
+ * Opens the store of `choice`. Its secret credentials go to `protect` first, so no message can show them.
  * Nothing connects yet: the first read or write does.
  */
 export function openLedger(
   choice: LedgerChoice, env: NodeJS.ProcessEnv, protect: (secret: string | undefined) => void = () => undefined,
 ): OpenLedger {
-  Object.values(choice.credentials).forEach(protect);
+  Object.entries(choice.credentials).filter(([name]) => SECRET_CREDENTIALS.has(name)).forEach(([, value]) => protect(value));
   const l = choice.location;
   if (l.type === 'directory') {
     const store = new DirectoryStore(l.path);
-    return { store, ...(path.resolve(l.path) === path.resolve(choice.local) ? {} : besideShared(choice.local)), choice };
+    return { store, ...(path.resolve(l.path) === path.resolve(choice.local) ? {} : besideShared(choice.local, l)), choice };
   }
   const client = loadClientModule(l.type).openClient(l, choice.credentials, { timeoutMs: ledgerTimeoutMs(env), env });
-  return { store: new ObjectStore(l.type, client), ...besideShared(choice.local), choice };
+  return { store: new ObjectStore(l.type, client), ...besideShared(choice.local, l), choice };
 }
 
-function besideShared(local: string): Pick<OpenLedger, 'local' | 'unsent'> {
-  return { local: new DirectoryStore(local), unsent: new DirectoryStore(path.join(local, UNSENT)) };
+/**
+ * The local ledger and the unsent records of `location`: each shared store its own subdirectory
+ * of `unsent/`, so a record waits for the store it belongs in (stacks of one project share the
+ * local directory, and may keep their ledgers in different stores).
+ */
+function besideShared(local: string, location: LedgerLocation): Pick<OpenLedger, 'local' | 'unsent'> {
+  const key = createHash('sha256').update(locationUrl(location)).digest('hex').slice(0, 12);
+  return { local: new DirectoryStore(local), unsent: new DirectoryStore(path.join(local, UNSENT, key)) };
 }
 
 /** The subdirectory of the local ledger where records wait that a shared store could not take. */
@@ -83,29 +90,34 @@ export async function readWithLocal(
   return ledger.store.read(options);
 }
 
-/** Puts `records` into `store` where they are newer than its copies; removes them from `from`. Returns how many went in. */
+/**
+ * Puts `records` into `store` where they are newer than its copies; with `from`, moves them:
+ * each file is claimed (renamed) before it is put and removed after, so a copy written meanwhile
+ * (the run that kept it, writing it again) stays for the next move, and two runs moving at once
+ * never both act on one file. Returns how many went in.
+ */
 export async function moveIn(
   store: LedgerStore, from: DirectoryStore | undefined, records: LedgerEntry[], keys?: ReadonlySet<string>,
 ): Promise<number> {
   const identityKeys = keys ?? new Set(records.map((r) => keyOfRecordId(r.recordId) ?? '_'));
   const there = new Map((await store.read({ identityKeys, onUnreadable: () => undefined })).map((r) => [r.recordId, r]));
   let moved = 0;
-  for (const r of records) {
-    if (newer(r, there.get(r.recordId))) {
-      await store.put(r);
-      moved++;
+  for (const listed of records) {
+    const claim = from?.claim(listed.recordId);
+    if (from && !claim) continue; // another run is moving it
+    const r = claim?.record ?? listed;
+    try {
+      if (newer(r, there.get(r.recordId))) {
+        await store.put(r);
+        moved++;
+      }
+    } catch (e) {
+      claim?.release();
+      throw e;
     }
-    if (from) await from.remove([r.recordId]);
+    claim?.done();
   }
   return moved;
-}
-
-/** Whether `local` should replace `stored`: the store lacks it, or holds it open while `local` is settled, or lacks GUIDs `local` holds. */
-export function newer(local: LedgerEntry, stored: LedgerEntry | undefined): boolean {
-  if (!stored) return true;
-  if (isOpen(stored) && !isOpen(local)) return true;
-  const known = new Set(stored.jobIds.map((id) => id.toLowerCase()));
-  return local.jobIds.some((id) => !known.has(id.toLowerCase()));
 }
 
 /**

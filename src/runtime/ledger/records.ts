@@ -11,6 +11,12 @@ export type Outcome = 'in-flight' | 'succeeded' | 'failed' | 'skipped';
 /** A ledger record as the runner writes it: the public LedgerRecord, with a typed outcome. */
 export interface LedgerEntry extends LedgerRecord {
   readonly outcome: Outcome;
+  /**
+   * How many times the record was written: each write of it (by its run, or by a later run that
+   * settles it) counts one up, so of two copies (a store's and one that waited locally) the later
+   * write is known. Absent in records of versions before it.
+   */
+  readonly rev?: number;
 }
 
 /** What identifies one operation instance across runs: same origin, construct, instance and spec. */
@@ -38,9 +44,6 @@ export function keyOfRecordId(recordId: string): string | undefined {
 export function newRecordId(startedAt: Date, key: string): string {
   return `${startedAt.toISOString().replace(/[-:.]/g, '')}-${process.pid}-${randomBytes(4).toString('hex')}-${key}`;
 }
-
-/** A record id the stores accept as a name: what the runner writes (earlier versions' ids included). */
-export const RECORD_ID = /^[0-9A-Za-z][0-9A-Za-z._-]{0,199}$/;
 
 /** `entry` with `redact` applied to its free text (request, response, message) before it is stored. */
 export function scrubbed(entry: LedgerEntry, redact: (text: string) => string): LedgerEntry {
@@ -81,6 +84,21 @@ function isEntry(x: unknown): x is LedgerEntry {
 /** Oldest first (record ids break ties): the order every reader sees. */
 export function byStart(a: LedgerEntry, b: LedgerEntry): number {
   return a.startedAt.localeCompare(b.startedAt) || a.recordId.localeCompare(b.recordId);
+}
+
+/**
+ * Whether `local` (a copy that waited on this machine) should replace `stored` (the store's copy of
+ * the same record): the store lacks it, or `local` is a later write of it. Copies of versions
+ * without revisions: `local` wins when the store holds it open and `local` is settled, or lacks
+ * job GUIDs or an answer `local` holds.
+ */
+export function newer(local: LedgerEntry, stored: LedgerEntry | undefined): boolean {
+  if (!stored) return true;
+  if (local.rev !== undefined && stored.rev !== undefined) return local.rev > stored.rev;
+  if (isOpen(stored) && !isOpen(local)) return true;
+  if (local.response !== undefined && stored.response === undefined) return true;
+  const known = new Set(stored.jobIds.map((id) => id.toLowerCase()));
+  return local.jobIds.some((id) => !known.has(id.toLowerCase()));
 }
 
 /** Still open: the next run of its instance checks Command before sending anything. */

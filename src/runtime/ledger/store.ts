@@ -31,8 +31,8 @@ export interface LedgerStore {
    * a job another record holds for its own.
    */
   recordedJobs(jobIds: readonly string[]): Promise<ReadonlyMap<string, string>>;
-  /** Deletes records by id (absent ones are fine). */
-  remove(recordIds: readonly string[]): Promise<void>;
+  /** Deletes records (absent ones are fine), and what the store keeps for them alone (their job markers). */
+  remove(records: readonly LedgerEntry[]): Promise<void>;
   /** Releases connections; the store is not used afterwards. */
   close(): Promise<void>;
 }

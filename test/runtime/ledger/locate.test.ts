@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { LedgerLocation, locationUrl } from '../../../src/contract/ledger-location';
-import { chooseLedger, describeChoice } from '../../../src/runtime/ledger';
+import { describeLocation, LedgerLocation, locationUrl } from '../../../src/contract/ledger-location';
+import { chooseLedger } from '../../../src/runtime/ledger';
 import { tempDir } from '../../support/runtime';
 
 /**
@@ -55,8 +55,8 @@ describe('choosing the ledger', () => {
     expect(choice.local).toBe(path.resolve(dir, '../../../.keyfactor-ledger'));
     expect(choice.notice).toBeUndefined();
     // Credentials are used, never shown.
-    expect(describeChoice(choice)).toBe('s3://tfstate/partial/terraform.tfstate.keyfactor-ledger/ at http://127.0.0.1:42111 (region eu-west-1) (the stack\'s s3 backend)');
-    expect(describeChoice(choice)).not.toContain('backend-secret');
+    expect(describeLocation(choice.location)).toBe('s3://tfstate/partial/terraform.tfstate.keyfactor-ledger/ at http://127.0.0.1:42111 (region eu-west-1)');
+    expect(describeLocation(choice.location)).not.toContain('backend-secret');
   });
 
   test('s3: what the backend leaves unset comes from the variables Terraform reads (region, endpoint), and an assume_role block carries over', () => {
@@ -84,7 +84,7 @@ describe('choosing the ledger', () => {
       type: 'postgres', host: 'db.internal', port: 5433, database: 'state', user: 'terraform', sslMode: 'require', schema: 'terraform_remote_state', table: 'keyfactor_ledger',
     });
     expect(choice.credentials).toEqual({ connectionString: 'postgres://terraform:pw%40x@db.internal:5433/state?sslmode=require' });
-    expect(describeChoice(choice)).not.toContain('pw');
+    expect(describeLocation(choice.location)).not.toContain('pw');
     // conn_str from PG_CONN_STR is not recorded by init: Terraform (and the runner) read it each time. key=value form too.
     const fromEnv = chooseLedger({ PG_CONN_STR: "host=10.0.0.5 port=5432 dbname='tf state' user=ci password='a b'", PG_SCHEMA_NAME: 'states_prod' },
       stackDir({ type: 'pg', config: { conn_str: null, schema_name: null } }));
@@ -110,6 +110,18 @@ describe('choosing the ledger', () => {
       expect(choice.location.type).toBe('directory');
       expect(choice.notice).toMatch(new RegExp(`stays on this machine .*the stack's "${type}" backend has no place .*CDKTF_KEYFACTOR_LEDGER=s3://bucket/prefix`));
     }
+  });
+
+  test('CDKTF_KEYFACTOR_LEDGER_DIR (the directory the README advised keeping as an artifact) over a backend that could hold the ledger: a warning saying how to move', () => {
+    const dir = stackDir(S3_BACKEND);
+    const choice = chooseLedger({ CDKTF_KEYFACTOR_LEDGER_DIR: '/builds/keyfactor-ledger' }, dir);
+    expect(choice.location).toEqual({ type: 'directory', path: '/builds/keyfactor-ledger' });
+    expect(choice.notice).toBe('CDKTF_KEYFACTOR_LEDGER_DIR keeps the ledger in /builds/keyfactor-ledger, off the stack\'s s3 backend, which could keep it with the ' +
+      'state for later pipelines and teammates: unset CDKTF_KEYFACTOR_LEDGER_DIR, then move that directory in with `npx cdktf-keyfactor ledger copy --from ' +
+      '/builds/keyfactor-ledger` (or set CDKTF_KEYFACTOR_LEDGER to keep a directory on purpose).');
+    // A directory named on purpose, or a backend with no place: no warning.
+    expect(chooseLedger({ CDKTF_KEYFACTOR_LEDGER: '/builds/keyfactor-ledger' }, dir).notice).toBeUndefined();
+    expect(chooseLedger({ CDKTF_KEYFACTOR_LEDGER_DIR: '/builds/keyfactor-ledger' }, stackDir({ type: 'local', config: {} })).notice).toBeUndefined();
   });
 
   test('TF_DATA_DIR moves what init recorded, as for terraform', () => {
@@ -142,7 +154,10 @@ describe('choosing the ledger', () => {
     });
     expect(at('file:///srv/ledger').location).toEqual({ type: 'directory', path: '/srv/ledger' });
     expect(at('/srv/ledger').location).toEqual({ type: 'directory', path: '/srv/ledger' });
-    expect(() => at('ledger')).toThrow(/^CDKTF_KEYFACTOR_LEDGER must be an absolute directory or a URL .* got "ledger"\. Forms: an absolute directory; s3:\/\/bucket\/prefix/);
+    expect(() => at('ledger')).toThrow(/^CDKTF_KEYFACTOR_LEDGER must be an absolute directory or a URL .*; it is neither\. Forms: an absolute directory; s3:\/\/bucket\/prefix/);
+    // A connection string put there by mistake is not echoed.
+    expect(() => at('DefaultEndpointsProtocol=https;AccountName=a;AccountKey=s3cr3t-key')).not.toThrow(/s3cr3t/);
+    expect(() => at('DefaultEndpointsProtocol=https;AccountName=a;AccountKey=s3cr3t-key')).toThrow(/it is neither/);
     expect(() => at('gs://b/p')).toThrow('CDKTF_KEYFACTOR_LEDGER: "gs://" is not a ledger store.');
     expect(() => at('s3://b/p?regoin=eu-west-1')).toThrow('CDKTF_KEYFACTOR_LEDGER: s3:// ledger URL: unknown parameter "regoin" (known: region, endpoint, use_path_style, profile).');
     expect(() => at('s3://AKIA:secret@bucket/p')).toThrow(/an s3:\/\/ ledger URL holds no credentials/);

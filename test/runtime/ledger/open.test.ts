@@ -1,7 +1,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { DirectoryStore, identityKey, moveIn, newer, noticeOncePerApply, openLedger, readWithLocal, RecordBase } from '../../../src/runtime/ledger';
+import { DirectoryStore, identityKey, moveIn, newer, noticeOncePerApply, openLedger, readWithLocal, RecordBase, recordFile } from '../../../src/runtime/ledger';
 import { writeRecord } from '../../support/ledger';
 import { tempDir } from '../../support/runtime';
 
@@ -36,12 +36,45 @@ describe('records waiting in the local directory', () => {
 
   test('a record the store could not take (unsent) goes in with the next read of any instance; it is removed locally once in', async () => {
     const { shared, local, ledger } = ledgerPair();
-    const spooled = writeRecord(path.join(local, 'unsent'), { ...base, instanceKey: 'held' }, { outcome: 'succeeded', jobIds: [GUID], finishedAt: new Date().toISOString() });
+    const spooled = writeRecord(ledger.unsent!.directory, { ...base, instanceKey: 'held' }, { outcome: 'succeeded', jobIds: [GUID], finishedAt: new Date().toISOString() });
     expect(await readWithLocal(ledger, { identityKeys: new Set([identityKey(base)]) })).toEqual([]);
     expect(await new DirectoryStore(shared).read()).toEqual([spooled]);
-    expect(await new DirectoryStore(path.join(local, 'unsent')).read()).toEqual([]);
+    expect(await ledger.unsent!.read()).toEqual([]);
     // The unsent directory is no part of the local ledger: a full read of it does not list them twice.
     expect(await new DirectoryStore(local).read()).toEqual([]);
+  });
+
+  test('each shared store has its own unsent directory: stacks of one project keep their ledgers apart', async () => {
+    const local = tempDir('kf-local-');
+    const [a, b] = [tempDir('kf-a-'), tempDir('kf-b-')].map((dir) => openLedger({ location: { type: 'directory', path: dir }, credentials: {}, source: 'test', local }, {}));
+    expect(a.unsent!.directory).not.toBe(b.unsent!.directory);
+    expect(path.dirname(a.unsent!.directory)).toBe(path.join(local, 'unsent'));
+    const forB = writeRecord(b.unsent!.directory, base, { outcome: 'succeeded', finishedAt: new Date().toISOString() });
+    await readWithLocal(a, { identityKeys: new Set([identityKey(base)]) });
+    expect(await a.store.read()).toEqual([]);
+    await readWithLocal(b, { identityKeys: new Set([identityKey({ ...base, instanceKey: 'x' })]) });
+    expect(await b.store.read()).toEqual([forB]);
+  });
+
+  test('a record being moved is claimed: written again meanwhile, the new copy stays for the next move; a move that fails puts it back', async () => {
+    const { local } = ledgerPair();
+    const dir = new DirectoryStore(local);
+    const first = writeRecord(local, base, { rev: 2, jobIds: [GUID] });
+    const claim = dir.claim(first.recordId)!;
+    expect(claim.record).toEqual(first);
+    expect(dir.claim(first.recordId)).toBeUndefined(); // a second mover finds it gone
+    dir.putSync({ ...first, outcome: 'succeeded', rev: 3 }); // the run that kept it writes it again
+    claim.done();
+    expect(await dir.read()).toEqual([{ ...first, outcome: 'succeeded', rev: 3 }]);
+    // A failed move: released back, unless a newer copy was written meanwhile.
+    const again = dir.claim(first.recordId)!;
+    again.release();
+    expect(await dir.read()).toEqual([{ ...first, outcome: 'succeeded', rev: 3 }]);
+    const third = dir.claim(first.recordId)!;
+    dir.putSync({ ...first, outcome: 'succeeded', rev: 4 });
+    third.release();
+    expect((await dir.read())[0].rev).toBe(4);
+    expect(fs.readdirSync(path.dirname(recordFile(local, first.recordId)))).toEqual([path.basename(recordFile(local, first.recordId))]);
   });
 
   test('a settled local copy replaces the store\'s open one (the write that failed after Command answered); an open one never replaces a settled one', async () => {
@@ -53,6 +86,12 @@ describe('records waiting in the local directory', () => {
     expect(newer(settled, settled)).toBe(false);
     expect(newer({ ...settled, jobIds: [GUID, '3fa85f64-5717-4562-b3fc-000000000002'] }, settled)).toBe(true);
     expect(newer(settled, undefined)).toBe(true);
+    // With revisions (every write counts one up), the later write wins, whatever it says: a PFX
+    // replacement's answer (no GUID) kept locally beats the store's earlier in-flight copy.
+    const answered = { ...inFlight, rev: 3, response: { SuccessfulStores: ['s'] } };
+    expect(newer(answered, { ...inFlight, rev: 2 })).toBe(true);
+    expect(newer({ ...settled, rev: 3 }, { ...inFlight, outcome: 'failed' as const, rev: 4 })).toBe(false);
+    expect(newer({ ...inFlight, response: { SuccessfulStores: ['s'] } }, inFlight)).toBe(true); // without revisions: the answer counts
 
     new DirectoryStore(local).putSync(settled);
     const store = new DirectoryStore(shared);
@@ -82,13 +121,16 @@ describe('records waiting in the local directory', () => {
 
 describe('the warning for a backend the ledger cannot follow', () => {
   test('printed once per apply: by the first of the runner processes terraform starts, not by each', () => {
-    // Three runners of one apply share their parent (terraform): a shell here.
-    const script = `
+    const stack = tempDir('kf-stack-');
+    const runner = `
       require('ts-node').register({ transpileOnly: true, project: ${JSON.stringify(path.resolve(__dirname, '../../tsconfig.json'))} });
       const { noticeOncePerApply } = require(${JSON.stringify(path.resolve(__dirname, '../../../src/runtime/ledger'))});
-      noticeOncePerApply('the ledger stays here', ${JSON.stringify(tempDir('kf-stack-'))}, (l) => process.stdout.write(l + '\\n'));`;
-    const node = `"${process.execPath}" -e "$SCRIPT"`;
-    const apply = (n: number) => spawnSync('/bin/sh', ['-c', Array(n).fill(node).join('; ')], { env: { ...process.env, SCRIPT: script }, encoding: 'utf8' });
+      noticeOncePerApply('the ledger stays here', ${JSON.stringify(stack)}, (l) => process.stdout.write(l + '\\n'));`;
+    // An apply: one parent (terraform) starting the runners one after another; its output is theirs.
+    const apply = (runners: number) => spawnSync(process.execPath, ['-e', `
+      const { spawnSync } = require('child_process');
+      for (let i = 0; i < ${runners}; i++) spawnSync(process.execPath, ['-e', process.env.RUNNER], { stdio: 'inherit' });`],
+    { env: { ...process.env, RUNNER: runner }, encoding: 'utf8' });
     expect(apply(3).stdout.match(/the ledger stays here/g)).toHaveLength(1);
     // The next apply (another terraform process) warns again.
     expect(apply(1).stdout.match(/the ledger stays here/g)).toHaveLength(1);

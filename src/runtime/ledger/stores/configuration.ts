@@ -6,8 +6,15 @@
  */
 import type { LedgerLocation } from '../../../contract/ledger-location';
 
-/** Values a store authenticates with (a backend's access key, a URL's password): used, never written or printed. */
+/**
+ * What a store authenticates with (a backend's access key, a URL's password, a role to assume):
+ * used, never written. The values named in SECRET_CREDENTIALS are secrets, redacted from all
+ * output; the others (an account id, a role) are not, and may appear in messages.
+ */
 export type Credentials = Readonly<Record<string, string | undefined>>;
+
+/** The credentials that are secrets. */
+export const SECRET_CREDENTIALS: ReadonlySet<string> = new Set(['secretAccessKey', 'sessionToken', 'accessKey', 'sasToken', 'clientSecret', 'connectionString', 'password']);
 
 export interface Placed<L extends LedgerLocation = LedgerLocation> {
   readonly location: L;
@@ -25,8 +32,6 @@ export interface StoreConfiguration<L extends LedgerLocation = LedgerLocation> {
   fromUrl(url: URL, env: NodeJS.ProcessEnv): Placed<L>;
   /** The ledger's place beside the state, from the backend's configuration as `terraform init` recorded it. */
   fromBackend(config: Record<string, unknown>, env: NodeJS.ProcessEnv): Placed<L>;
-  /** What is wrong with a location chosen at synth (checked again when the runner reads it). */
-  problems(location: L): string[];
 }
 
 /** A URL's query parameters, refusing any not in `allowed` (a mistyped one would be ignored silently). */

@@ -89,8 +89,9 @@ export function storeConformance(store: () => StoreUnderTest): void {
         expect(mine[0]).toMatchObject({ outcome: 'succeeded', jobIds: [GUID(1).toUpperCase()] });
         expect((await ledger.read()).map((r) => r.recordId).sort()).toEqual([first, other, second].map((h) => h.current.recordId).sort());
         expect([...await ledger.recordedJobs([GUID(1), GUID(2)])]).toEqual([[GUID(1), first.current.recordId]]);
-        await ledger.remove([first.current.recordId]);
+        await ledger.remove([first.current]);
         expect((await ledger.read()).map((r) => r.recordId).sort()).toEqual([other, second].map((h) => h.current.recordId).sort());
+        expect((await ledger.recordedJobs([GUID(1)])).size).toBe(0); // its marker went with it
       } finally {
         await ledger.close();
       }

@@ -8,6 +8,7 @@
 import type { TokenCredential } from '@azure/identity';
 // The SDK is bundled into ledger-azure-blob.cjs (see build-tools/bundle-runner.mjs), not a runtime dependency.
 import { AnonymousCredential, BlobServiceClient, ContainerClient, StoragePipelineOptions, StorageSharedKeyCredential } from '@azure/storage-blob';
+import { LEDGER_TIMEOUT_ENV } from '../../../../contract/environment';
 import { AzureBlobLocation, describeLocation } from '../../../../contract/ledger-location';
 import type { ObjectClient } from '../../objects';
 import { LedgerStoreError } from '../../store';
@@ -20,7 +21,6 @@ const DELETE_CONCURRENCY = 16;
 /** Few, short retries: every call must end within the ledger's time limit, retries included. */
 const PIPELINE: StoragePipelineOptions = { retryOptions: { maxTries: 3, retryDelayInMs: 200, maxRetryDelayInMs: 1000 } };
 
-const TIMEOUT_VARIABLE = 'CDKTF_KEYFACTOR_LEDGER_TIMEOUT_SECONDS';
 
 /** Every way the ledger can authenticate, for messages (the first that is set is used). */
 const CHAIN = 'the azurerm backend\'s access_key, sas_token or Entra ID settings, else AZURE_STORAGE_CONNECTION_STRING, ' +
@@ -228,7 +228,7 @@ export function openClient(location: AzureBlobLocation, credentials: Credentials
     const status = err.statusCode;
     const what = `${op} ${target}`;
     const say = (text: string) => new LedgerStoreError(scrub(text));
-    if (timedOut) return say(`the ledger store ${where} did not answer within ${seconds} (${TIMEOUT_VARIABLE}): check that it is reachable from this machine.`);
+    if (timedOut) return say(`the ledger store ${where} did not answer within ${seconds} (${LEDGER_TIMEOUT_ENV}): check that it is reachable from this machine.`);
     if (closed) return say(`the ledger store ${where} was closed while a ${op} of ${target} was under way.`);
     if (code === 'EPROTO') {
       return say(`the ledger store ${where} did not speak TLS as expected (EPROTO${host()}): check that the endpoint's scheme (http:// or https://) is the one it serves.`);

@@ -5,7 +5,7 @@
  * AZURE_STORAGE_CONNECTION_STRING, an account key (AZURE_STORAGE_KEY or ARM_ACCESS_KEY), a SAS
  * token (AZURE_STORAGE_SAS_TOKEN or ARM_SAS_TOKEN), else Entra ID (DefaultAzureCredential).
  */
-import { AzureBlobLocation, BACKEND_LEDGER_SUFFIX, locationProblems } from '../../../../contract/ledger-location';
+import { AzureBlobLocation, BACKEND_LEDGER_SUFFIX } from '../../../../contract/ledger-location';
 import { flag, Placed, prefixOf, setting, StoreConfiguration, urlParameters, variable } from '../configuration';
 
 /** The blob endpoint suffix of each Azure cloud the azurerm backend's `environment` names. */
@@ -47,9 +47,8 @@ export const azureBlobConfiguration: StoreConfiguration<AzureBlobLocation> = {
         clientSecret: setting(config, 'client_secret') ?? variable(env, 'ARM_CLIENT_SECRET'),
         tenantId: setting(config, 'tenant_id') ?? variable(env, 'ARM_TENANT_ID'),
         useMsi: String(flag(config, 'use_msi') ?? variable(env, 'ARM_USE_MSI') === 'true'),
+        // use_oidc, use_azuread_auth: Entra ID as DefaultAzureCredential finds it (AZURE_*); GitHub's OIDC token request is not read.
       },
     };
   },
-
-  problems: locationProblems,
 };

@@ -10,18 +10,14 @@ import * as path from 'path';
 import type { ConnectionOptions } from 'tls';
 import { Client, ClientConfig, DatabaseError } from 'pg';
 import { connectionFields } from './config';
-import { describeLocation, LedgerLocation, PostgresLocation } from '../../../../contract/ledger-location';
+import { describeLocation, LedgerLocation, PostgresLocation, SSL_MODES } from '../../../../contract/ledger-location';
 import type { ObjectClient, StoredObject } from '../../objects';
 import { LedgerStoreError } from '../../store';
 import type { Credentials } from '../configuration';
+import type { ClientOptions } from '../load';
 
-/** What load.ts passes (its ClientOptions; not imported, so the bundle stays on its own). */
-interface Options {
-  readonly timeoutMs: number;
-  readonly env: NodeJS.ProcessEnv;
-}
 
-export function openClient(location: LedgerLocation, credentials: Credentials, options: Options): ObjectClient {
+export function openClient(location: LedgerLocation, credentials: Credentials, options: ClientOptions): ObjectClient {
   if (location.type !== 'postgres') throw new LedgerStoreError(`the postgres ledger client cannot open a ${location.type} ledger (${describeLocation(location)})`);
   return new PostgresClient(location, credentials, options);
 }
@@ -30,7 +26,6 @@ export function openClient(location: LedgerLocation, credentials: Credentials, o
 const DDL_LOCK = 0x6b666c67;
 const CONN_STR = "the backend's conn_str / PG_CONN_STR";
 const LOCATION = 'the ledger location (CDKTF_KEYFACTOR_LEDGER or KeyfactorDefaults ledger)';
-const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
 /** Errors of a connection that died, after which one fresh connection may succeed. */
 const DROPPED = /Connection terminated|not queryable|ECONNRESET|EPIPE|socket hang up|write after end/i;
 
@@ -70,7 +65,7 @@ class PostgresClient implements ObjectClient {
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
 
-  constructor(private readonly where: PostgresLocation, credentials: Credentials, options: Options) {
+  constructor(private readonly where: PostgresLocation, credentials: Credentials, options: ClientOptions) {
     this.location = describeLocation(where);
     this.table = `${quoteIdent(where.schema)}.${quoteIdent(where.table)}`;
     this.timeoutMs = options.timeoutMs;

@@ -5,7 +5,7 @@
  * `terraform_remote_state`, as the backend keeps its `states` table). Unset connection fields
  * come from libpq's variables (PGHOST, PGUSER, PGPASSWORD, PGSSLMODE, ...) and ~/.pgpass.
  */
-import { DEFAULT_LEDGER_SCHEMA, DEFAULT_LEDGER_TABLE, locationProblems, PostgresLocation } from '../../../../contract/ledger-location';
+import { DEFAULT_LEDGER_SCHEMA, DEFAULT_LEDGER_TABLE, PostgresLocation } from '../../../../contract/ledger-location';
 import { Placed, setting, StoreConfiguration, urlParameters, variable } from '../configuration';
 
 /** The schema Terraform's pg backend uses by default. */
@@ -36,8 +36,6 @@ export const postgresConfiguration: StoreConfiguration<PostgresLocation> = {
       credentials: { connectionString },
     };
   },
-
-  problems: locationProblems,
 };
 
 type ServerFields = Pick<PostgresLocation, 'host' | 'port' | 'database' | 'user' | 'sslMode'>;

@@ -9,10 +9,11 @@ import * as path from 'path';
 import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { fromNodeProviderChain, fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { LEDGER_TIMEOUT_ENV } from '../../../../contract/environment';
 import { describeLocation, S3Location } from '../../../../contract/ledger-location';
 import type { ObjectClient } from '../../objects';
 import { LedgerStoreError } from '../../store';
-import type { Credentials } from '../configuration';
+import { Credentials, variable } from '../configuration';
 import type { ClientOptions } from '../load';
 
 type CredentialProvider = ReturnType<typeof fromNodeProviderChain>;
@@ -22,7 +23,6 @@ type Operation = 'get' | 'put' | 'list' | 'delete';
 const DELETE_BATCH = 1000;
 const DELETE_CONCURRENCY = 4;
 const DEFAULT_ROLE_SESSION_NAME = 'cdktf-keyfactor-ledger';
-const TIMEOUT_VARIABLE = 'CDKTF_KEYFACTOR_LEDGER_TIMEOUT_SECONDS';
 const ENDPOINT_SETTINGS = 'endpoint= in the URL, the backend\'s endpoints.s3, AWS_ENDPOINT_URL_S3';
 const REGION_SETTINGS = 'region= in the URL, the backend\'s region, AWS_REGION';
 
@@ -242,7 +242,7 @@ class S3ObjectClient implements ObjectClient {
     const loc = this.location;
     const code = errorName(e);
     if (timedOut || code === 'AbortError' || code === 'TimeoutError') {
-      const limit = `${this.timeoutMs / 1000}s (${TIMEOUT_VARIABLE})`;
+      const limit = `${this.timeoutMs / 1000}s (${LEDGER_TIMEOUT_ENV})`;
       if (this.credentialCalls > 0) {
         return new LedgerStoreError(`the ledger store ${loc} did not get AWS credentials within ${limit}: check ${this.credentialHint()}.`);
       }
@@ -378,10 +378,6 @@ function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : typeof (e as { message?: unknown })?.message === 'string' ? (e as { message: string }).message : String(e);
 }
 
-function variable(env: NodeJS.ProcessEnv, name: string): string | undefined {
-  const v = env[name];
-  return v === undefined || v.trim() === '' ? undefined : v;
-}
 
 /**
  * The region of `profile` in the shared credentials or config file, as the SDK reads it (the

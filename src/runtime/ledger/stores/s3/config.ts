@@ -4,7 +4,7 @@
  * Credentials otherwise come from the AWS SDK's standard chain (environment, profile, SSO, web
  * identity, container and instance roles), as the backend's do.
  */
-import { BACKEND_LEDGER_SUFFIX, locationProblems, S3Location } from '../../../../contract/ledger-location';
+import { BACKEND_LEDGER_SUFFIX, S3Location } from '../../../../contract/ledger-location';
 import { flag, Placed, prefixOf, setting, StoreConfiguration, truthy, urlParameters, variable } from '../configuration';
 
 export const s3Configuration: StoreConfiguration<S3Location> = {
@@ -56,8 +56,6 @@ export const s3Configuration: StoreConfiguration<S3Location> = {
       },
     };
   },
-
-  problems: locationProblems,
 };
 
 function regionFromEnv(env: NodeJS.ProcessEnv): string | undefined {
