@@ -184,9 +184,9 @@ async function noteForgotten(found: ConstructState, env: NodeJS.ProcessEnv): Pro
     const hash = specHash(spec);
     const { store } = openLedger(carrierLedger(found.dir, config, env, c.type, c.name), env);
     try {
-      const origins = new Map((await store.read({ onUnreadable: warnUnreadable }))
-        .filter((r) => r.stack === spec.stack && r.constructPath === spec.path && (r.instanceKey ?? undefined) === spec.key && r.specHash === hash && r.origin)
-        .map((r) => [JSON.stringify(r.origin), r.origin!]));
+      const mine = (await store.read({ onUnreadable: warnUnreadable }))
+        .filter((r) => r.stack === spec.stack && r.constructPath === spec.path && (r.instanceKey ?? undefined) === spec.key && r.specHash === hash);
+      const origins = new Map(mine.filter((r) => r.origin).map((r) => [JSON.stringify(r.origin), r.origin!]));
       for (const origin of origins.values()) {
         const identity = { origin, stack: spec.stack, constructPath: spec.path, instanceKey: spec.key, specHash: hash };
         const handle = await beginRecord(store, { operation: spec.operation, phase: 'destroy', ...identity });
