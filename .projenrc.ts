@@ -104,6 +104,10 @@ project.compileTask.spawn(bundle);
 // jsii never deletes what it compiled from a source file that is gone; without this, a renamed
 // or deleted module would stay in lib/ and be published.
 project.compileTask.exec('node build-tools/prune-lib.mjs');
+// `npx --no cdktf-keyfactor` in a checkout runs lib/cli/main.js itself, and jsii writes it without the
+// executable bit (npm sets it only when it installs the package): a fresh clone's run failed with
+// "Permission denied" where the simulator-command test ran before whatever had set it.
+project.compileTask.exec('chmod +x lib/cli/main.js');
 // The CDK Terrain flavour, `cdktn-keyfactor`: src/ with cdktn for cdktf (every rewrite in one table,
 // build-tools/flavour-cdktn-rewrites.cjs), compiled by jsii in flavours/cdktn/, generated as a whole
 // and gitignored. test/flavours/ applies the example app with both flavours.
