@@ -83,12 +83,29 @@ export class SecretResolver {
   }
 }
 
+/**
+ * A string as .NET's System.Text.Json writes it by default (Command's own error bodies): `+ ' < >
+ * & " \``, control and non-ASCII characters as `\uXXXX`, in upper-case hex, or lower (other
+ * serialisers).
+ */
+export function dotnetJson(value: string, lower = false): string {
+  const short: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\b': '\\b', '\f': '\\f' };
+  return value.split('').map((ch) => {
+    if (short[ch]) return short[ch];
+    const code = ch.charCodeAt(0);
+    if (code >= 0x20 && code < 0x7f && !`"&'+<>\``.includes(ch)) return ch;
+    const hex = code.toString(16).padStart(4, '0');
+    return `\\u${lower ? hex : hex.toUpperCase()}`;
+  }).join('');
+}
+
 /** The ways a value can come back in an error body: raw, escaped once or twice, collapsed by someone. */
 function formsOf(value: string): string[] {
   const json = (v: string) => JSON.stringify(v).slice(1, -1);
   const html = (v: string) => v.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/'/g, '&#39;');
+  const dotnet = [dotnetJson(value), dotnetJson(value, true)];
   const escaped = [value, json(value), json(json(value)), encodeURIComponent(value),
-    new URLSearchParams({ x: value }).toString().slice(2), html(value), html(json(value))];
+    new URLSearchParams({ x: value }).toString().slice(2), html(value), html(json(value)), ...dotnet, ...dotnet.map(json)];
   return escaped.flatMap((v) => [v, v.replace(/\s+/g, ' '), v.replace(/\s+/g, ' ').trim()]);
 }
 

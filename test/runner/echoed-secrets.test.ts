@@ -15,6 +15,9 @@ const json = (v: string) => JSON.stringify(v).slice(1, -1);
 const collapse = (v: string) => v.replace(/\s+/g, ' ');
 const html = (v: string) => v.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/'/g, '&#39;');
 const formEncoded = (v: string) => new URLSearchParams({ x: v }).toString().slice(2);
+/** A password with characters .NET's System.Text.Json escapes as \\uXXXX (Command's serialiser), and that form written out by hand. */
+const DOTNET_PW = "Pfx+Pass'word<7e3>";
+const DOTNET_FORMS = { upper: 'Pfx\\u002BPass\\u0027word\\u003C7e3\\u003E', lower: 'Pfx\\u002bPass\\u0027word\\u003c7e3\\u003e' };
 
 /** The first 6 characters of every form of every secret: any longer prefix contains one of them. */
 const TRACES = [STORE_PW, BASIC_PW, BASIC_HEADER].flatMap((secret) => {
@@ -82,7 +85,7 @@ describe('secrets echoed in an error body never reach the log or the ledger, who
   afterAll(() => server.stop());
 
   /** Runs the runner's CertificateStorePassword create against the server; what it printed and recorded. */
-  async function setPassword(first: string): Promise<{ code: number; output: string; ledger: string; files: unknown[] }> {
+  async function setPassword(first: string, storePassword = STORE_PW): Promise<{ code: number; output: string; ledger: string; files: unknown[] }> {
     const dir = tempDir('kf-echo-');
     const spec = { v: SPEC_VERSION, operation: 'CertificateStorePassword', stack: 't', path: 't/pw', certStoreId: S1, newPassword: { source: 'env', name: 'STORE_PW' } };
     const env = {
@@ -92,7 +95,7 @@ describe('secrets echoed in an error body never reach the log or the ledger, who
       KEYFACTOR_DOMAIN: 'KEYFACTOR',
       CDKTF_KEYFACTOR_RETRY_MAX_SECONDS: '0',
       CDKTF_KEYFACTOR_LEDGER_DIR: dir,
-      STORE_PW,
+      STORE_PW: storePassword,
       [SPEC_ENV]: canonicalJson(spec),
     };
     const requestsBefore = server.requests.length;
@@ -100,7 +103,7 @@ describe('secrets echoed in an error body never reach the log or the ledger, who
     // The secrets did travel and come back, so the checks on what was printed can fail.
     const sent = server.requests.slice(requestsBefore);
     expect(sent).toHaveLength(1);
-    expect(sent[0].body).toContain(json(STORE_PW));
+    expect(sent[0].body).toContain(json(storePassword));
     expect(sent[0].headers.authorization).toBe(`Basic ${BASIC_HEADER}`);
     expect(secretTraces(dump(sent[0], first))).not.toEqual([]);
     const files = fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
@@ -147,5 +150,13 @@ describe('secrets echoed in an error body never reach the log or the ledger, who
     expect(secretTraces(ledger)).toEqual([]);
     expect(code).toBe(1);
     expect(output).toMatch(/HTTP 400: Keyfactor error 0x1: Bad request: PUT .*\*\*\*…\n/);
+  });
+
+  test.each(Object.entries(DOTNET_FORMS))('Command quoting the password as System.Text.Json escapes it (%s-case \\\\uXXXX): redacted whole', async (_, form) => {
+    server.script = () => ({ status: 400, body: JSON.stringify({ ErrorCode: '0x1', Message: `Bad request: {"NewPassword":"${form}"}` }) });
+    const { code, output, ledger } = await setPassword(json(DOTNET_PW).slice(0, 6), DOTNET_PW);
+    for (const text of [output, ledger]) expect(text).not.toMatch(/Pfx\\u00|Pass\\u|word\\u/i);
+    expect(code).toBe(1);
+    expect(output).toContain('Bad request: {"NewPassword":"***"}');
   });
 });

@@ -86,6 +86,10 @@ describe('SecretResolver.redact: escaped forms and cut-off prefixes', () => {
     ['JSON-escaped, whitespace-collapsed', collapse(json(V))],
     ['HTML-escaped', html(V)],
     ['JSON- then HTML-escaped', html(json(V))],
+    // System.Text.Json (Command's serialiser), written out by hand.
+    ['.NET-escaped (upper-case hex)', '\\tpa\\u0022ss\\\\wo  rd\\u003C\\u0026\\u003E\\u0027x9 '],
+    ['.NET-escaped (lower-case hex)', '\\tpa\\u0022ss\\\\wo  rd\\u003c\\u0026\\u003e\\u0027x9 '],
+    ['.NET-escaped, then JSON-escaped', '\\\\tpa\\\\u0022ss\\\\\\\\wo  rd\\\\u003C\\\\u0026\\\\u003E\\\\u0027x9 '],
   ])('the %s form is redacted', (_, form) => {
     expect(form.length).toBeGreaterThan(6);
     expect(resolver(V).redact(`[[${form}]]`)).toBe('[[***]]');
