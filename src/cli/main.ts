@@ -15,6 +15,10 @@ import { formatOutputs, selectRecords } from './outputs';
 import { formatPrune, formatPruneJson, pruneLedger } from './prune';
 import { runSimulator } from './simulator';
 import { runDestroy, runForget } from './teardown';
+import { printable } from '../runtime/printable';
+
+/** Standard output, with the control characters of Command's and the ledger's text made visible. */
+const out = (text: string) => process.stdout.write(printable(text));
 
 export function buildProgram(): Command {
   const program = new Command('cdktf-keyfactor')
@@ -34,7 +38,7 @@ export function buildProgram(): Command {
     .option('--all-origins', 'records of every Command host and workspace (default: with KEYFACTOR_HOSTNAME set, only its own and TF_WORKSPACE\'s)')
     .option('--latest', 'only the newest record of each operation instance')
     .action(async (opts) => {
-      process.stdout.write(formatOutputs(await selectRecords(opts), !!opts.json) + '\n');
+      out(formatOutputs(await selectRecords(opts), !!opts.json) + '\n');
     });
 
   program
@@ -49,7 +53,7 @@ export function buildProgram(): Command {
     .action(async (opts) => {
       const options = { ledger: opts.ledger, outdir: opts.outdir, stack: opts.stack, keepDays: opts.keepDays, dryRun: !!opts.dryRun };
       const result = await pruneLedger(options);
-      process.stdout.write((opts.json ? formatPruneJson(result, options) : formatPrune(result, options)) + '\n');
+      out((opts.json ? formatPruneJson(result, options) : formatPrune(result, options)) + '\n');
     });
 
   program
@@ -65,7 +69,7 @@ export function buildProgram(): Command {
     .option('--path <constructPath>', 'only jobs of this construct path or below it')
     .option('--all-origins', 'jobs recorded against every Command host and workspace (default: KEYFACTOR_HOSTNAME\'s, TF_WORKSPACE\'s)')
     .action(async (opts) => {
-      process.exitCode = await runJobs(opts, process.env, (t) => process.stdout.write(t + '\n'));
+      process.exitCode = await runJobs(opts, process.env, (t) => out(t + '\n'));
     });
 
   const ledger = program
@@ -78,7 +82,7 @@ export function buildProgram(): Command {
     .option('--stack <name>', 'only this stack')
     .option('--json', 'print JSON ({"ledgers": [...]})')
     .action((opts) => {
-      process.stdout.write(ledgerWhere(opts, process.env) + '\n');
+      out(ledgerWhere(opts, process.env) + '\n');
     });
   ledger
     .command('copy')
@@ -90,7 +94,7 @@ export function buildProgram(): Command {
     .option('--json', 'print JSON')
     .action(async (opts) => {
       const result = await copyLedger(opts, process.env);
-      process.stdout.write((opts.json ? JSON.stringify(result, null, 2) : formatCopy(result, opts.from)) + '\n');
+      out((opts.json ? JSON.stringify(result, null, 2) : formatCopy(result, opts.from)) + '\n');
       if (result.skipped.length) process.exitCode = 1;
     });
 
@@ -101,7 +105,7 @@ export function buildProgram(): Command {
     .option('--stack <name>', 'check this stack (repeatable; default: every synthesized stack)', (v: string, all: string[]) => [...all, v], [] as string[])
     .option('--json', 'print JSON ({"lost": [...], "pending": [...]}) instead of sentences')
     .action((opts) => {
-      process.exitCode = runCheck(opts, process.env, (t) => process.stdout.write(t + '\n'));
+      process.exitCode = runCheck(opts, process.env, (t) => out(t + '\n'));
     });
 
   program
@@ -111,7 +115,8 @@ export function buildProgram(): Command {
     .option('--stack <name>', 'check this stack (repeatable; default: every synthesized stack)', (v: string, all: string[]) => [...all, v], [] as string[])
     .option('--json', 'print a JSON report')
     .option('--strict', 'count "not yet verifiable" (a store not inventoried since its last job) as drift')
-    .option('--fix', 're-run the drifted instances (terraform apply -replace=... per stack, no undo sent), wait for Command to show them, then check again')
+    .option('--fix', 're-run the drifted instances (terraform apply -replace=... per stack, no undo sent), wait for Command to show them, then check again; refused when the stack\'s plan holds other changes')
+    .option('--include-pending', 'with --fix: also apply every other change the stack\'s plan holds (what cdktf deploy would apply)')
     .option('--fix-timeout <seconds>', 'with --fix: how long to wait for the repaired instances to show in Command\'s inventories', parsePositive, 600)
     .option('--poll-interval <seconds>', 'with --fix: how often to ask Command while waiting', parsePositive, 5)
     .action(async (opts) => {
@@ -121,10 +126,11 @@ export function buildProgram(): Command {
         json: !!opts.json,
         strict: !!opts.strict,
         fix: !!opts.fix,
+        includePending: !!opts.includePending,
         fixTimeoutSeconds: opts.fixTimeout,
         pollIntervalSeconds: opts.pollInterval,
       },
-      process.env, (line) => process.stdout.write(`${line}\n`));
+      process.env, (line) => out(`${line}\n`));
     });
   program
     .command('destroy')
@@ -145,7 +151,7 @@ export function buildProgram(): Command {
         withDependents: !!opts.withDependents,
       };
       process.exitCode = await runDestroy(options,
-        process.env, (t) => process.stdout.write(t + '\n'));
+        process.env, (t) => out(t + '\n'));
     });
 
   program
@@ -156,7 +162,7 @@ export function buildProgram(): Command {
     .option('--key <instanceKey>', 'only this instance (a deployment\'s store: its key, else its GUID in lower case)')
     .option('--outdir <dir>', 'the synthesized app', 'cdktf.out')
     .action(async (constructPath: string, opts) => {
-      process.exitCode = await runForget({ path: constructPath, key: opts.key, outdir: opts.outdir }, process.env, (t) => process.stdout.write(t + '\n'));
+      process.exitCode = await runForget({ path: constructPath, key: opts.key, outdir: opts.outdir }, process.env, (t) => out(t + '\n'));
     });
 
   program
@@ -212,7 +218,7 @@ function parsePort(value: string): number {
 if (require.main === module) {
   buildProgram().parseAsync(process.argv).catch((e: Error) => {
     // RunnerError and ledger errors carry a clear message; no stack trace for the user.
-    process.stderr.write(`cdktf-keyfactor: ${e.message}\n`);
+    process.stderr.write(printable(`cdktf-keyfactor: ${e.message}`) + '\n');
     process.exitCode = 1;
   });
 }

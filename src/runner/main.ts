@@ -17,6 +17,7 @@ import { SPEC_VERSION, specHash, specLabel } from '../contract/spec';
 import { AmbiguousRequestError } from '../runtime/api/client';
 import { RunContext } from '../runtime/context';
 import { MayHaveActedError, RunnerError } from '../runtime/errors';
+import { printable } from '../runtime/printable';
 import {
   beginRecord, DirectoryStore, identityKey, InstanceIdentity, isOpen, LedgerEntry, LedgerHandle, noticeOncePerApply, openLedger, OpenLedger,
   readWithLocal, warnUnreadable,
@@ -136,7 +137,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
       // An unsettled record must reach a ledger: the next run reads it before sending again.
       await ctx.keep(failed, () => failed.finish('failed', { message, ...(unsettled ? { unsettled } : {}) }), 'could not write the ledger');
     }
-    process.stderr.write(`cdktf-keyfactor: ${label ? label + ': ' : ''}${phase ?? ''} failed: ${message}\n`);
+    process.stderr.write(printable(`cdktf-keyfactor: ${label ? label + ': ' : ''}${phase ?? ''} failed: ${message}`) + '\n');
     return 1;
   } finally {
     stopWatching?.();
@@ -191,7 +192,7 @@ async function report(label: string, identity: InstanceIdentity, settings: Runne
   } finally {
     await ledger?.store.close().catch(() => undefined);
   }
-  process.stdout.write(`cdktf-keyfactor: ${label}: ${facts}\n`);
+  process.stdout.write(printable(`cdktf-keyfactor: ${label}: ${facts}`) + '\n');
   return 0;
 }
 
@@ -279,7 +280,7 @@ if (require.main === module) {
   run(process.argv.slice(2), process.env).then((code) => {
     process.exitCode = code;
   }, (e) => {
-    process.stderr.write(`cdktf-keyfactor: ${String(e)}\n`);
+    process.stderr.write(printable(`cdktf-keyfactor: ${String(e)}`) + '\n');
     process.exitCode = 1;
   });
 }

@@ -1,5 +1,6 @@
 import { KeyfactorClient } from './api/client';
 import { LedgerEntry, LedgerHandle, ledgerName, openLedger, OpenLedger } from './ledger';
+import { printable } from './printable';
 import { SecretResolver } from './secrets';
 import { RunnerSettings } from './settings';
 import type { SpecBase } from '../contract/spec';
@@ -134,12 +135,12 @@ export class RunContext {
 
   /** A line in the apply log, prefixed with the construct, scrubbed of secrets. */
   log(message: string): void {
-    process.stdout.write(this.secrets.redact(`cdktf-keyfactor: ${this.label}: ${message}`) + '\n');
+    process.stdout.write(printable(this.secrets.redact(`cdktf-keyfactor: ${this.label}: ${message}`)) + '\n');
   }
 
   /** A warning on stderr, which Terraform shows even when it hides a step's stdout. */
   warn(message: string): void {
-    process.stderr.write(this.secrets.redact(`cdktf-keyfactor: ${this.label}: WARNING: ${message}`) + '\n');
+    process.stderr.write(printable(this.secrets.redact(`cdktf-keyfactor: ${this.label}: WARNING: ${message}`)) + '\n');
   }
 }
 

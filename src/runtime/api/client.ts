@@ -4,6 +4,7 @@ import { exchange, HttpResponse, noAnswer } from './http';
 import { Attempt, parseRetryAfter, withRetries } from './retry';
 import { agentFor, describeTlsError, skipVerifyWarning } from './tls';
 import { KeyfactorApiError } from '../errors';
+import { printable } from '../printable';
 import type { SecretResolver } from '../secrets';
 import { ConnectionSettings, ENV } from '../settings';
 
@@ -194,6 +195,6 @@ export class KeyfactorClient {
    */
   private snippet(text: string): string {
     const flat = this.secrets.redact(text).replace(/\s+/g, ' ').trim();
-    return this.secrets.redact(flat.length > 300 ? flat.slice(0, 300) + '…' : flat);
+    return this.secrets.redact(printable(flat.length > 300 ? flat.slice(0, 300) + '…' : flat));
   }
 }
