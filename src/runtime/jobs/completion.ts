@@ -6,6 +6,7 @@
  */
 import { DeliveryTarget, verifyDelivery } from './delivery';
 import { JobHistoryRow, queryJobHistory, statusName } from './history';
+import { GUID } from '../../contract/guid';
 import type { KeyfactorSchedule, WaitSpec } from '../../contract/spec';
 import { KeyfactorClient } from '../api/client';
 import type { RunContext } from '../context';
@@ -41,7 +42,16 @@ export function jobIdQueries(jobIds: string[], limit: number): string[] {
   return jobIdChunks(jobIds, limit).map(jobIdQuery);
 }
 
+/**
+ * Every JobId query is built from these chunks. The GUIDs come from the ledger, which anyone with
+ * write access can edit: anything but a GUID would change the query.
+ */
 function jobIdChunks(jobIds: string[], limit: number): string[][] {
+  const bad = jobIds.filter((id) => !GUID.test(id));
+  if (bad.length) {
+    throw new RunnerError(`${bad.length} job id(s) read from the ledger are not GUIDs, so they are not sent in a JobHistory query: ` +
+      `${bad.slice(0, 3).map((id) => JSON.stringify(id.slice(0, 60))).join(', ')}. A ledger record was edited or damaged: fix or remove it.`);
+  }
   const chunks: string[][] = [];
   let current: string[] = [];
   for (const id of jobIds) {

@@ -27,6 +27,23 @@ describe('JobHistory query building', () => {
   });
 });
 
+describe('JobHistory queries hold GUIDs only', () => {
+  test('a job id from an edited ledger record that is not a GUID is refused, named, and never sent', async () => {
+    const sim = await startSim({ seed: SEED });
+    try {
+      const { client } = clientFor(basicEnv(sim));
+      const edited = `${guid(1)}" OR JobId -ne "x`;
+      const before = sim.requests.length;
+      const e = await failure(waitForJobs(client, [{ jobId: guid(2), subject: 'a' }, { jobId: edited, subject: 'b' }], policy(1), () => undefined, 2000));
+      expect(e.message).toBe(`1 job id(s) read from the ledger are not GUIDs, so they are not sent in a JobHistory query: ${JSON.stringify(edited)}. ` +
+        'A ledger record was edited or damaged: fix or remove it.');
+      expect(sim.requests.slice(before)).toEqual([]);
+    } finally {
+      await sim.stop();
+    }
+  });
+});
+
 describe('JobHistory query limits', () => {
   test('a query exactly at the limit stays whole; one character over splits it', () => {
     const ids = [guid(1), guid(2)];
