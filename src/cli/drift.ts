@@ -1,9 +1,10 @@
-import { spawn } from 'child_process';
 import * as path from 'path';
 import type { DriftContext, DriftRule, Finding, Verdict } from './drift-rule';
 import { carrierLedger } from './ledgers';
+import { repairStack, StackRepair } from './repair';
 import { CARRIER_TYPES, parseSpec, readConfiguration, stateResources, synthesizedStacks } from './stacks';
-import { isUndoRegistryId, REPAIR_ENV, repairName } from '../contract/environment';
+import { isUndoRegistryId, repairName } from '../contract/environment';
+import { replaceCommand } from '../contract/shell';
 import { describeLocation } from '../contract/ledger-location';
 import type { LedgerRecord } from '../contract/ledger-record';
 import { SpecBase, specHash, specLabel } from '../contract/spec';
@@ -14,7 +15,6 @@ import { pamLocalEntryDrift } from '../operations/pam-local-entry/drift';
 import { pfxReplacementDrift } from '../operations/pfx-replacement/drift';
 import { checkEvaluated } from '../runner/checks';
 import { KeyfactorClient } from '../runtime/api/client';
-import { RunnerError } from '../runtime/errors';
 import { CommandView, memo } from '../runtime/jobs/delivery';
 import { identityKey, LedgerChoice, LedgerEntry, OpenLedger, openLedger, sameOrigin, warnUnreadable } from '../runtime/ledger';
 import { SecretResolver } from '../runtime/secrets';
@@ -41,6 +41,11 @@ export interface DriftOptions {
   readonly strict?: boolean;
   /** Replace the drifted instances (terraform apply -replace=...), then check again. */
   readonly fix?: boolean;
+  /**
+   * With `fix`: apply every other change the stack's plan holds too. Without it, a plan holding
+   * anything besides the drifted instances is refused.
+   */
+  readonly includePending?: boolean;
   /** After `--fix`: how long to wait for the repaired instances to show in Command. Default 600. */
   readonly fixTimeoutSeconds?: number;
   /** After `--fix`: how often to ask again while waiting. Default 5. */
@@ -55,7 +60,7 @@ export interface DriftResult {
   readonly label: string;
   readonly verdict: Verdict;
   readonly detail: string;
-  /** How to repair it: `terraform apply -replace='<address>'` (what `--fix` runs), or what to do instead. */
+  /** How to repair it: `cd <stack dir> && terraform apply -replace=<address>` (what `--fix` runs), or what to do instead. */
   readonly fix?: string;
   /** Whether `--fix` can repair it by replacing the instance. */
   readonly replaceable: boolean;
@@ -70,6 +75,8 @@ interface Instance {
   readonly spec: SpecBase;
   /** The ledger its runner writes to. */
   readonly ledger: LedgerChoice;
+  /** The stack's directory, where terraform runs. */
+  readonly dir: string;
 }
 
 /**
@@ -95,23 +102,27 @@ async function report(
   const checkAll = async () => session.check(stacks.flatMap((stack) => instancesOf(outdir, stack, env)));
   let results = await checkAll();
   let fixed: string[] = [];
+  let repairs: Repair[] = [];
   // Only real drift is re-run: an instance not yet verifiable (even with --strict) may still be on its way.
   const repairable = results.filter((r) => r.verdict === 'drift' && r.replaceable);
   if (options.fix && repairable.length) {
     const say = options.json ? () => undefined : write;
-    fixed = await fix(outdir, repairable, env, say);
-    const repaired = new Set(repairable.map((r) => `${r.stack} ${r.address}`));
-    await session.awaitRepair([...new Set(repairable.map((r) => r.stack))].flatMap((stack) => instancesOf(outdir, stack, env))
-      .filter((i) => repaired.has(`${i.stack} ${i.address}`)),
-    (options.fixTimeoutSeconds ?? 600) * 1000, (options.pollIntervalSeconds ?? 5) * 1000, say);
+    const done = await fix(outdir, repairable, options.includePending === true, env, say);
+    fixed = repairable.map((r) => r.address);
+    const repaired = new Set(fixed.map((a, n) => `${repairable[n].stack} ${a}`));
+    const instances = [...new Set(repairable.map((r) => r.stack))].flatMap((stack) => instancesOf(outdir, stack, env))
+      .filter((i) => repaired.has(`${i.stack} ${i.address}`));
+    await session.awaitRepair(instances, (options.fixTimeoutSeconds ?? 600) * 1000, (options.pollIntervalSeconds ?? 5) * 1000, say);
     session.refresh();
+    repairs = await session.repairs(instances, done);
+    for (const r of repairs) say(`cdktf-keyfactor drift --fix: ${r.stack}: ${r.label}: re-run; job(s) ${r.jobIds.join(', ') || 'none recorded'}`);
     results = await checkAll();
   }
   const count = (v: Verdict) => results.filter((r) => r.verdict === v).length;
   const summary = { checked: results.length, inSync: count('in-sync'), drift: count('drift'), unverifiable: count('unverifiable'), notChecked: count('not-checked') };
   const code = results.some(drifted) ? 2 : 0;
   if (options.json) {
-    write(JSON.stringify({ inSync: code === 0, summary, fixed, results }, null, 2));
+    write(JSON.stringify({ inSync: code === 0, summary, fixed, ...(options.fix ? { repairs } : {}), results }, null, 2));
     return code;
   }
   for (const r of results.filter((x) => x.verdict !== 'in-sync')) {
@@ -142,7 +153,7 @@ function instancesOf(outdir: string, stack: string, env: NodeJS.ProcessEnv): Ins
     if (!raw || raw.operation === 'JobWait') continue;
     const { spec, problems } = checkEvaluated(raw);
     if (problems.length) continue;
-    found.push({ stack, address: r.address, spec, ledger: carrierLedger(dir, configuration, env, r.type, r.name) });
+    found.push({ stack, address: r.address, spec, ledger: carrierLedger(dir, configuration, env, r.type, r.name), dir });
   }
   return found;
 }
@@ -202,7 +213,7 @@ class DriftSession {
         label: specLabel(i.spec),
         verdict: finding.verdict,
         detail: finding.detail,
-        ...(finding.verdict === 'drift' ? { fix: finding.fix ?? `terraform apply -replace='${i.address}'` } : {}),
+        ...(finding.verdict === 'drift' ? { fix: finding.fix ?? replaceCommand(i.address, i.dir, process.cwd()) } : {}),
         replaceable: finding.fix === undefined,
         repair: repairName(i.spec.path, i.spec.key),
       });
@@ -220,6 +231,17 @@ class DriftSession {
       if (pending.length === 0 || Date.now() >= deadline) return;
       await new Promise((r) => setTimeout(r, Math.min(pollMs, Math.max(0, deadline - Date.now()))));
     }
+  }
+
+  /** The repaired instances with the jobs their re-run recorded. */
+  public async repairs(instances: Instance[], done: StackRepair[]): Promise<Repair[]> {
+    return Promise.all(instances.map(async (i) => ({
+      stack: i.stack,
+      address: i.address,
+      label: specLabel(i.spec),
+      jobIds: (await this.record(i.ledger, i.spec))?.jobIds ?? [],
+      applied: done.find((d) => d.stack === i.stack)?.summary ?? '',
+    })));
   }
 
   private context(instance: Instance): DriftContext {
@@ -263,33 +285,28 @@ class DriftSession {
   }
 }
 
-/**
- * One `terraform apply -replace=...` per stack with drifted instances; the runner sends no undo for
- * them (REPAIR_ENV). Asynchronous, so a simulator in this process keeps answering.
- */
-async function fix(outdir: string, drifted: DriftResult[], env: NodeJS.ProcessEnv, write: (text: string) => void): Promise<string[]> {
+/** What `--fix` did for one instance. */
+export interface Repair {
+  readonly stack: string;
+  readonly address: string;
+  readonly label: string;
+  /** The job GUIDs Command returned for the re-run, from the ledger. */
+  readonly jobIds: string[];
+  /** Terraform's summary of the stack's apply. */
+  readonly applied: string;
+}
+
+/** One repair per stack with drifted instances; the runner sends no undo for them (REPAIR_ENV). */
+async function fix(outdir: string, drifted: DriftResult[], includePending: boolean, env: NodeJS.ProcessEnv, write: (text: string) => void): Promise<StackRepair[]> {
   const byStack = new Map<string, DriftResult[]>();
   for (const r of drifted) byStack.set(r.stack, [...byStack.get(r.stack) ?? [], r]);
+  const done: StackRepair[] = [];
   for (const [stack, list] of byStack) {
-    const args = ['apply', '-auto-approve', '-input=false', '-no-color', ...list.map((r) => `-replace=${r.address}`)];
-    write(`cdktf-keyfactor drift --fix: stack ${stack}: terraform ${args.join(' ')}`);
-    const child = spawn('terraform', args, {
-      cwd: path.join(outdir, 'stacks', stack),
-      env: { ...env, [REPAIR_ENV]: JSON.stringify(list.map((r) => r.repair)) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let [output, errors] = ['', ''];
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (errors += d));
-    const status = await new Promise<number>((resolve, reject) => {
-      child.on('error', reject);
-      child.on('close', (code) => resolve(code ?? 1));
-    });
-    if (status !== 0) {
-      // Terraform's errors are on stderr; its plan (stdout) would bury them.
-      throw new RunnerError(`terraform apply for the drifted instances of stack ${stack} failed (it runs with this environment, ` +
-        `so set what the apply needs, e.g. the secrets the runner reads):\n${(errors.trim() || output.trim().split('\n').slice(-20).join('\n'))}`);
-    }
+    write(`cdktf-keyfactor drift --fix: stack ${stack}: re-running ${list.map((r) => r.address).join(', ')}`);
+    const repair = await repairStack(path.join(outdir, 'stacks', stack), stack, list, { includePending }, env);
+    for (const c of repair.pending) write(`cdktf-keyfactor drift --fix: stack ${stack}: also applied (--include-pending): ${c.action} ${c.address}`);
+    if (repair.summary) write(`cdktf-keyfactor drift --fix: stack ${stack}: ${repair.summary}`);
+    done.push(repair);
   }
-  return drifted.map((r) => r.address);
+  return done;
 }

@@ -1,3 +1,4 @@
+import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Construct } from 'constructs';
@@ -5,7 +6,7 @@ import { addExamples, STORES } from '../../examples/main';
 import { CertificateDeployment, Ledger, Schedule, WaitPolicy } from '../../src';
 import { runDrift } from '../../src/cli/drift';
 import { DEFAULT_SEED } from '../../src/simulator';
-import { exampleSecrets } from '../support/runtime';
+import { exampleSecrets, failure } from '../support/runtime';
 import { StartedSimulator, startSimulator } from '../support/simulator';
 import { endToEnd } from '../support/terraform';
 
@@ -15,6 +16,8 @@ import { endToEnd } from '../support/terraform';
  * and `--fix` puts back exactly that one (an Add, no Remove of what is already gone).
  */
 const S1 = DEFAULT_SEED.stores[1].Id;
+/** The CLI as npx runs it (built by compile). */
+const CLI = path.join(__dirname, '..', '..', 'lib', 'cli', 'main.js');
 const ADD = '/CertificateStores/Certificates/Add';
 /** What the examples read at apply. */
 const EXAMPLE_SECRETS = exampleSecrets('drift');
@@ -31,7 +34,7 @@ describe('cdktf-keyfactor drift', () => {
   let started: StartedSimulator;
   beforeAll(() => (started = e2e.started()));
 
-  type Options = { json?: boolean; strict?: boolean; fix?: boolean; pollIntervalSeconds?: number };
+  type Options = { json?: boolean; strict?: boolean; fix?: boolean; includePending?: boolean; pollIntervalSeconds?: number };
   /** `drift` as the CLI runs it, against `simulator` (the block's own by default). */
   async function drift(project: { outdir: string }, options: Options = {}, simulator = started): Promise<{ code: number; out: string }> {
     const lines: string[] = [];
@@ -80,12 +83,17 @@ describe('cdktf-keyfactor drift', () => {
     const address = `terraform_data.web-certificate_Carrier_${carrierSuffix(project, 'web-certificate')}["${STORES.iisWeb2}"]`;
     expect(res.out).toContain(`examples: CertificateDeployment examples/web-certificate [${STORES.iisWeb2}]: DRIFT: ` +
       `certificate 3 is not in store ${STORES.iisWeb2} under alias "www.example.com"`);
-    expect(res.out).toContain(`Fix: npx cdktf-keyfactor drift --fix --stack examples (terraform apply -replace='${address}').`);
+    // Runnable as printed: from here, in the stack's directory, the address quoted for the shell.
+    expect(res.out).toContain(`Fix: npx cdktf-keyfactor drift --fix --stack examples (cd ${path.relative(process.cwd(), project.stackDir)} && terraform apply -replace='${address}').`);
     expect(res.out).toContain('1 drifted');
 
     const sentBefore = started.sim.requests.length;
     res = await drift(project, { fix: true, pollIntervalSeconds: 0.2 });
     expect(res.code).toBe(0);
+    // What the repair did, with the job Command returned for it.
+    const repairJob = started.sim.jobs().filter((j) => j.CertificateStoreId === STORES.iisWeb2 && j.Operation === 'Add').pop()!;
+    expect(res.out).toContain(`cdktf-keyfactor drift --fix: examples: CertificateDeployment examples/web-certificate [${STORES.iisWeb2}]: re-run; job(s) ${repairJob.JobId}`);
+    expect(res.out).toContain('Apply complete! Resources: 1 added, 0 changed, 1 destroyed.');
     const sent = started.sim.requests.slice(sentBefore).filter((r) => r.method !== 'GET');
     expect(sent.map((r) => `${r.method} ${r.path.replace(/^\/KeyfactorAPI/, '')} ${JSON.stringify((r.body as any)?.CertificateStores)}`)).toEqual([
       `POST ${ADD} ${JSON.stringify([{ CertificateStoreId: STORES.iisWeb2, Alias: 'www.example.com', IncludePrivateKey: true, Overwrite: true }])}`,
@@ -97,6 +105,49 @@ describe('cdktf-keyfactor drift', () => {
     res = await drift(project, { json: true });
     expect(res.code).toBe(0);
     expect(JSON.parse(res.out)).toMatchObject({ inSync: true, summary: { checked: 10, inSync: 7, drift: 0, unverifiable: 1, notChecked: 2 } });
+  });
+
+  test('--fix applies nothing but the repair: a deleted construct waiting for its pipeline is refused, named, and not removed', async () => {
+    const S0 = DEFAULT_SEED.stores[0].Id;
+    const project = e2e.project('drift-pending');
+    const deployment = (scope: Construct, id: string, store: string) => new CertificateDeployment(scope, id, {
+      certificateId: 3, schedule: Schedule.immediate(), stores: [{ certificateStoreId: store, alias: `pending-${id}` }],
+    });
+    project.synth((scope: Construct) => {
+      deployment(scope, 'a', S0);
+      deployment(scope, 'b', S1);
+    });
+    await project.apply(started.env);
+    // b drifts; a is deleted from the code and synthesized, its pipeline not yet run.
+    expect(started.sim.removeFromStore(S1, 'pending-b')).toBe(true);
+    started.sim.inventory(S1);
+    project.synth((scope: Construct) => void deployment(scope, 'b', S1));
+
+    const before = started.sim.requests.length;
+    const refused = await failure(drift(project, { fix: true, pollIntervalSeconds: 0.2 }));
+    expect(refused.message).toContain('drift --fix: stack drift-pending: not repaired, because its plan holds 2 change(s) besides the drifted instance(s)');
+    expect(refused.message).toMatch(new RegExp(`delete terraform_data\\.a_Carrier_[0-9A-F]+\\["${S0}"\\]`));
+    expect(refused.message).toContain(`delete terraform_data.KeyfactorUndo["drift-pending/a/Carrier[${S0}]"]`);
+    expect(refused.message).toContain('pass --include-pending');
+    // Nothing sent: no Remove of a, no Add of b.
+    expect(started.sim.requests.slice(before).filter((r) => r.method !== 'GET')).toEqual([]);
+    expect(started.sim.storeContents(S0)).toContainEqual({ storeId: S0, alias: 'pending-a', certificateId: 3 });
+    // And the CLI says so with exit 1.
+    // (Asynchronously: the simulator answers from this process.)
+    const cli = await new Promise<{ status: number | null; err: string }>((resolve) => {
+      const child = spawn(process.execPath, [CLI, 'drift', '--fix', '--outdir', project.outdir], { env: { ...process.env, ...started.env } });
+      let err = '';
+      child.stderr.on('data', (d) => (err += d));
+      child.on('close', (status) => resolve({ status, err }));
+    });
+    expect(cli).toMatchObject({ status: 1, err: expect.stringContaining('not repaired, because its plan holds 2 change(s)') });
+
+    // Asked for explicitly, the pending deletion goes with the repair, and the output says so.
+    const res = await drift(project, { fix: true, includePending: true, pollIntervalSeconds: 0.2 });
+    expect(res.code).toBe(0);
+    expect(res.out).toMatch(new RegExp(`also applied \\(--include-pending\\): delete terraform_data\\.a_Carrier_[0-9A-F]+\\["${S0}"\\]`));
+    const sent = started.sim.requests.slice(before).filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.path.replace(/^\/KeyfactorAPI/, '')} ${(r.body as any)?.CertificateStores?.[0]?.CertificateStoreId}`);
+    expect(sent.sort()).toEqual([`POST ${ADD} ${S1}`, `POST /CertificateStores/Certificates/Remove ${S0}`].sort());
   });
 
   test('a store not inventoried since its last job is not yet verifiable; --strict counts it as drift', async () => {

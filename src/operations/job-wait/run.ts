@@ -1,5 +1,6 @@
 import type { JobWaitSpec } from './spec';
 import type { LedgerRecord } from '../../contract/ledger-record';
+import { replaceCommand } from '../../contract/shell';
 import { SpecBase, specHash } from '../../contract/spec';
 import { checkEvaluated } from '../../runner/checks';
 import { configuredInstances, configuredResource, readConfiguration } from '../../runtime/configuration';
@@ -44,7 +45,7 @@ export const jobWait: OperationModule<JobWaitSpec> = {
         missing.push(key);
         continue;
       }
-      const hint = `to run it again once the cause is fixed: terraform apply -replace='${spec.carrier}[${JSON.stringify(key)}]'`;
+      const hint = `to run it again once the cause is fixed: ${replaceCommand(`${spec.carrier}[${JSON.stringify(key)}]`, process.cwd())}`;
       for (const jobId of record.jobIds) targets.push({ jobId, subject: `store ${key}`, hint });
       delivered.push({ record, hint });
     }

@@ -1,3 +1,4 @@
+import * as fs from 'fs';
 import { Construct } from 'constructs';
 import { CertificateDeployment, Ledger, Schedule, WaitPolicy } from '../../../src';
 import { buildProgram } from '../../../src/cli/main';
@@ -84,7 +85,9 @@ describe('job tracking end to end', () => {
     expect(p.output).toContain(failed.JobId);
     expect(p.output).toContain(`store ${FAILING_STORE}`);
     expect(p.output).toContain(failed.Message!.slice(0, 40));
-    expect(p.output).toMatch(/terraform apply -replace='terraform_data\.web_Carrier_[0-9A-F]+\["/);
+    // Runnable as printed: in the stack's directory, the address quoted for the shell.
+    expect(p.output).toContain(`cd ${fs.realpathSync(p.stackDir)} && terraform apply -replace='terraform_data.web_Carrier_`);
+    expect(p.output).toMatch(/terraform apply -replace='terraform_data\.web_Carrier_[0-9A-F]+\["[^"]+"\]'/);
     // The add itself succeeded and kept its GUID; only the wait failed.
     const records = Ledger.read(p.ledgerDir);
     expect(records.find((r) => r.instanceKey === FAILING_STORE)).toMatchObject({ outcome: 'succeeded', jobIds: [failed.JobId] });
@@ -130,7 +133,7 @@ describe('job tracking end to end', () => {
       expect(job.Result).toBe(2);
       expect(p.output).toMatch(new RegExp(`certificate 3 is not in store ${dropping} under alias "undelivered": Command's inventory of the store at \\S+, ` +
         `after its job ${job.JobId} ended, does not list it there \\(the job completed at \\S+\\)\\. Check the store on its machine`));
-      expect(p.output).toMatch(/to run it again once the cause is fixed: terraform apply -replace='terraform_data\.web_Carrier_[0-9A-F]+\["/);
+      expect(p.output).toMatch(/to run it again once the cause is fixed: cd \S+ && terraform apply -replace='terraform_data\.web_Carrier_[0-9A-F]+\["/);
       expect(p.output).not.toContain(`store ${good} under alias`);
       // The Add jobs' GUIDs are recorded; the wait carrier failed.
       const records = Ledger.read(p.ledgerDir);
