@@ -4,6 +4,7 @@ import { CARRIER_TYPES, Configuration, parseSpec, readConfiguration, StateResour
 export type { Configuration, StateResource } from './stacks';
 import { isUndoRegistryId } from '../contract/environment';
 import { SpecBase, specLabel } from '../contract/spec';
+import { OperationSpec, sharesUndoTarget } from '../runner/operations';
 import { configuredInstances } from '../runtime/configuration';
 
 
@@ -21,6 +22,8 @@ export interface Finding {
   readonly stack: string;
   readonly label: string;
   readonly why?: 'registry-gone' | 'applied-before-registry';
+  /** A pending undo the apply will skip: the construct (in the state, as Terraform evaluated it) that now owns the same target. */
+  readonly takenOverBy?: string;
 }
 
 /**
@@ -47,7 +50,11 @@ export function runCheck(options: CheckOptions, env: NodeJS.ProcessEnv, write: (
     write(JSON.stringify({ stacks, lost, pending }, null, 2));
     return lost.length ? 1 : 0;
   }
-  for (const f of pending) write(`${f.stack}: ${f.label} was deleted from the code: the next apply runs its undo.`);
+  for (const f of pending) {
+    write(f.takenOverBy
+      ? `${f.stack}: ${f.label} was deleted from the code, but ${f.takenOverBy} now owns the same target (renamed or moved): the next apply leaves it in place.`
+      : `${f.stack}: ${f.label} was deleted from the code: the next apply runs its undo.`);
+  }
   if (lost.length === 0) {
     write(`cdktf-keyfactor check: ${stacks.length} stack(s) checked: no construct deleted from the code would lose its undo.`);
     return 0;
@@ -88,7 +95,11 @@ export function compare(stack: string, config: Configuration, state: StateResour
     if (configured(type, name)) continue; // the carrier's own destroy provisioner undoes
     const label = u.spec ? specLabel(u.spec) : u.key;
     if (registryBlocks.length === 0) lost.push({ stack, label, why: 'registry-gone' });
-    else if (!registryKeys.has(u.key)) pending.push({ stack, label });
+    else if (!registryKeys.has(u.key)) {
+      // Decided as the apply decides, with the values Terraform gave the configured carriers (the state's specs are evaluated).
+      const owner = u.spec && carriers.find((c) => configured(c.type, c.name) && sharesUndoTarget(u.spec as OperationSpec, c.spec as OperationSpec));
+      pending.push({ stack, label, ...(owner ? { takenOverBy: owner.spec.path } : {}) });
+    }
   }
   for (const c of carriers) {
     if (configured(c.type, c.name) || !hasUndo(c.spec)) continue;

@@ -24,7 +24,12 @@ export type DeletedConstructDecision =
    * The construct is gone, but another construct now owns the same target (renamed or moved), or
    * may own it (`uncertain`: its target is a Terraform reference, whose value only Terraform knows).
    */
-  | { readonly undo: false; readonly reason: 'taken-over'; readonly by: OperationSpec; readonly uncertain?: true };
+  | { readonly undo: false; readonly reason: 'taken-over'; readonly by: OperationSpec }
+  /**
+   * The construct is gone, and these constructs may own its target: theirs is a Terraform
+   * reference, whose value only Terraform (and their ledger records) know.
+   */
+  | { readonly undo: false; readonly reason: 'uncertain'; readonly candidates: OperationSpec[] };
 
 export function deletedConstructDecision(spec: OperationSpec, carrierAddress: string | undefined, directory: string): DeletedConstructDecision {
   const dot = carrierAddress?.indexOf('.') ?? -1;
@@ -35,9 +40,10 @@ export function deletedConstructDecision(spec: OperationSpec, carrierAddress: st
   const config = readConfiguration(directory, `tell whether ${spec.path} was deleted from the code`);
   if (configuredResource(config, carrierAddress) !== undefined) return { undo: false, reason: 'configured' };
   const live = configuredSpecs(config);
-  const by = live.find((l) => !l.partial && sharesUndoTarget(spec, l.spec)) ?? live.find((l) => l.partial && sharesUndoTarget(spec, l.spec));
-  if (!by) return { undo: true };
-  return by.partial ? { undo: false, reason: 'taken-over', by: by.spec, uncertain: true } : { undo: false, reason: 'taken-over', by: by.spec };
+  const by = live.find((l) => !l.partial && sharesUndoTarget(spec, l.spec));
+  if (by) return { undo: false, reason: 'taken-over', by: by.spec };
+  const candidates = live.filter((l) => l.partial && sharesUndoTarget(spec, l.spec)).map((l) => l.spec);
+  return candidates.length ? { undo: false, reason: 'uncertain', candidates } : { undo: true };
 }
 
 /**

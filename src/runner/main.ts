@@ -10,7 +10,7 @@
  */
 import { checkEvaluated } from './checks';
 import { deletedConstructDecision } from './deleted-construct';
-import { isOperationName, keptUntilUndone, OperationSpec, runOperation } from './operations';
+import { evaluatedFrom, isOperationName, keptUntilUndone, OperationSpec, runOperation, sharesUndoTarget } from './operations';
 import { CARRIER_ENV, REPAIR_ENV, repairName, SPEC_ENV } from '../contract/environment';
 import { formatProblems } from '../contract/rules';
 import { SPEC_VERSION, specHash, specLabel } from '../contract/spec';
@@ -19,8 +19,8 @@ import { RunContext } from '../runtime/context';
 import { MayHaveActedError, RunnerError } from '../runtime/errors';
 import { printable } from '../runtime/printable';
 import {
-  beginRecord, DirectoryStore, identityKey, InstanceIdentity, isOpen, LedgerEntry, LedgerHandle, noticeOncePerApply, openLedger, OpenLedger,
-  readWithLocal, warnUnreadable,
+  beginRecord, DirectoryStore, identityKey, InstanceIdentity, isOpen, LedgerEntry, LedgerHandle, ledgerName, noticeOncePerApply, openLedger, OpenLedger,
+  readWithLocal, sameOrigin, warnUnreadable,
 } from '../runtime/ledger';
 import { readSettings, RunnerSettings } from '../runtime/settings';
 
@@ -48,15 +48,14 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
       }
     }
     let takenOver: OperationSpec | undefined;
-    let uncertain = false;
+    let candidates: OperationSpec[] = [];
+    let configured = false;
     if (phase === 'orphan') {
       const decision = deletedConstructDecision(spec, env[CARRIER_ENV], process.cwd());
-      // Still configured: the carrier's own destroy provisioner is the one that undoes.
-      if (!decision.undo && decision.reason === 'configured') return 0;
-      if (!decision.undo) {
-        takenOver = decision.by;
-        uncertain = decision.uncertain === true;
-      }
+      // Still configured: the carrier's own destroy provisioner undoes, unless its create was interrupted (below).
+      configured = !decision.undo && decision.reason === 'configured';
+      if (!decision.undo && decision.reason === 'taken-over') takenOver = decision.by;
+      if (!decision.undo && decision.reason === 'uncertain') candidates = decision.candidates;
       // Deleted from the code: the same undo, record and wait as a destroy of the carrier.
       phase = 'destroy';
     }
@@ -66,6 +65,12 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
     };
     if (phase === 'report') return await report(label, identity, settings);
     ctx = new RunContext(settings, label);
+    if (configured) {
+      const interrupted = await interruptedCreate(ctx.ledger, identity);
+      if (!interrupted) return 0;
+      ctx.log(`its create (ledger record ${interrupted.recordId}) was stopped after its request went out, so Terraform holds the instance ` +
+        'tainted and skips its destroy provisioner: the undo runs here instead, so that what the request may have put in place does not stay behind');
+    }
     const notice = settings.ledger.notice;
     if (notice) noticeOncePerApply(notice, process.cwd(), (line) => process.stderr.write(`cdktf-keyfactor: WARNING: ${line}\n`));
     // Read before this run's own record exists: only earlier runs are found.
@@ -98,11 +103,10 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<numbe
       await record.finish('skipped', { message });
       return 0;
     }
+    // A candidate whose target is a reference: decided with the values Terraform gave it at its create (its ledger records).
+    if (candidates.length) takenOver = await evaluatedOwner(ctx, spec, candidates);
     if (takenOver) {
-      const message = uncertain
-        ? `deleted from the code, but ${takenOver.path} may now own the same target (renamed or moved; its target is a Terraform reference, ` +
-          'known only to Terraform): left in place, not undone. If it is not the same, undo it by hand'
-        : `deleted from the code, but ${takenOver.path} now owns the same target (renamed or moved): left in place, not undone`;
+      const message = `deleted from the code, but ${takenOver.path} now owns the same target (renamed or moved): left in place, not undone`;
       ctx.log(message);
       await ctx.settleEarlier('the construct was deleted and its target taken over by another');
       await record.finish('skipped', { message });
@@ -171,6 +175,56 @@ async function unsettledRecords(
   const live = handles.filter((h) => !superseded.includes(h));
   const sent = (r: LedgerEntry) => r.sendingAt !== undefined || r.jobIds.length > 0 || r.response !== undefined;
   return { earlier: live.filter((h) => sent(h.current)), superseded, neverSent: live.filter((h) => !sent(h.current)), done };
+}
+
+/**
+ * Which of `candidates` (configured constructs whose target is a Terraform reference) owns the
+ * target of the deleted `spec`, judged by the values Terraform gave each at its create, as the
+ * newest succeeded create record of each of its instances holds them. undefined: none does, the
+ * undo runs. A candidate without such a record (not created yet, or its ledger is elsewhere) is
+ * not guessed at either way: the run fails naming it, and the next apply decides again.
+ */
+async function evaluatedOwner(ctx: RunContext, spec: OperationSpec, candidates: OperationSpec[]): Promise<OperationSpec | undefined> {
+  const here = ctx.settings.origin;
+  const paths = new Set(candidates.map((c) => c.path));
+  const newest = new Map<string, LedgerEntry>();
+  // Every record (a rare path: a deleted construct with a candidate owner): the candidates' identity keys hold specs unknown here.
+  for (const r of await ctx.ledger.store.read({ onUnreadable: warnUnreadable })) {
+    if (paths.has(r.constructPath) && r.phase === 'create' && r.outcome === 'succeeded' && sameOrigin(r, here)) newest.set(`${r.constructPath}\n${r.instanceKey ?? ''}`, r);
+  }
+  const unknown: string[] = [];
+  for (const candidate of candidates) {
+    // Instance keys are literal (a store id that is a reference needs a `key`): the candidate's own instance.
+    const records = [...newest.values()].filter((r) => r.constructPath === candidate.path && (r.instanceKey ?? '') === (candidate.key ?? ''));
+    const evaluated = records.map((r) => evaluatedFrom(candidate, r));
+    if (records.length === 0 || evaluated.some((e) => e === undefined)) {
+      unknown.push(candidate.path);
+      continue;
+    }
+    if (evaluated.some((e) => sharesUndoTarget(spec, e!))) return candidate;
+  }
+  if (unknown.length) {
+    throw new RunnerError(`deleted from the code, but ${unknown.join(', ')} may own the same target: its target is a Terraform reference, and ` +
+      `no ledger record in ${ledgerName(ctx.ledger)} holds the value Terraform gave it (not created yet?). Not undone, and not skipped ` +
+      'silently: apply again once it has been created, and the undo runs or is left to it.');
+  }
+  return undefined;
+}
+
+/**
+ * The instance's newest record when it is a create that may have acted without finishing: stopped
+ * in flight, or ended not knowing (unsettled), after marking its request as sent. Terraform taints
+ * such an instance (its create provisioner failed), and never runs a tainted instance's destroy
+ * provisioner: only the undo registry is left to undo it.
+ */
+async function interruptedCreate(ledger: OpenLedger, identity: InstanceIdentity): Promise<LedgerEntry | undefined> {
+  if (ledger.store instanceof DirectoryStore && !ledger.store.isDirectory()) return undefined;
+  const records = (await readWithLocal(ledger, { identityKeys: new Set([identityKey(identity)]), onUnreadable: warnUnreadable }))
+    .filter((r) => r.constructPath === identity.constructPath && r.specHash === identity.specHash && (r.instanceKey ?? '') === (identity.instanceKey ?? ''));
+  const newest = records[records.length - 1];
+  if (newest?.phase !== 'create') return undefined;
+  const mayHaveActed = newest.sendingAt !== undefined || newest.jobIds.length > 0;
+  return mayHaveActed && (isOpen(newest) || (newest.outcome === 'failed' && newest.unsettled === true)) ? newest : undefined;
 }
 
 /**

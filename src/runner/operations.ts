@@ -14,6 +14,7 @@ import { pamLocalEntry } from '../operations/pam-local-entry/run';
 import type { PamLocalEntrySpec } from '../operations/pam-local-entry/spec';
 import { pfxReplacement } from '../operations/pfx-replacement/run';
 import type { PfxReplacementSpec } from '../operations/pfx-replacement/spec';
+import type { LedgerRecord } from '../contract/ledger-record';
 import type { OperationModule, OperationResult, RunContext } from '../runtime/context';
 
 export type OperationSpec =
@@ -56,6 +57,12 @@ function dispatch<N extends OperationName>(
 /** Whether a succeeded create of the operation stays in place until its destroy step records (OperationModule.keptUntilUndone). */
 export function keptUntilUndone(spec: OperationSpec): boolean {
   return (OPERATIONS[spec.operation] as OperationModule<OperationSpec>).keptUntilUndone === true;
+}
+
+/** `live` with the target values its create's ledger record holds (OperationModule.evaluatedFrom). */
+export function evaluatedFrom(live: OperationSpec, record: LedgerRecord): OperationSpec | undefined {
+  const op = OPERATIONS[live.operation] as OperationModule<OperationSpec>;
+  return op.evaluatedFrom?.(live, record);
 }
 
 /** Whether the configured spec `live` owns the target the undo of the deleted `deleted` would act on. */

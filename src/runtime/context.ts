@@ -3,6 +3,7 @@ import { LedgerEntry, LedgerHandle, ledgerName, openLedger, OpenLedger } from '.
 import { printable } from './printable';
 import { SecretResolver } from './secrets';
 import { RunnerSettings } from './settings';
+import type { LedgerRecord } from '../contract/ledger-record';
 import type { SpecBase } from '../contract/spec';
 
 /**
@@ -169,4 +170,10 @@ export interface OperationModule<S extends SpecBase> {
    * moved construct, whose target the undo of its old self must not touch.
    */
   sharesUndoTarget?(deleted: S, live: S): boolean;
+  /**
+   * `live` with the target values Terraform evaluated at its create, as its ledger record holds
+   * them (a spec in the configuration shows a Terraform reference as null); undefined when the
+   * record does not say.
+   */
+  evaluatedFrom?(live: S, record: LedgerRecord): S | undefined;
 }

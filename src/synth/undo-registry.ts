@@ -1,11 +1,8 @@
 import { DataResource, dependable, ITerraformDependable, Lazy, TerraformLocal, TerraformResource, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { Carrier, CarrierType } from './carrier';
-import { checkTerraformVersionOncePerStack, ensureNullProvider, loadNullProvider, provisionerEnvironment, runnerCommand, selfAttribute } from './provisioner';
+import { checkTerraformVersionOncePerStack, ensureNullProvider, loadNullProvider, provisionerEnvironment, runnerCommand } from './provisioner';
 import { CARRIER_ENV, UNDO_LEVELS, undoRegistryId } from '../contract/environment';
-
-/** The carrier's block key as cdk.tf.json writes it (`"name": {`), for the registry's shell fast path. */
-const CARRIER_KEY_ENV = 'CDKTF_KEYFACTOR_CARRIER_KEY';
 
 /**
  * Terraform runs a destroy-time provisioner only while its resource block is in the
@@ -58,14 +55,11 @@ export function undoRegistry(scope: Construct, settings: () => { carrier: Carrie
   const provisioners = [{
     type: 'local-exec' as const,
     when: 'destroy' as const,
-    // The common case, a stack destroy (the carrier still configured: it undoes), without starting
-    // node: its block's key in cdk.tf.json. Anything else (HCL too), the runner decides precisely.
-    // No `${` and no escaped quote in the command: cdktf's HCL output (`synth --hcl`) mangles both.
-    command: `grep -qF "$${CARRIER_KEY_ENV}" cdk.tf.json 2>/dev/null && exit 0; ${runnerCommand(stack, 'orphan')}`,
-    environment: {
-      ...provisionerEnvironment(carrier, ledger, { [CARRIER_ENV]: 'carrier' }),
-      [CARRIER_KEY_ENV]: `\${format("\\"%s\\": {", split(".", self.${selfAttribute(carrier)}.carrier)[1])}`,
-    },
+    // Always the runner, even on a stack destroy (the carrier still configured, so it undoes): a
+    // carrier whose create was interrupted is tainted, Terraform skips its destroy provisioner, and
+    // only the runner can tell that from the ledger.
+    command: runnerCommand(stack, 'orphan'),
+    environment: provisionerEnvironment(carrier, ledger, { [CARRIER_ENV]: 'carrier' }),
   }];
   let levels: Map<Member, number> | undefined;
   const levelsOf = () => (levels ??= memberLevels(registry));

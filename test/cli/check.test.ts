@@ -63,6 +63,15 @@ describe('check: state against the configuration about to be applied', () => {
     expect(compare('s', config([]), state)).toEqual({ lost: [], pending: [{ stack: 's', label: `CertificateDeployment s/web [${S}]` }] });
   });
 
+  test('deleted while a configured construct owns the same target as Terraform evaluated it (its store was a reference): said to stay', () => {
+    // The configuration shows the new construct's store as a reference; the state holds the value Terraform gave it.
+    const moved = { ...carrier('webv2_Carrier_1', deployment('s/web-v2', { key: 'k' })), address: 'terraform_data.webv2_Carrier_1["k"]' };
+    expect(compare('s', config(['webv2_Carrier_1']), [...state, moved]).pending)
+      .toEqual([{ stack: 's', label: `CertificateDeployment s/web [${S}]`, takenOverBy: 's/web-v2' }]);
+    const elsewhere = { ...moved, values: { input: { spec: deployment('s/web-v2', { key: 'k', store: { certificateStoreId: S, alias: 'other' } }), hash: 'h' } } };
+    expect(compare('s', config(['webv2_Carrier_1']), [...state, elsewhere]).pending).toEqual([{ stack: 's', label: `CertificateDeployment s/web [${S}]` }]);
+  });
+
   test('deleted with the last Keyfactor construct (no registry block left): lost, registry gone', () => {
     expect(compare('s', config([], null), state).lost).toEqual([{ stack: 's', label: `CertificateDeployment s/web [${S}]`, why: 'registry-gone' }]);
   });

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { DataResource } from 'cdktf';
+import { DataResource, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { CertificateDeployment, Ledger, PamLocalEntry, Schedule, Secret, WaitPolicy } from '../../src';
 import { runCheck } from '../../src/cli/check';
@@ -169,6 +169,25 @@ describe('deleting a construct from the code', () => {
     expect(await requestsDuring(() => project.apply(started.env))).toEqual([`POST ${REMOVE} ${S0}/retry-web`]);
     expect(Ledger.read(project.ledgerDir).filter((r) => r.phase === 'destroy').map((r) => r.outcome)).toEqual(['failed', 'succeeded']);
     expect(await requestsDuring(() => project.apply(started.env))).toEqual([]);
+  });
+
+  test('a deployment deleted while another\'s store id is a reference to another resource: decided with what Terraform gave that one, its Remove sent', async () => {
+    const project = e2e.project('ref-owner');
+    const b = (scope: Construct) => {
+      const store = new DataResource(scope, 'b-store', { input: S1 });
+      new CertificateDeployment(scope, 'b', { certificateId: 3, schedule: Schedule.immediate(), stores: [{ certificateStoreId: Token.asString(store.output), key: 'b-store', alias: 'ref-b' }] });
+    };
+    project.synth((scope) => {
+      new CertificateDeployment(scope, 'a', { certificateId: 3, schedule: Schedule.immediate(), stores: [{ certificateStoreId: S0, alias: 'ref-a' }] });
+      b(scope);
+    });
+    await project.apply(started.env);
+    project.synth(b);
+    // The configuration shows b's store as a reference (null to the runner); its ledger record says S1, not a's S0.
+    let out = '';
+    expect(await requestsDuring(async () => (out = await project.apply(started.env)))).toEqual([`POST ${REMOVE} ${S0}/ref-a`]);
+    expect(out).not.toContain('may now own');
+    expect(Ledger.read(project.ledgerDir).filter((r) => r.phase === 'destroy').map((r) => [r.constructPath, r.outcome])).toEqual([['ref-owner/a', 'succeeded']]);
   });
 
   test('the last Keyfactor construct deleted with nothing of ours left: `check` fails with the path and the fix, which works', async () => {

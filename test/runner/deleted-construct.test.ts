@@ -6,7 +6,7 @@ import { Ledger } from '../../src/ledger';
 import type { PamLocalEntrySpec } from '../../src/operations/pam-local-entry/spec';
 import { deletedConstructDecision } from '../../src/runner/deleted-construct';
 import { run } from '../../src/runner/main';
-import { captureOutput, deploymentSpec, S1, tempDir } from '../support/runtime';
+import { basicEnv, captureOutput, deploymentSpec, runInProcess, S1, startSim, tempDir } from '../support/runtime';
 
 /** What the undo registry's destroy (`runner.cjs orphan`) decides from the configuration being applied. */
 const web = deploymentSpec('web');
@@ -107,7 +107,7 @@ describe('the undo registry decides from the configuration', () => {
     expect(deletedConstructDecision(secret, 'terraform_data.secret_Carrier_1', dir)).toMatchObject({ undo: false, reason: 'taken-over', by: { path: 't/secret-v2' } });
     // A reference added by hand: the literal values still show the same secret, so no DELETE (uncertain).
     hcl(`jsonencode({ ${literal.replace('"providerId" = 1', '"providerId" = var.provider')}, ${value} })`);
-    expect(deletedConstructDecision({ ...secret }, 'terraform_data.secret_Carrier_1', dir)).toMatchObject({ undo: false, reason: 'taken-over', uncertain: true });
+    expect(deletedConstructDecision({ ...secret }, 'terraform_data.secret_Carrier_1', dir)).toMatchObject({ undo: false, reason: 'uncertain', candidates: [{ path: 't/secret-v2' }] });
     // Not a form the runner reads: no guess.
     hcl('jsonencode(local.somewhere_else)');
     expect(() => deletedConstructDecision(secret, 'terraform_data.secret_Carrier_1', dir))
@@ -134,5 +134,45 @@ describe('the undo registry decides from the configuration', () => {
       ['destroy', 'skipped', 't/web', 'deleted from the code, but t/web-v2 now owns the same target (renamed or moved): left in place, not undone'],
     ]);
     expect(out.text()).toContain('t/web-v2 now owns the same target');
+  });
+
+  test('`runner.cjs orphan` with a candidate whose alias is a reference: decided by the value its ledger record holds, else a failure naming it', async () => {
+    const sim = await startSim();
+    const ledger = tempDir('kf-orphan-ref-');
+    const env = { ...basicEnv(sim), CDKTF_KEYFACTOR_LEDGER_DIR: ledger, CDKTF_KEYFACTOR_RETRY_MAX_SECONDS: '0' };
+    const cwd = process.cwd();
+    // The configuration shows web-v2's alias as a reference: null to the runner.
+    const candidate = (alias: string) => deploymentSpec(alias, { path: 't/web-v2', key: 'v2' });
+    const dir = tempDir('kf-orphan-ref-config-');
+    const known = canonicalJson({ ...candidate('x'), store: { certificateStoreId: S1, alias: null } });
+    fs.writeFileSync(path.join(dir, 'cdk.tf.json'), JSON.stringify({
+      resource: { terraform_data: { webv2_Carrier_1: { for_each: '${local.v2}' } } },
+      locals: { v2: { v2: { spec: '${jsonencode({ alias = var.alias })}', known } } },
+    }));
+    const orphan = async () => {
+      const out = captureOutput();
+      try {
+        process.chdir(dir);
+        return { code: await run(['orphan'], { ...env, [SPEC_ENV]: canonicalJson(web), [CARRIER_ENV]: WEB_CARRIER }), output: out.text() };
+      } finally {
+        process.chdir(cwd);
+        out.restore();
+      }
+    };
+    try {
+      // No record of web-v2 yet: neither undone nor skipped, a failure that names it (the next apply decides again).
+      let res = await orphan();
+      expect(res.code).toBe(1);
+      expect(res.output).toContain('deleted from the code, but t/web-v2 may own the same target: its target is a Terraform reference, and no ledger record');
+      expect(sim.received('POST', '/CertificateStores/Certificates/Remove')).toHaveLength(0);
+      // Its create recorded the alias Terraform gave it, the same as the deleted one's: taken over, nothing sent.
+      expect((await runInProcess({ ...env, [SPEC_ENV]: canonicalJson(candidate('web')) })).code).toBe(0);
+      res = await orphan();
+      expect(res.code).toBe(0);
+      expect(res.output).toContain('t/web-v2 now owns the same target');
+      expect(sim.received('POST', '/CertificateStores/Certificates/Remove')).toHaveLength(0);
+    } finally {
+      await sim.stop();
+    }
   });
 });

@@ -10,9 +10,11 @@ import { SPEC_VERSION } from '../../src/contract/spec';
 import { deletedConstructDecision } from '../../src/runner/deleted-construct';
 import { tempDir } from '../support/runtime';
 import { synthErrors, synthJson } from '../support/synth';
+import { caseVariant } from '../support/guid';
 
 const S1 = '11111111-1111-4111-8111-000000000001';
 const S2 = '11111111-1111-4111-8111-000000000002';
+const LETTERED = 'c0ffee00-dead-4bee-8f00-00000000cafe';
 const A1 = '22222222-2222-4222-8222-000000000001';
 
 function stack(): TerraformStack {
@@ -130,16 +132,16 @@ describe('props that are Terraform references, at synth', () => {
     const message = synthError((t) => deploy(t, {
       stores: [
         { certificateStoreId: store(t), key: Token.asString(new TerraformVariable(t, 'k', {}).value) },
-        { certificateStoreId: S1, key: 'a' },
+        { certificateStoreId: LETTERED, key: 'a' },
         { certificateStoreId: S2, key: 'a' },
-        { certificateStoreId: S1.toUpperCase(), key: 'b' },
+        { certificateStoreId: caseVariant(LETTERED), key: 'b' },
       ],
       collectionId: Token.asNumber(new TerraformVariable(t, 'c', {}).value),
     }));
     expect(message.split('\n')).toHaveLength(3);
     expect(message).toContain('[unit/web] stores[0].key: must be literal text: it names the store\'s carrier instance, which Terraform needs at plan');
     expect(message).toContain('[unit/web] stores[2].key: "a" is already the key of stores[1]; give each store its own key');
-    expect(message).toContain(`[unit/web] stores[3].certificateStoreId: store ${S1.toUpperCase()} is already listed at stores[1]; list each store once`);
+    expect(message).toContain(`[unit/web] stores[3].certificateStoreId: store ${caseVariant(LETTERED)} is already listed at stores[1]; list each store once`);
   });
 
   test('the store list itself cannot be a reference', () => {
@@ -222,12 +224,12 @@ describe('the undo registry reads what it can of a spec Terraform evaluates', ()
     return dir;
   }
 
-  test('a construct whose store or alias is a reference may own the deleted construct\'s target: left in place, saying so', () => {
+  test('a construct whose store or alias is a reference may own the deleted construct\'s target: a candidate, decided at apply with its ledger record', () => {
     const x = (s: TerraformStack) => new TerraformVariable(s, 'x', { type: 'string' }).stringValue;
     const aliasRef = configured((s) => deploy(s, { stores: [{ certificateStoreId: S1, alias: x(s) }] }));
-    expect(deletedConstructDecision(deleted, 'terraform_data.old_Carrier_1', aliasRef)).toMatchObject({ undo: false, reason: 'taken-over', uncertain: true });
+    expect(deletedConstructDecision(deleted, 'terraform_data.old_Carrier_1', aliasRef)).toMatchObject({ undo: false, reason: 'uncertain', candidates: [expect.objectContaining({ path: 'unit/web' })] });
     const storeRef = configured((s) => deploy(s, { stores: [{ certificateStoreId: x(s), key: 'k', alias: 'web' }] }));
-    expect(deletedConstructDecision(deleted, 'terraform_data.old_Carrier_1', storeRef)).toMatchObject({ reason: 'taken-over', uncertain: true });
+    expect(deletedConstructDecision(deleted, 'terraform_data.old_Carrier_1', storeRef)).toMatchObject({ reason: 'uncertain', candidates: [expect.objectContaining({ key: 'k' })] });
     // Its literal values tell it apart: another store, or another alias.
     const otherStore = configured((s) => deploy(s, { stores: [{ certificateStoreId: S2, alias: x(s) }] }));
     expect(deletedConstructDecision(deleted, 'terraform_data.old_Carrier_1', otherStore)).toEqual({ undo: true });

@@ -27,6 +27,9 @@ export const pamLocalEntry: OperationModule<PamLocalEntrySpec> = {
     };
     let res;
     let recovered = '';
+    // Safe to repeat, but a stopped run must say it may have written the entry: its instance is
+    // then tainted, and only the undo registry deletes the entry on a destroy.
+    await ctx.markSending();
     try {
       res = await ctx.client.request<unknown>(method, path, { body });
     } catch (e) {
@@ -83,6 +86,13 @@ export const pamLocalEntry: OperationModule<PamLocalEntrySpec> = {
     // A value null in `live` is a Terraform reference the runner cannot see: it may be the same.
     return live.part === 'entry' && (live.providerId === null || deleted.providerId === live.providerId) &&
       (live.secretName === null || deleted.secretName.toLowerCase() === live.secretName.toLowerCase());
+  },
+
+  evaluatedFrom(live, record) {
+    const provider = /^\/PamProviders\/Local\/(\d+)\/Entries$/.exec(String(record.request?.path ?? ''));
+    const name = record.request?.SecretName;
+    if (!provider || typeof name !== 'string') return undefined;
+    return { ...live, providerId: Number(provider[1]), secretName: name };
   },
 };
 
