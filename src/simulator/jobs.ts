@@ -170,8 +170,17 @@ export function inventoryRow(state: SimulatorState, run: InventoryRun): JobHisto
   };
 }
 
-/** One JobHistory row per run of the job (call settleJobs first). */
+/**
+ * Whether the job waits for its schedule: a recurring one, or a future ExactlyOnce. Command lists
+ * it in ScheduledJobs, and JobHistory has no row for it until the orchestrator picks it up.
+ */
+export function isScheduled(job: JobRecord, now: number): boolean {
+  return job.due === null || job.due > now;
+}
+
+/** One JobHistory row per run of the job (call settleJobs first); none while it is scheduled. */
 export function jobHistoryRows(job: JobRecord, now: number): JobHistoryRow[] {
+  if (isScheduled(job, now)) return [];
   return job.historyIds.map((historyId, run) => {
     const phase = runPhase(job.due, job.plan, run, now);
     // OperationStart is when the run starts (creation time for Immediate). // [INFER]

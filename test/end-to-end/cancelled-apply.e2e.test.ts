@@ -1,7 +1,8 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import { Construct } from 'constructs';
-import { CertificateDeployment, CertificateStorePassword, Ledger, PamLocalEntry, Schedule, Secret } from '../../src';
+import { CertificateDeployment, CertificateStorePassword, DayOfWeek, Ledger, PamLocalEntry, Schedule, Secret } from '../../src';
+import { formatOutputs, selectRecords } from '../../src/cli/outputs';
 import { DEFAULT_SEED } from '../../src/simulator';
 import { StartedSimulator } from '../support/simulator';
 import { endToEnd } from '../support/terraform';
@@ -100,5 +101,68 @@ describe('an apply cancelled while Command holds its answers', () => {
     expect(settled.map((r) => r.operation).sort()).toEqual(['CertificateDeployment', 'CertificateStorePassword', 'PamLocalEntry']);
     expect(project.output).not.toContain('cancel-store-pw');
     expect(project.output).not.toContain('cancel-pam-value');
+  });
+
+  test('cancelled while an Add and a PAM entry create are held, then destroyed: their undo runs although Terraform skips tainted instances\' provisioners', async () => {
+    const { sim } = started;
+    sim.reset();
+    const project = e2e.project('cancel-destroy');
+    project.synth(stack);
+    const env = { ...started.env, CANCEL_STORE_PASSWORD: 'cancel-store-pw', CANCEL_PAM_VALUE: 'cancel-pam-value', CDKTF_KEYFACTOR_JOB_LOOKUP_SECONDS: '2' };
+    await project.mustRun(['init', '-input=false', '-no-color'], env);
+    sim.injectFaults(...[['POST', ADD], ['POST', ENTRIES]].map(([method, pathSuffix]) =>
+      ({ route: { method, pathSuffix }, kind: 'holdAfterProcessing' as const, count: 1 })));
+    const apply = project.start(['apply', '-auto-approve', '-input=false', '-no-color'], env);
+    const held = () => sim.requests.filter((r) => r.held).length;
+    for (let i = 0; i < 600 && held() < 2; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(held()).toBe(2); // the Add's job exists and the entry is written; neither answer arrived
+    process.kill(apply.child.pid!, 'SIGTERM');
+    expect((await apply.done).status).not.toBe(0);
+    sim.clearFaults();
+    const state = await project.terraform(['state', 'list'], env);
+    expect(state.stdout).toMatch(/terraform_data\.web_Carrier_/);
+
+    const destroyed = await project.terraform(['destroy', '-auto-approve', '-input=false', '-no-color'], env);
+    expect(destroyed.status).toBe(0);
+    // One Remove, for the cancelled Add's store and alias; the entry deleted by name.
+    const removes = sim.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/CertificateStores/Certificates/Remove'));
+    expect(removes.map((r) => (r.body as any).CertificateStores)).toEqual([[{ CertificateStoreId: DEPLOY_STORE, Alias: 'cancel-web' }]]);
+    expect(sim.pamEntries(1).filter((e) => e.SecretName === 'cancel-entry')).toEqual([]);
+    expect(destroyed.stdout).toContain('was stopped after its request went out, so Terraform holds the instance tainted');
+    const undone = Ledger.read(project.ledgerDir).filter((r) => r.phase === 'destroy' && r.outcome === 'succeeded').map((r) => r.operation).sort();
+    expect(undone).toEqual(['CertificateDeployment', 'PamLocalEntry']);
+  });
+
+  test('a weekly deployment: cancelled while its Add is held, then deployed again with a lost answer to a second one: both adopted from ScheduledJobs, exit 0', async () => {
+    const { sim } = started;
+    sim.reset();
+    const project = e2e.project('cancel-weekly');
+    const weekly = (scope: Construct, id: string) => new CertificateDeployment(scope, id, {
+      certificateId: 3, schedule: Schedule.weekly([DayOfWeek.SUNDAY], '03:00'), stores: [{ certificateStoreId: DEPLOY_STORE, alias: `weekly-${id}` }],
+    });
+    project.synth((scope) => void weekly(scope, 'w1'));
+    const env = { ...started.env, CDKTF_KEYFACTOR_JOB_LOOKUP_SECONDS: '2' };
+    await project.mustRun(['init', '-input=false', '-no-color'], env);
+    sim.injectFaults({ route: { method: 'POST', pathSuffix: ADD }, kind: 'holdAfterProcessing', count: 1 });
+    const apply = project.start(['apply', '-auto-approve', '-input=false', '-no-color'], env);
+    for (let i = 0; i < 600 && !sim.requests.some((r) => r.held); i++) await new Promise((r) => setTimeout(r, 50));
+    process.kill(apply.child.pid!, 'SIGTERM');
+    expect((await apply.done).status).not.toBe(0);
+    sim.clearFaults();
+
+    // Deployed again, with a second weekly deployment whose Add Command processes and whose answer is lost.
+    project.synth((scope) => {
+      weekly(scope, 'w1');
+      weekly(scope, 'w2');
+    });
+    sim.injectFaults({ route: { method: 'POST', pathSuffix: ADD }, kind: 'resetAfterProcessing', count: 1 });
+    const again = await project.terraform(['apply', '-auto-approve', '-input=false', '-no-color'], env);
+    expect(again.status).toBe(0);
+    const adds = sim.jobs().filter((j) => j.Operation === 'Add');
+    expect(adds.map((j) => j.Alias).sort()).toEqual(['weekly-w1', 'weekly-w2']);
+    expect(sim.duplicateJobs()).toEqual([]);
+    expect(again.stdout).toContain('is in ScheduledJobs, waiting for its schedule; not sending it again');
+    const outputs = JSON.parse(formatOutputs(await selectRecords({ ledger: project.ledgerDir }, {}), true)).records;
+    expect(outputs.filter((r: any) => r.outcome === 'succeeded').flatMap((r: any) => r.jobIds).sort()).toEqual(adds.map((j) => j.JobId).sort());
   });
 });

@@ -5,7 +5,7 @@ import type { CertificateDeploymentSpec } from '../../src/operations/certificate
 import { origin } from '../../src/runtime/settings';
 import { KeyfactorSimulator } from '../../src/simulator';
 import { writeRecord } from '../support/ledger';
-import { basicEnv, runInProcess, deploymentSpec, S1, startSim, tempDir } from '../support/runtime';
+import { basicEnv, clientFor, runInProcess, deploymentSpec, S1, startSim, tempDir } from '../support/runtime';
 
 /** Which earlier records the runner looks for in JobHistory before sending, and which it closes at once. */
 const ADD = '/CertificateStores/Certificates/Add';
@@ -115,14 +115,34 @@ describe('reconciling earlier runs', () => {
     expect(sim.jobs()[1].JobId).not.toBe(theirs.JobId);
   });
 
-  test('a scheduled Add that may have been accepted: nothing sent, the failure says how to go on', async () => {
-    const scheduled = { ...deployment, schedule: { ExactlyOnce: { Time: '2099-01-01T00:00:00Z' } } };
-    const { env, earlier } = setup(scheduled);
-    const stopped = earlier({ sendingAt: new Date().toISOString() });
+  test('a scheduled Add that reached Command before the run stopped: found in ScheduledJobs (JobHistory has no row yet), adopted, not sent again', async () => {
+    const weekly = { ...deployment, schedule: { Weekly: { Days: [0], Time: '2099-01-04T03:00:00Z' } } } as CertificateDeploymentSpec;
+    const { env, earlier, dir } = setup(weekly);
+    const stopped = earlier({ sendingAt: new Date(Date.now() - 1000).toISOString() });
+    // What the stopped run's request did: Command created the weekly job (sent here through another ledger).
+    expect((await runInProcess({ ...env, CDKTF_KEYFACTOR_LEDGER_DIR: tempDir('kf-reconcile-other-') })).code).toBe(0);
+    const [job] = sim.jobs();
+    const history = await clientFor(basicEnv(sim)).client.request<unknown[]>('GET', '/OrchestratorJobs/JobHistory', { query: { QueryString: `JobId -eq "${job.JobId}"` } });
+    expect(history.data).toEqual([]);
+
     const { code, output } = await runInProcess(env);
-    expect(code).toBe(1);
-    expect(output).toContain('the job is scheduled for {"ExactlyOnce":{"Time":"2099-01-01T00:00:00Z"}} and JobHistory may not list it before it runs');
-    expect(output).toContain(`move ledger record ${stopped.recordId} out of the ledger directory and apply again to send the request`);
-    expect(sim.received('POST', ADD)).toEqual([]);
+    expect(code).toBe(0);
+    expect(output).toContain(`its job ${job.JobId} (requested `);
+    expect(output).toContain('is in ScheduledJobs, waiting for its schedule; not sending it again');
+    expect(sim.received('POST', ADD)).toHaveLength(1);
+    expect(sim.jobs()).toHaveLength(1);
+    const records = Ledger.read(dir);
+    expect(records.find((r) => r.outcome === 'succeeded')).toMatchObject({ jobIds: [job.JobId], response: { fromScheduledJobs: true } });
+    expect(records.find((r) => r.recordId === stopped.recordId)!.outcome).toBe('failed');
+  });
+
+  test('a scheduled Add whose request never reached Command: neither list has it, so it is sent', async () => {
+    const weekly = { ...deployment, schedule: { Weekly: { Days: [0], Time: '2099-01-04T03:00:00Z' } } } as CertificateDeploymentSpec;
+    const { env, earlier } = setup(weekly);
+    earlier({ sendingAt: new Date(Date.now() - 60_000).toISOString() });
+    const { code } = await runInProcess({ ...env, CDKTF_KEYFACTOR_JOB_LOOKUP_SECONDS: '1' });
+    expect(code).toBe(0);
+    expect(sim.received('GET', '/OrchestratorJobs/ScheduledJobs').length).toBeGreaterThan(0);
+    expect(sim.received('POST', ADD)).toHaveLength(1);
   });
 });

@@ -83,6 +83,27 @@ describe('POST /CertificateStores/Certificates/Add', () => {
     expect(sim.jobs()[0].Alias).toBe('3333333333333333333333333333333333333333');
   });
 
+  test('a job waiting for its schedule is in ScheduledJobs and not in JobHistory; once due, the other way round', async () => {
+    const soon = new Date(Date.now() + 400).toISOString();
+    const [weekly] = (await add(3, [{ CertificateStoreId: store(1), Alias: 'weekly' }], { Weekly: { Days: [0], Time: '2099-01-04T03:00:00Z' } })).data;
+    const [once] = (await add(3, [{ CertificateStoreId: store(2), Alias: 'once' }], { ExactlyOnce: { Time: soon } })).data;
+    const [now] = (await add(3, [{ CertificateStoreId: store(1), Alias: 'now' }])).data;
+    const scheduled = async (params: Record<string, string> = {}) => (await api(sim).get('/OrchestratorJobs/ScheduledJobs', { params })).data;
+    const listed = await scheduled();
+    expect(listed.map((j: any) => j.Id)).toEqual([weekly, once]);
+    expect(listed[0]).toEqual({
+      Id: weekly, ClientMachine: 'web-01.example.test', Target: '/etc/ssl/web-01.pem',
+      Schedule: { Weekly: { Days: [0], Time: '2099-01-04T03:00:00Z' } }, Requested: expect.any(String), JobType: 'Management',
+    });
+    expect((await history({ QueryString: `JobType -eq "Management"` })).data.map((r: any) => r.JobId)).toEqual([now]);
+    // The model's own names filter it.
+    expect((await scheduled({ QueryString: `Id -eq "${once}"` })).map((j: any) => j.Id)).toEqual([once]);
+    expect((await scheduled({ QueryString: `Target -eq "/etc/ssl/web-01.pem" AND Requested -ge "${new Date(Date.now() - 60_000).toISOString()}"` })).map((j: any) => j.Id)).toEqual([weekly]);
+    await sleep(500);
+    expect((await scheduled()).map((j: any) => j.Id)).toEqual([weekly]);
+    expect((await history({ QueryString: `JobType -eq "Management"` })).data.map((r: any) => r.JobId).sort()).toEqual([now, once].sort());
+  });
+
   test('an unknown store or certificate is a 400 and creates no job', async () => {
     const missing = '99999999-9999-4999-8999-999999999999';
     const res = await add(3, [{ CertificateStoreId: store(1) }, { CertificateStoreId: missing }]);

@@ -89,6 +89,12 @@ export const certificateDeployment: OperationModule<CertificateDeploymentSpec> =
     const sameStore = b.certificateStoreId === null || a.certificateStoreId.toLowerCase() === b.certificateStoreId.toLowerCase();
     return sameStore && (a.alias === undefined || b.alias === undefined || b.alias === null || a.alias === b.alias);
   },
+
+  evaluatedFrom(live, record) {
+    const sent = record.request?.CertificateStores?.[0];
+    if (typeof sent?.CertificateStoreId !== 'string') return undefined;
+    return { ...live, store: { ...live.store, certificateStoreId: sent.CertificateStoreId, alias: typeof sent.Alias === 'string' ? sent.Alias : undefined } };
+  },
 };
 
 /**
@@ -113,7 +119,7 @@ async function postForJobs(
     }
   } catch (e) {
     if (!(e instanceof AmbiguousRequestError)) throw e;
-    const jobId = await recoverStoreJob(ctx, e, storeId, what);
+    const jobId = await recoverStoreJob(ctx, e, storeId, what, scheduledFor);
     ctx.announce([jobId]);
     return { jobIds: [jobId], recovered: { recoveredFromJobHistory: true, lostAnswer: e.reason } };
   }

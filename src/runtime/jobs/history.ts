@@ -9,6 +9,7 @@
 import { GUID } from '../../contract/guid';
 import { KeyfactorClient } from '../api/client';
 import { KeyfactorApiError, RunnerError } from '../errors';
+import { scheduledJobRows } from './scheduled';
 
 /** Command's JobHistory Status and Result codes, by name (as Command's UI shows them). */
 const STATUS_NAMES = ['Unknown', 'Waiting', 'InProcess', 'Completed', 'Acknowledged', 'CompletedWillRetry'];
@@ -135,6 +136,12 @@ export interface FindNewJobsOptions {
    * @default - no upper bound
    */
   readonly until?: Date;
+  /**
+   * Look in ScheduledJobs too: a job with a schedule other than Immediate waits there, and
+   * JobHistory lists it only once it runs (rows found there carry `scheduled: true`).
+   * @default false
+   */
+  readonly scheduled?: boolean;
 }
 
 export interface FoundJobs {
@@ -173,9 +180,12 @@ export async function findNewJobs(client: KeyfactorClient, options: FindNewJobsO
   }
   for (;;) {
     const missing = options.targets.filter((t) => !found[t.key]);
+    // Not listed by agent: matched by store path and machine below, like the history rows.
+    const waiting = options.scheduled && missing.length ? await scheduledJobRows(client, options.jobType, from) : [];
+    if (options.scheduled && missing.length) queries++;
     for (const agentId of new Set(missing.map((t) => t.agentId.toLowerCase()))) {
       const q = `JobType -eq ${queryValue(options.jobType)} AND AgentId -eq ${queryValue(agentId)} AND OperationStart -ge ${queryValue(from)}`;
-      const rows = await queryAllJobHistory(client, q);
+      const rows = [...await queryAllJobHistory(client, q), ...waiting];
       queries++;
       const latest = options.until ? options.until.getTime() + (options.clockSkewMs ?? 5000) : Infinity;
       const ordered = rows.filter((r) => timeOf(r) <= latest).sort((a, b) => (options.oldestFirst ? timeOf(a) - timeOf(b) : timeOf(b) - timeOf(a)));

@@ -35,6 +35,8 @@ export interface LookupOptions {
   readonly oldestFirst?: boolean;
   /** Only jobs started by then. */
   readonly until?: Date;
+  /** The request had a schedule other than Immediate: look in ScheduledJobs too (FindNewJobsOptions.scheduled). */
+  readonly scheduled?: boolean;
 }
 
 /** Jobs of `jobType` on each store, started since `since` (minus 5 s of clock skew). */
@@ -73,15 +75,15 @@ async function storeJobSince(
  * The job an ambiguous Add or Remove created on `storeId`, from JobHistory; otherwise throws the
  * message saying what may have been created. `what` is e.g. "add certificate 1".
  */
-export async function recoverStoreJob(ctx: RunContext, e: AmbiguousRequestError, storeId: string, what: string): Promise<string> {
-  ctx.log(`${e.message} Looking in JobHistory for the job it may have created.`);
+export async function recoverStoreJob(ctx: RunContext, e: AmbiguousRequestError, storeId: string, what: string, scheduledFor?: string): Promise<string> {
+  ctx.log(`${e.message} Looking in ${scheduledFor ? 'ScheduledJobs and ' : ''}JobHistory for the job it may have created.`);
   let store: StoreFacts = { id: storeId };
   let why: string;
   try {
-    const found = await storeJobSince(ctx, e.sentAt, storeId, 'Management');
+    const found = await storeJobSince(ctx, e.sentAt, storeId, 'Management', { scheduled: scheduledFor !== undefined });
     store = found.store;
     if (found.row) {
-      ctx.log(`recovered: ${e.method} ${e.path} did reach Command: its job ${found.row.JobId} (OperationStart ${found.row.OperationStart}) is in JobHistory; not sending it again`);
+      ctx.log(`recovered: ${e.method} ${e.path} did reach Command: its job ${found.row.JobId} ${foundWhere(found.row)}; not sending it again`);
       return found.row.JobId!;
     }
     why = found.why;
@@ -108,24 +110,28 @@ export async function earlierStoreJob(
     await ctx.settleEarlier(`Command had returned job ${earlier.jobIds.join(', ')}, recorded again by the run that found it`);
     return { jobIds: earlier.jobIds, recovered };
   }
-  // JobHistory may list a scheduled job only once it runs: absence proves nothing.
-  if (scheduledFor) throw cannotReconcile(earlier, what, new Error(`the job is scheduled for ${scheduledFor} and JobHistory may not list it before it runs`), true);
   let found;
   try {
     // The first job after the earlier run sent, and no later than its retries could have: a later one is somebody else's.
-    found = await storeJobSince(ctx, earlier.since, storeId, jobType, earlierLookup(ctx, earlier));
+    // A scheduled job is in ScheduledJobs until it runs, in JobHistory after: both are asked.
+    found = await storeJobSince(ctx, earlier.since, storeId, jobType, { ...earlierLookup(ctx, earlier), scheduled: scheduledFor !== undefined });
   } catch (err) {
     throw cannotReconcile(earlier, what, err);
   }
   if (found.row) {
-    ctx.log(`reconciled: the earlier run's request did reach Command: its job ${found.row.JobId} (OperationStart ${found.row.OperationStart}) is in JobHistory; not sending it again`);
+    ctx.log(`reconciled: the earlier run's request did reach Command: its job ${found.row.JobId} ${foundWhere(found.row)}; not sending it again`);
     await ctx.settleEarlier(`its job ${found.row.JobId} was found in JobHistory, recorded by the run that found it`);
-    return { jobIds: [found.row.JobId!], recovered: { ...recovered, fromJobHistory: true } };
+    return { jobIds: [found.row.JobId!], recovered: { ...recovered, ...(found.row.scheduled === true ? { fromScheduledJobs: true } : { fromJobHistory: true }) } };
   }
   if (!found.store.agentId || found.store.storePath === undefined) throw cannotReconcile(earlier, what, new Error(found.why));
   ctx.log(`the earlier run's request created no ${jobType} job on store ${describeStore(found.store)} (JobHistory since ${earlier.since.toISOString()}): sending it now`);
   await ctx.settleEarlier(`JobHistory shows no ${jobType} job it created, so Command did not act on it; the request was sent again`);
   return undefined;
+}
+
+/** Where a found job was listed, for the log. */
+function foundWhere(row: JobHistoryRow): string {
+  return row.scheduled === true ? `(requested ${row.OperationStart}) is in ScheduledJobs, waiting for its schedule` : `(OperationStart ${row.OperationStart}) is in JobHistory`;
 }
 
 /**

@@ -2,6 +2,7 @@ import { addCertificates, removeCertificates } from './add-remove';
 import { getCertificate } from './certificates';
 import type { Route } from './context';
 import { jobHistory } from './job-history';
+import { scheduledJobs } from './scheduled-jobs';
 import { createPamEntry, deletePamEntry, listPamEntries, updatePamEntry } from './pam-entries';
 import { replacePfx } from './pfx-replace';
 import { reenrollStore } from './reenrollment';
@@ -18,6 +19,7 @@ export const ROUTES: Route[] = [
   { method: 'POST', pattern: 'CertificateStores/Certificates/Remove', handler: removeCertificates },
   { method: 'POST', pattern: 'CertificateStores/Reenrollment', handler: reenrollStore },
   { method: 'GET', pattern: 'OrchestratorJobs/JobHistory', handler: jobHistory },
+  { method: 'GET', pattern: 'OrchestratorJobs/ScheduledJobs', handler: scheduledJobs },
   { method: 'GET', pattern: 'Certificates/{id:int}', handler: getCertificate },
   { method: 'POST', pattern: 'Enrollment/PFX/Replace', handler: replacePfx },
   { method: 'GET', pattern: 'PamProviders/Local/{providerId}/Entries', handler: listPamEntries },
