@@ -31,6 +31,36 @@ export interface TokenIdentity {
 const STALE_LOCK_MS = 30_000;
 const WAIT_STEP_MS = 50;
 
+/**
+ * Locks this process holds. A runner stopped by a signal exits without running `finally`; the
+ * exit hook removes them so the next runner does not wait for a fetch nobody is making.
+ */
+const HELD = new Set<string>();
+let exitHook = false;
+function hold(lock: string): void {
+  HELD.add(lock);
+  if (exitHook) return;
+  exitHook = true;
+  process.on('exit', () => HELD.forEach((l) => fs.rmSync(l, { force: true })));
+}
+
+/** Whether the lock's holder (the PID it names, on this machine) has gone. */
+function holderGone(lock: string): boolean {
+  let pid: number;
+  try {
+    pid = Number(fs.readFileSync(lock, 'utf8').trim());
+  } catch {
+    return false; // released meanwhile: the next round sees
+  }
+  if (!Number.isInteger(pid) || pid <= 0) return false; // being written: its age decides
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
 export class TokenCache {
   /**
    * The cache in `directory`, created owner-only if absent; undefined (with the reason) when the
@@ -113,10 +143,14 @@ export class TokenCache {
       try {
         fs.writeFileSync(lock, String(process.pid), { mode: 0o600, flag: 'wx' });
         held = true;
+        hold(lock);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') return fetch(); // cannot lock here: fetch our own
         const age = Date.now() - (fs.statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
-        if (age > STALE_LOCK_MS) fs.rmSync(lock, { force: true });
+        if (age > STALE_LOCK_MS || holderGone(lock)) {
+          fs.rmSync(lock, { force: true });
+          if (!fs.existsSync(lock)) continue;
+        }
       }
       if (held) {
         try {
@@ -128,6 +162,7 @@ export class TokenCache {
           return token;
         } finally {
           fs.rmSync(lock, { force: true });
+          HELD.delete(lock);
         }
       }
       if (Date.now() >= deadline) return fetch(); // the holder is slow: do not wait forever

@@ -63,6 +63,39 @@ describe('OAuth token cache', () => {
     expect(sim.received('POST', TOKEN)).toHaveLength(1);
   });
 
+  test('a runner stopped while its token request is unanswered leaves no lock behind; a lock whose holder died is taken over at once', async () => {
+    sim = await KeyfactorSimulator.start({ seed: SEED, jobTiming: { waitingMs: 10, inProcessMs: 10 } });
+    const dir = path.join(tempDir('kf-token-'), 'cache');
+    sim.injectFaults({ route: { method: 'POST', pathSuffix: TOKEN }, kind: 'holdAfterProcessing', count: 1 });
+    const stopped = spawn(process.execPath, [RUNNER_BUNDLE, 'create'], {
+      env: {
+        PATH: process.env.PATH!, KEYFACTOR_HOSTNAME: sim.url, KEYFACTOR_AUTH_CLIENT_ID: 'terraform', KEYFACTOR_AUTH_CLIENT_SECRET: CANARY.clientSecret,
+        KEYFACTOR_AUTH_TOKEN_URL: sim.tokenUrl, CDKTF_KEYFACTOR_LEDGER_DIR: tempDir('kf-token-ledger-'), CDKTF_KEYFACTOR_TOKEN_CACHE: dir,
+        [SPEC_ENV]: canonicalJson(deploymentSpec('stopped', { key: 'stopped' })),
+      },
+    });
+    const exited = new Promise<number | null>((resolve) => stopped.on('close', resolve));
+    const locks = () => (fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.lock')) : []);
+    // The event itself: the runner holds the lock, its token request is held by the server, the pipeline is cancelled.
+    while (!(locks().length && sim.requests.some((r) => r.path === TOKEN && r.held))) await new Promise((r) => setTimeout(r, 20));
+    const [lock] = locks();
+    expect(fs.readFileSync(path.join(dir, lock), 'utf8')).toBe(String(stopped.pid));
+    stopped.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(locks()).toEqual([]);
+
+    // A holder that died without any exit hook (SIGKILL): its lock names a PID that no longer runs.
+    const dead = spawn(process.execPath, ['-e', '0']);
+    await new Promise((resolve) => dead.on('close', resolve));
+    fs.writeFileSync(path.join(dir, lock), String(dead.pid), { mode: 0o600 });
+    const [next] = await runners(sim, 1, { CDKTF_KEYFACTOR_TOKEN_CACHE: dir });
+    expect(next.code).toBe(0);
+    expect(sim.received('POST', TOKEN)).toHaveLength(2);
+    // It took the lock and stored its token (a runner that waited the lock out fetches a token it does not store).
+    expect(locks()).toEqual([]);
+    expect(fs.readdirSync(dir)).toEqual([lock.replace(/\.lock$/, '')]);
+  });
+
   test('an expired token is replaced; turned off, every process asks for its own', async () => {
     sim = await KeyfactorSimulator.start({ seed: SEED, jobTiming: { waitingMs: 10, inProcessMs: 10 }, tokenLifetimeSeconds: 1 });
     const dir = path.join(tempDir('kf-token-'), 'cache');
