@@ -1,7 +1,7 @@
 /**
  * The configuration Terraform is applying, in the stack directory where Terraform runs
- * provisioners: cdk.tf.json as cdktf synthesizes it, or else the directory's `.tf` files
- * (`cdktf synth --hcl`, or plain Terraform after leaving CDK). The undo registry reads it to tell
+ * provisioners: cdk.tf.json as cdktf synthesizes it, the directory's `.tf` files (`cdktf synth
+ * --hcl`, or plain Terraform after leaving CDK), and any other `.tf.json` file, merged. The undo registry reads it to tell
  * a deleted construct from a configured one, the job wait to know a carrier's instances, the CLI
  * to compare it with the state.
  */
@@ -17,47 +17,49 @@ export interface Configuration {
   readonly locals?: Record<string, unknown>;
 }
 
-/** The configuration in `directory`; one that cannot be read fails with what the read was `for`, e.g. `tell whether x was deleted`. */
+/**
+ * The configuration in `directory`: every file Terraform loads there, `*.tf.json` (cdk.tf.json
+ * among them) and `*.tf`, merged, as Terraform merges them (a `main.tf.json` beside a `.tf` file
+ * is configuration too: read alone, the other file's carriers would look deleted). One that
+ * cannot be read fails with what the read was `for`, e.g. `tell whether x was deleted`.
+ */
 export function readConfiguration(directory: string, forWhat: string, fix = 'Apply from the stack directory cdktf synthesized, as `cdktf deploy` does.'): Configuration {
-  const file = path.join(directory, CONFIGURATION_FILE);
-  let text: string;
+  let files: string[];
   try {
-    text = fs.readFileSync(file, 'utf8');
+    files = fs.readdirSync(directory).filter((n) => n.endsWith('.tf') || n.endsWith('.tf.json')).sort();
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const hcl = code === 'ENOENT' ? readHclConfiguration(directory, forWhat) : undefined;
-    if (hcl) return hcl;
-    throw new RunnerError(`cannot ${forWhat}: reading ${file} failed (${code ?? (e as Error).message}). ${fix}`);
+    files = [];
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new RunnerError(`cannot ${forWhat}: reading ${directory} failed (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}). ${fix}`);
+    }
   }
+  if (!files.length) {
+    throw new RunnerError(`cannot ${forWhat}: reading ${path.join(directory, CONFIGURATION_FILE)} failed (ENOENT). ${fix}`);
+  }
+  const resource: Record<string, Record<string, Record<string, unknown>>> = {};
+  const locals: Record<string, unknown> = {};
+  for (const name of files) {
+    const file = path.join(directory, name);
+    let parsed: Configuration;
+    try {
+      const text = fs.readFileSync(file, 'utf8');
+      parsed = name.endsWith('.json') ? parseJson(text, file, forWhat, fix) : parseHcl(text);
+    } catch (e) {
+      if (e instanceof RunnerError) throw e;
+      throw new RunnerError(`cannot ${forWhat}: reading ${file} failed (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}). ${fix}`);
+    }
+    for (const [type, blocks] of Object.entries(parsed.resource ?? {})) Object.assign(resource[type] ??= {}, blocks);
+    Object.assign(locals, parsed.locals ?? {});
+  }
+  return { resource, locals };
+}
+
+function parseJson(text: string, file: string, forWhat: string, fix: string): Configuration {
   try {
     return JSON.parse(text) as Configuration;
   } catch (e) {
     throw new RunnerError(`cannot ${forWhat}: ${file} is not JSON (${(e as Error).message}). ${fix}`);
   }
-}
-
-/** The `.tf` files of `directory` merged, or undefined if there are none. */
-function readHclConfiguration(directory: string, forWhat: string): Configuration | undefined {
-  let files: string[];
-  try {
-    files = fs.readdirSync(directory).filter((n) => n.endsWith('.tf')).sort();
-  } catch {
-    return undefined;
-  }
-  if (!files.length) return undefined;
-  const resource: Record<string, Record<string, Record<string, unknown>>> = {};
-  const locals: Record<string, unknown> = {};
-  for (const name of files) {
-    const file = path.join(directory, name);
-    try {
-      const parsed = parseHcl(fs.readFileSync(file, 'utf8'));
-      for (const [type, blocks] of Object.entries(parsed.resource)) Object.assign(resource[type] ??= {}, blocks);
-      Object.assign(locals, parsed.locals);
-    } catch (e) {
-      throw new RunnerError(`cannot ${forWhat}: reading ${file} failed (${(e as Error).message}).`);
-    }
-  }
-  return { resource, locals };
 }
 
 /** The block of `address` (`type.name`), if configured. */

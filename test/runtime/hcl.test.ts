@@ -5,6 +5,8 @@ import { Construct } from 'constructs';
 import { addExamples } from '../../examples/main';
 import { CertificateDeployment, CertificateStorePassword, PamLocalEntry, Schedule, Secret, WaitPolicy } from '../../src';
 import { Configuration, readConfiguration } from '../../src/runtime/configuration';
+import { deletedConstructDecision } from '../../src/runner/deleted-construct';
+import { deploymentSpec } from '../support/runtime';
 import { parseHcl } from '../../src/runtime/hcl';
 import { S1, tempDir } from '../support/runtime';
 
@@ -197,6 +199,20 @@ describe('reading the configuration from cdktf synth --hcl output', () => {
     expect(() => readConfiguration(dir, 'tell whether x was deleted'))
       .toThrow(`cannot tell whether x was deleted: reading ${path.join(dir, 'main.tf')} failed (line 2: a quoted string has no closing quote).`);
     expect(() => parseHcl('resource "a" "b" {\n')).toThrow('line 2: a block has no closing "}"');
+  });
+
+  test('a main.tf.json beside a .tf file (no cdk.tf.json): both are configuration, as Terraform loads them', () => {
+    const dir = tempDir('kf-hcl-mixed-');
+    fs.writeFileSync(path.join(dir, 'main.tf.json'), JSON.stringify({
+      resource: { terraform_data: { web_Carrier_1: { for_each: '${local.webInstances}' } } },
+      locals: { webInstances: { k: { spec: '{"n":1}' } } },
+    }));
+    fs.writeFileSync(path.join(dir, 'extra.tf'), 'resource "terraform_data" "other" {\n  input = "x"\n}\n');
+    const config = readConfiguration(dir, 'test');
+    expect(Object.keys(config.resource!.terraform_data).sort()).toEqual(['other', 'web_Carrier_1']);
+    expect(config.locals).toEqual({ webInstances: { k: { spec: '{"n":1}' } } });
+    // So the registry sees the carrier configured: its own destroy undoes, not a second Remove from the registry.
+    expect(deletedConstructDecision(deploymentSpec('web'), 'terraform_data.web_Carrier_1', dir)).toEqual({ undo: false, reason: 'configured' });
   });
 
   test('with neither cdk.tf.json nor .tf files, the read names cdk.tf.json and the fix', () => {
