@@ -3,8 +3,9 @@ import type { LedgerRecord } from '../contract/ledger-record';
 import { DEFAULT_POLL_INTERVAL_SECONDS, DEFAULT_WAIT_TIMEOUT_SECONDS } from '../contract/spec';
 import { KeyfactorClient } from '../runtime/api/client';
 import { RunnerError } from '../runtime/errors';
-import { fetchJobStatuses, JobStatus, waitForJobs } from '../runtime/jobs/completion';
+import { fetchJobStatuses, waitForJobs } from '../runtime/jobs/completion';
 import { resultName, statusName } from '../runtime/jobs/history';
+import { instanceOf } from '../runtime/ledger';
 import { SecretResolver } from '../runtime/secrets';
 import { connectionSettings, maxQueryLength } from '../runtime/settings';
 
@@ -23,7 +24,16 @@ export interface JobsOptions extends OutputsOptions {
 export async function runJobs(options: JobsOptions, env: NodeJS.ProcessEnv, write: (text: string) => void): Promise<number> {
   const subjects = new Map<string, string>();
   const stores = new Map<string, string>();
-  for (const r of await selectRecords(options, env)) {
+  const records = await selectRecords(options, env);
+  // Only the jobs of each instance's newest record decide the exit status: a failure that a later
+  // apply replaced, or whose construct was destroyed or forgotten since, is history, shown as such.
+  // A wait's record repeats the jobs it awaited: they are its construct's instances' to decide.
+  const own = records.filter((r) => r.operation !== 'JobWait');
+  const newest = new Map(own.map((r) => [instanceOf(r), r]));
+  const current = new Set(own.filter((r) => newest.get(instanceOf(r)) === r).flatMap((r) => r.jobIds));
+  const owned = new Set(own.flatMap((r) => r.jobIds));
+  for (const r of records) if (r.operation === 'JobWait') r.jobIds.filter((id) => !owned.has(id)).forEach((id) => current.add(id));
+  for (const r of [...records.filter((x) => x.operation === 'JobWait'), ...own]) {
     for (const id of r.jobIds) {
       subjects.set(id, `${r.constructPath}${r.instanceKey ? ` [${r.instanceKey}]` : ''} (${r.phase})`);
       const store = storeOf(r.request);
@@ -38,28 +48,27 @@ export async function runJobs(options: JobsOptions, env: NodeJS.ProcessEnv, writ
   const client = new KeyfactorClient(connectionSettings(env, secrets), secrets);
   const queryLength = maxQueryLength(env);
   const ids = [...subjects.keys()];
-  let statuses: JobStatus[];
   let failure: string | undefined;
-  if (options.wait) {
+  if (options.wait && current.size) {
     try {
-      statuses = (await waitForJobs(
+      await waitForJobs(
         client,
-        ids.map((jobId) => ({ jobId, subject: subjects.get(jobId)! })),
+        [...current].map((jobId) => ({ jobId, subject: subjects.get(jobId)! })),
         { mode: 'completion', timeoutSeconds: options.timeout ?? DEFAULT_WAIT_TIMEOUT_SECONDS, pollIntervalSeconds: options.interval ?? DEFAULT_POLL_INTERVAL_SECONDS },
         (line) => { if (!options.json) write(line); },
         queryLength,
-      )).statuses;
+      );
     } catch (e) {
       if (!(e instanceof RunnerError)) throw e;
       failure = e.message;
-      statuses = await fetchJobStatuses(client, ids, queryLength);
     }
-  } else {
-    statuses = await fetchJobStatuses(client, ids, queryLength);
   }
+  const statuses = await fetchJobStatuses(client, ids, queryLength);
   const rows = statuses.map((s) => ({
     jobId: s.jobId,
     construct: subjects.get(s.jobId)!,
+    /** A newer record of its instance (a re-run, a destroy, a forget) came after it: it no longer decides the exit status. */
+    superseded: !current.has(s.jobId),
     state: s.state,
     // Where the job ran as Command's history says (a PFX replacement's jobs each have their own store), else the store the request named.
     store: s.row?.ClientMachine && s.row?.StorePath ? `${s.row.ClientMachine}:${s.row.StorePath}` : (stores.has(s.jobId) ? `store ${stores.get(s.jobId)}` : null),
@@ -73,10 +82,10 @@ export async function runJobs(options: JobsOptions, env: NodeJS.ProcessEnv, writ
     write(JSON.stringify({ jobs: rows, ...(failure ? { error: failure } : {}) }, null, 2));
   } else {
     write(table(['JOB GUID', 'CONSTRUCT', 'STORE', 'STATUS', 'RESULT', 'MESSAGE'],
-      rows.map((r) => [r.jobId, r.construct, r.store ?? '-', r.status ?? 'no history yet', r.result ?? '-', r.message ?? ''])));
+      rows.map((r) => [r.jobId, `${r.construct}${r.superseded ? ' (superseded)' : ''}`, r.store ?? '-', r.status ?? 'no history yet', r.result ?? '-', r.message ?? ''])));
     if (failure) write(`cdktf-keyfactor: ${failure}`);
   }
-  return failure || statuses.some((s) => s.state === 'failure') ? 1 : 0;
+  return failure || statuses.some((s) => s.state === 'failure' && current.has(s.jobId)) ? 1 : 0;
 }
 
 /** The store a recorded request named: Add/Remove, store password, reenrollment. */

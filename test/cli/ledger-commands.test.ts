@@ -1,6 +1,8 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { runJobs } from '../../src/cli/jobs';
 import { formatOutputs, selectRecords } from '../../src/cli/outputs';
-import { SPEC_ENV } from '../../src/contract/environment';
+import { REPAIR_ENV, repairName, SPEC_ENV, WORKSPACE_ENV } from '../../src/contract/environment';
 import { canonicalJson } from '../../src/contract/spec';
 import { KeyfactorSimulator } from '../../src/simulator';
 import { basicEnv, deploymentSpec, runInProcess, startSim, tempDir } from '../support/runtime';
@@ -51,6 +53,47 @@ describe('outputs and jobs', () => {
     await runJobs({ ledger, json: true }, env, (t) => json.push(t));
     const jobs = JSON.parse(json.join('\n')).jobs;
     expect(jobs.find((j: any) => j.construct.startsWith('t/web'))).toMatchObject({ store: 'web-01.example.test:/etc/ssl/web-01.pem', status: 'Completed', result: 'Success' });
+  });
+
+  test('a mistyped KEYFACTOR_HOSTNAME: nothing shown, and a note says how many records it hid and how to see them', async () => {
+    const notes: string[] = [];
+    const typo = { ...env, KEYFACTOR_HOSTNAME: 'kf.exmaple.test' };
+    expect(await selectRecords({ ledger }, typo, (l) => notes.push(l))).toEqual([]);
+    expect(notes).toEqual([expect.stringMatching(/^cdktf-keyfactor: NOTE: 3 record\(s\) of other origins not shown \(this run: kf\.exmaple\.test\/KeyfactorAPI workspace default; theirs: 127\.0\.0\.1:\d+\/KeyfactorAPI workspace default\); check KEYFACTOR_HOSTNAME and the workspace, or pass --all-origins$/)]);
+    const lines: string[] = [];
+    const quiet = await runJobs({ ledger }, typo, (t) => lines.push(t));
+    expect({ quiet, lines }).toEqual({ quiet: 0, lines: ['No job GUIDs in the ledger.'] });
+  });
+
+  test('the workspace is the one `terraform workspace select` chose in the stack directory, as Terraform decides', async () => {
+    const outdir = tempDir('kf-cli-ws-');
+    const stackDir = path.join(outdir, 'stacks', 't');
+    fs.mkdirSync(path.join(stackDir, '.terraform'), { recursive: true });
+    fs.writeFileSync(path.join(stackDir, '.terraform', 'environment'), 'staging');
+    const wsLedger = tempDir('kf-cli-ws-ledger-');
+    for (const [ws, alias] of [['default', 'in-default'], ['staging', 'in-staging']]) {
+      const runEnv = { ...env, CDKTF_KEYFACTOR_LEDGER_DIR: wsLedger, [WORKSPACE_ENV]: ws };
+      expect((await runInProcess({ ...runEnv, [SPEC_ENV]: canonicalJson(deploymentSpec(alias, { path: `t/${alias}` })) })).code).toBe(0);
+    }
+    const paths = async (extra: Record<string, string>) =>
+      (await selectRecords({ ledger: wsLedger, outdir }, { ...env, ...extra }, () => undefined)).map((r) => r.constructPath);
+    expect(await paths({})).toEqual(['t/in-staging']);
+    // TF_WORKSPACE wins, as it does for Terraform.
+    expect(await paths({ TF_WORKSPACE: 'default' })).toEqual(['t/in-default']);
+  });
+
+  test('jobs: a failure that a newer record of its instance superseded is shown as such and no longer fails the pipeline', async () => {
+    // The broken deployment is replaced by drift --fix's path: its destroy is recorded skipped, nothing sent.
+    const failing = deploymentSpec('broken', { path: 't/broken', key: BROKEN, store: { certificateStoreId: BROKEN, alias: 'broken' } });
+    const destroyed = await runInProcess({ ...env, [SPEC_ENV]: canonicalJson(failing), [REPAIR_ENV]: JSON.stringify([repairName('t/broken', BROKEN)]) }, 'destroy');
+    expect(destroyed.code).toBe(0);
+    const lines: string[] = [];
+    const code = await runJobs({ ledger }, env, (t) => lines.push(...t.split('\n')));
+    expect(lines.find((l) => l.includes('t/broken'))).toMatch(/t\/broken \[[^\]]+\] \(create\) \(superseded\) +broken-01\.example\.test:\/etc\/ssl\/broken\.pem +Completed +Failure/);
+    expect(code).toBe(0);
+    const json: string[] = [];
+    await runJobs({ ledger, json: true }, env, (t) => json.push(t));
+    expect(JSON.parse(json.join('\n')).jobs.map((j: any) => [j.construct.split(' ')[0], j.superseded])).toEqual([['t/web', false], ['t/broken', true]]);
   });
 
   test('a ledger that does not exist is an error, not an empty table', async () => {

@@ -16,9 +16,28 @@ export interface Backend {
   readonly from: string;
 }
 
+function dataDirOf(stackDir: string, env: NodeJS.ProcessEnv): string {
+  return env.TF_DATA_DIR?.trim() ? path.resolve(stackDir, env.TF_DATA_DIR) : path.join(stackDir, '.terraform');
+}
+
+/**
+ * The workspace Terraform uses in `stackDir`, as it decides: TF_WORKSPACE, else what `terraform
+ * workspace select` wrote in the data directory (`environment`), else `default`. The runner is
+ * told by its carrier; the CLI must not assume `default` where a pipeline selected another.
+ */
+export function selectedWorkspace(stackDir: string, env: NodeJS.ProcessEnv): string {
+  const fromEnv = env.TF_WORKSPACE?.trim();
+  if (fromEnv) return fromEnv;
+  try {
+    return fs.readFileSync(path.join(dataDirOf(stackDir, env), 'environment'), 'utf8').trim() || 'default';
+  } catch {
+    return 'default';
+  }
+}
+
 /** The backend `terraform init` configured in `stackDir`; undefined when none was (the implicit local backend). */
 export function initializedBackend(stackDir: string, env: NodeJS.ProcessEnv): Backend | undefined {
-  const dataDir = env.TF_DATA_DIR?.trim() ? path.resolve(stackDir, env.TF_DATA_DIR) : path.join(stackDir, '.terraform');
+  const dataDir = dataDirOf(stackDir, env);
   const file = path.join(dataDir, 'terraform.tfstate');
   let text: string;
   try {
