@@ -82,6 +82,15 @@ export const DEFAULT_SEED: SimulatorSeed = {
       DisplayName: 'Load balancer 01 (no reenrollment)',
       reenrollmentSupported: false,
     },
+    {
+      // Letters in its GUID: a test that upper-cases a GUID of digits only proves nothing.
+      Id: '5e7f0a11-cafe-4b11-8d11-0000000000ab',
+      ClientMachine: 'mixed-01.example.test',
+      Storepath: '/etc/ssl/mixed-01.pem',
+      AgentId: AGENT_1,
+      CertStoreType: 2,
+      DisplayName: 'Mixed 01 (a GUID with letters)',
+    },
   ],
   certificates: [
     {

@@ -7,6 +7,8 @@ import {
 import { DEFAULT_SEED } from '../../src/simulator';
 import { StartedSimulator } from '../support/simulator';
 import { endToEnd } from '../support/terraform';
+import { caseVariant } from '../support/guid';
+import { MIXED } from '../support/runtime';
 
 /**
  * Props that are Terraform references: values from other resources' outputs, a store created in
@@ -141,7 +143,7 @@ describe('props that are Terraform references', () => {
   test('a store password and a reenrollment from other resources\' outputs send the evaluated values', async () => {
     const project = e2e.project('refs-stores');
     project.synth((scope: Construct) => {
-      const store = new DataResource(scope, 'store', { input: { id: S0.toUpperCase(), agent: DEFAULT_SEED.orchestrators[0].AgentId, host: 'web-01.example.test' } });
+      const store = new DataResource(scope, 'store', { input: { id: caseVariant(MIXED), agent: DEFAULT_SEED.orchestrators[0].AgentId, host: 'web-01.example.test' } });
       new CertificateStorePassword(scope, 'password', { certStoreId: Token.asString(Fn.lookup(store.output, 'id')), newPassword: Secret.fromEnv('REF_STORE_PASSWORD') });
       new CertificateStoreReenrollment(scope, 'rekey', {
         keystoreId: Token.asString(Fn.lookup(store.output, 'id')),
@@ -155,8 +157,8 @@ describe('props that are Terraform references', () => {
     await project.apply({ ...started.env, REF_STORE_PASSWORD: 'ref-store-password' });
     const sent = started.sim.requests.slice(before).filter((r) => r.method === 'PUT' || r.path.endsWith('/Reenrollment'));
     expect(sent.map((r) => r.body)).toEqual(expect.arrayContaining([
-      expect.objectContaining({ CertStoreId: S0 }), // lower case, as a literal GUID is sent
-      expect.objectContaining({ KeystoreId: S0, AgentGuid: DEFAULT_SEED.orchestrators[0].AgentId, SubjectName: 'CN=web-01.example.test', SANs: { dns: ['web-01.example.test'] } }),
+      expect.objectContaining({ CertStoreId: MIXED }), // lower case, as a literal GUID is sent
+      expect.objectContaining({ KeystoreId: MIXED, AgentGuid: DEFAULT_SEED.orchestrators[0].AgentId, SubjectName: 'CN=web-01.example.test', SANs: { dns: ['web-01.example.test'] } }),
     ]));
     expect(sent).toHaveLength(2);
     await project.destroy(started.env);

@@ -4,7 +4,8 @@ import { canonicalJson } from '../../src/contract/spec';
 import { Ledger } from '../../src/ledger';
 import { checkEvaluated } from '../../src/runner/checks';
 import { KeyfactorSimulator } from '../../src/simulator';
-import { basicEnv, deploymentSpec, runInProcess, S1, startSim, tempDir } from '../support/runtime';
+import { basicEnv, deploymentSpec, MIXED, runInProcess, S1, startSim, tempDir } from '../support/runtime';
+import { caseVariant } from '../support/guid';
 
 /** Props that were references at synth, checked by the runner on what Terraform evaluated. */
 const certificateIdCheck: DeferredCheck = { field: 'certificateId', at: 'certificateId', rule: 'int', min: 1, max: 2147483647 };
@@ -19,12 +20,12 @@ describe('checks on evaluated values', () => {
   test('values are brought to the form synth gives literals: integers from digits, GUIDs in lower case, booleans from words', () => {
     const spec = deploymentSpec('web', {
       certificateId: '42' as any,
-      store: { certificateStoreId: S1.toUpperCase(), alias: 'web', overwrite: 'true' as any },
+      store: { certificateStoreId: caseVariant(MIXED), alias: 'web', overwrite: 'true' as any },
       checks: [certificateIdCheck, storeCheck, { field: 'stores[0].overwrite', at: 'store.overwrite', rule: 'boolean' }],
     });
     const { spec: out, problems } = checkEvaluated(spec);
     expect(problems).toEqual([]);
-    expect(out).toMatchObject({ certificateId: 42, store: { certificateStoreId: S1, overwrite: true } });
+    expect(out).toMatchObject({ certificateId: 42, store: { certificateStoreId: MIXED, overwrite: true } });
     expect(spec.certificateId).toBe('42'); // the input is left alone
   });
 
@@ -98,11 +99,11 @@ describe('the runner refuses an invalid evaluated value before sending anything'
   });
 
   test('a valid evaluated value is sent in the form a literal would be', async () => {
-    const spec = deploymentSpec('web', { certificateId: '3' as any, store: { certificateStoreId: S1.toUpperCase(), alias: 'web' }, checks: [certificateIdCheck, storeCheck] });
+    const spec = deploymentSpec('web', { key: MIXED, certificateId: '3' as any, store: { certificateStoreId: caseVariant(MIXED), alias: 'web' }, checks: [certificateIdCheck, storeCheck] });
     const { code } = await runInProcess(basicEnv(sim, { CDKTF_KEYFACTOR_LEDGER_DIR: tempDir('kf-checks-'), [SPEC_ENV]: canonicalJson(spec) }));
     expect(code).toBe(0);
     expect(sim.received('POST', '/CertificateStores/Certificates/Add').map((r) => r.body)).toEqual([
-      expect.objectContaining({ CertificateId: 3, CertificateStores: [expect.objectContaining({ CertificateStoreId: S1, Alias: 'web' })] }),
+      expect.objectContaining({ CertificateId: 3, CertificateStores: [expect.objectContaining({ CertificateStoreId: MIXED, Alias: 'web' })] }),
     ]);
   });
 });

@@ -86,7 +86,7 @@ test('the same through the admin endpoints, outside the API', async () => {
   expect(inventory.status).toBe(200);
   expect(inventory.data).toMatchObject({ JobType: 'Inventory', StorePath: '/opt/app/keystore.jks' });
   expect(await locations(sim, 3)).toEqual([]);
-  expect((await admin.post('/inventory')).data).toEqual({ inventoried: 6 });
+  expect((await admin.post('/inventory')).data).toEqual({ inventoried: 7 });
   expect((await admin.post('/stores/99999999-9999-4999-8999-999999999999/inventory')).status).toBe(404);
 });
 

@@ -17,7 +17,7 @@ describe('GET /CertificateStores', () => {
   test('lists stores with the response casing, filtered and paged', async () => {
     const all = await api(sim).get('/CertificateStores');
     expect(all.status).toBe(200);
-    expect(all.headers['x-total-count']).toBe('6');
+    expect(all.headers['x-total-count']).toBe('7');
     expect(all.data[0]).toMatchObject({
       Id: store(1),
       ClientMachine: 'web-01.example.test',

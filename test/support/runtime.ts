@@ -22,6 +22,8 @@ export const CANARY = {
 export const S1 = '11111111-1111-4111-8111-000000000001';
 export const S2 = '11111111-1111-4111-8111-000000000002';
 export const A1 = '22222222-2222-4222-8222-000000000001';
+/** The default seed's store whose GUID has letters, for tests of letter case. */
+export const MIXED = DEFAULT_SEED.stores.find((s) => /[a-f]/.test(s.Id.replace(/-/g, '').slice(0, 8)))!.Id;
 
 /** The spec a CertificateDeployment `t/web` renders for store S1 (certificate 3, immediate) with `alias`. */
 export function deploymentSpec(alias: string, more: Partial<CertificateDeploymentSpec> = {}): CertificateDeploymentSpec {

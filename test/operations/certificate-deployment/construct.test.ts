@@ -2,6 +2,7 @@ import { Testing, TerraformStack } from 'cdktf';
 import { Carrier, CertificateDeployment, CertificateDeploymentProps, DayOfWeek, KeyfactorDefaults, Schedule, Secret, WaitPolicy } from '../../../src';
 import { specHash } from '../../../src/contract/spec';
 import { synthJson, synthErrors } from '../../support/synth';
+import { caseVariant } from '../../support/guid';
 
 // Letters in both GUIDs, so that case-insensitive handling is really exercised.
 const STORE_A = 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d';
@@ -31,7 +32,7 @@ describe('CertificateDeployment synth-time validation', () => {
     ['local time without zone', { schedule: Schedule.daily('2026-11-25T23:30:00') }, /\[unit\/web-cert\] schedule\.time: must be in UTC/],
     ['malformed time', { schedule: Schedule.exactlyOnce('next tuesday') }, /\[unit\/web-cert\] schedule\.time: must be an ISO 8601 UTC time/],
     ['impossible date', { schedule: Schedule.exactlyOnce('2026-02-30T10:00:00Z') }, /\[unit\/web-cert\] schedule\.time: is not a real date-time/],
-    ['duplicate store', { stores: [{ certificateStoreId: STORE_A }, { certificateStoreId: STORE_A.toUpperCase() }] }, /\[unit\/web-cert\] stores\[1\]\.certificateStoreId: store .* is already listed at stores\[0\]/],
+    ['duplicate store', { stores: [{ certificateStoreId: STORE_A }, { certificateStoreId: caseVariant(STORE_A) }] }, /\[unit\/web-cert\] stores\[1\]\.certificateStoreId: store .* is already listed at stores\[0\]/],
     ['certificate id not positive', { certificateId: 0 }, /\[unit\/web-cert\] certificateId: must be an integer from 1/],
     ['certificate id not an integer', { certificateId: 1.5 }, /\[unit\/web-cert\] certificateId: must be an integer/],
     ['interval of zero minutes', { schedule: Schedule.interval(0) }, /\[unit\/web-cert\] schedule\.minutes: must be an integer from 1/],
@@ -65,8 +66,8 @@ describe('CertificateDeployment synth-time validation', () => {
   });
 
   test('a store listed twice in different letter case is refused', () => {
-    expect(STORE_A.toUpperCase()).not.toBe(STORE_A);
-    const stores = [{ certificateStoreId: STORE_A.toUpperCase() }, { certificateStoreId: STORE_B }, { certificateStoreId: STORE_A }];
+    expect(caseVariant(STORE_A)).not.toBe(STORE_A);
+    const stores = [{ certificateStoreId: caseVariant(STORE_A) }, { certificateStoreId: STORE_B }, { certificateStoreId: STORE_A }];
     expect(synthErrors(deploy({ stores })))
       .toMatch(/\[unit\/web-cert\] stores\[2\]\.certificateStoreId: store a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d is already listed at stores\[0\]; list each store once/);
   });
@@ -78,7 +79,7 @@ describe('CertificateDeployment rendering', () => {
     deploy({
       stores: [
         { certificateStoreId: STORE_A, alias: 'web', entryPassword: Secret.fromEnv('WEB_ENTRY_PASSWORD') },
-        { certificateStoreId: STORE_B.toUpperCase(), alias: 'web', overwrite: true, jobFields: { ProviderName: 'x' } },
+        { certificateStoreId: caseVariant(STORE_B), alias: 'web', overwrite: true, jobFields: { ProviderName: 'x' } },
       ],
       schedule: Schedule.weekly([DayOfWeek.MONDAY, DayOfWeek.FRIDAY], '2026-11-23T02:00:00Z'),
     }, s);
@@ -113,7 +114,7 @@ describe('CertificateDeployment rendering', () => {
     // The first store dropped, the order reversed, a store given in upper case: the others are the same instances.
     expect(instances([STORE_B, STORE_C])).toEqual({ [STORE_B]: all[STORE_B], [STORE_C]: all[STORE_C] });
     expect(instances([STORE_C, STORE_B, STORE_A])).toEqual(all);
-    expect(instances([STORE_A.toUpperCase(), STORE_B, STORE_C])).toEqual(all);
+    expect(instances([caseVariant(STORE_A), STORE_B, STORE_C])).toEqual(all);
     expect(new Set(Object.values(all).map((v) => v.hash)).size).toBe(3);
   });
 

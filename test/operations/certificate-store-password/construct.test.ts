@@ -1,6 +1,7 @@
 import { Testing, TerraformStack } from 'cdktf';
 import { Carrier, CertificateStorePassword, CertificateStorePasswordProps, PamLocalEntry, Secret } from '../../../src';
 import { synthJson, synthErrors } from '../../support/synth';
+import { caseVariant } from '../../support/guid';
 
 // Letters in the GUID, so that case-insensitive handling is really exercised.
 const STORE = 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d';
@@ -51,7 +52,7 @@ describe('CertificateStorePassword synth-time validation', () => {
 describe('CertificateStorePassword rendering', () => {
   test('one create-only terraform_data carrier; the spec holds the reference, never a value', () => {
     const s = stack();
-    const construct = password({ certStoreId: STORE.toUpperCase(), rotationKey: '2026-11' }, s);
+    const construct = password({ certStoreId: caseVariant(STORE), rotationKey: '2026-11' }, s);
     const carrier = carrierOf(s);
     const spec = JSON.parse(carrier.input.spec);
     expect(spec).toEqual({
@@ -90,7 +91,7 @@ describe('CertificateStorePassword rendering', () => {
     expect(hash({ rotationKey: '1', newPassword: Secret.fromEnv('OTHER') })).not.toBe(base);
     expect(hash({ rotationKey: '1', certStoreId: 'f0e1d2c3-b4a5-4968-8776-655443322110' })).not.toBe(base);
     // The store GUID is case-insensitive.
-    expect(hash({ rotationKey: '1', certStoreId: STORE.toUpperCase() })).toBe(base);
+    expect(hash({ rotationKey: '1', certStoreId: caseVariant(STORE) })).toBe(base);
   });
 
   test('dependsOn: runs after a PamLocalEntry has written its content', () => {

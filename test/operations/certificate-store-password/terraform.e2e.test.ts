@@ -4,6 +4,7 @@ import { CertificateStorePassword, Ledger, Secret } from '../../../src';
 import { DEFAULT_SEED, KeyfactorSimulator } from '../../../src/simulator';
 import { connectionEnv, startTlsSimulator } from '../../support/simulator';
 import { TerraformProject } from '../../support/terraform';
+import { caseVariant } from '../../support/guid';
 
 const [S1] = DEFAULT_SEED.stores.map((s) => s.Id);
 // A store whose GUID has letters, given in upper case below: the runner must send it lower-cased.
@@ -39,7 +40,7 @@ describe('CertificateStorePassword end to end (terraform + simulator)', () => {
   const build = (rotationKey?: string) => (stack: Construct) => {
     new CertificateStorePassword(stack, 'app', { certStoreId: S1, newPassword: Secret.fromEnv('APP_STORE_PASSWORD'), rotationKey });
     new CertificateStorePassword(stack, 'pam', {
-      certStoreId: S2.toUpperCase(), // not equal to S2: it has letters
+      certStoreId: caseVariant(S2), // not equal to S2: it has letters
       newPassword: Secret.fromPamProvider(LOCAL_PROVIDER, { SecretName: 'app-02-store-password' }),
     });
   };

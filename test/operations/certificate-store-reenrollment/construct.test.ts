@@ -1,6 +1,7 @@
 import { Testing, TerraformStack } from 'cdktf';
 import { CertificateStoreReenrollment, CertificateStoreReenrollmentProps, SubjectAlternativeName } from '../../../src';
 import { synthJson, synthErrors } from '../../support/synth';
+import { caseVariant } from '../../support/guid';
 
 // Letters in the GUID, so that case-insensitive handling is really exercised.
 const STORE = 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d';
@@ -99,8 +100,8 @@ describe('CertificateStoreReenrollment rendering', () => {
   test('the spec carries every prop, SANs rendered as the API map, no undo provisioner', () => {
     const s = stack();
     reenroll({
-      keystoreId: STORE.toUpperCase(),
-      agentGuid: SYNTH_AGENT.toUpperCase(),
+      keystoreId: caseVariant(STORE),
+      agentGuid: caseVariant(SYNTH_AGENT),
       jobProperties: { ProviderName: 'Microsoft Software Key Storage Provider', KeySize: 2048 },
       certificateAuthority: 'ca.example.test\\Example Issuing CA',
       enrollmentPatternId: 4,

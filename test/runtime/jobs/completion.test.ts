@@ -3,6 +3,7 @@ import { fetchJobStatuses, jobIdQueries, notDueReason, pageCap, stateOf, waitFor
 import { DEFAULT_SEED, KeyfactorSimulator } from '../../../src/simulator';
 import { basicEnv, captureOutput, clientFor, contextFor, failure, S1, S2, SEED, startSim } from '../../support/runtime';
 import { ScriptedServer } from '../../support/scripted-server';
+import { caseVariant } from '../../support/guid';
 
 const FAILING = DEFAULT_SEED.stores.find((s) => s.failJobs)!.Id;
 const ADD = '/CertificateStores/Certificates/Add';
@@ -349,8 +350,8 @@ describe('waitForJobs against the simulator', () => {
     sim.setStoreBehaviour(S1, { retriesBeforeSuccess: 1, jobDurationMs: { waitingMs: 10, inProcessMs: 10 } });
     const jobId = await add(S1);
     await new Promise((r) => setTimeout(r, 150));
-    const [status] = await fetchJobStatuses(c.client, [jobId.toUpperCase()], 2000);
-    expect(status).toMatchObject({ jobId: jobId.toUpperCase(), state: 'success', row: { Status: 3, Result: 2 } });
+    const [status] = await fetchJobStatuses(c.client, [caseVariant(jobId)], 2000);
+    expect(status).toMatchObject({ jobId: caseVariant(jobId), state: 'success', row: { Status: 3, Result: 2 } });
     expect(sim.jobs()[0].historyIds).toHaveLength(2);
   });
 });

@@ -5,6 +5,7 @@ import { connectionSettings } from '../../../src/runtime/settings';
 import { DEFAULT_SEED, KeyfactorSimulator } from '../../../src/simulator';
 import { clientFor } from '../../support/runtime';
 import { ScriptedServer } from '../../support/scripted-server';
+import { caseVariant } from '../../support/guid';
 
 const AGENT = '22222222-2222-4222-8222-000000000001'; // the simulator seed's first orchestrator
 
@@ -69,7 +70,7 @@ describe('JobHistory lookup against the simulator', () => {
       `JobType -eq "Management" AND AgentId -eq "${A2}" AND OperationStart -ge "${since.toISOString()}"`,
     ]);
     const excluding = await findNewJobs(client, {
-      jobType: 'Management', since, clockSkewMs: 0, targets: [target(S1)], exclude: [s1b.toUpperCase()], timeoutMs: 0, intervalMs: 100,
+      jobType: 'Management', since, clockSkewMs: 0, targets: [target(S1)], exclude: [caseVariant(s1b)], timeoutMs: 0, intervalMs: 100,
     });
     expect(excluding.found[S1].JobId).toBe(s1a);
     // The job from before the mark is never taken.
