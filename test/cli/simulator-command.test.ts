@@ -28,9 +28,27 @@ async function until(what: () => boolean, ms = 10_000): Promise<boolean> {
   return what();
 }
 
+/** Every process group and simulator a test started: stopped after each test, whatever its outcome. */
+const startedGroups: number[] = [];
+const simulators: number[] = [];
+afterEach(() => {
+  for (const pid of simulators.splice(0)) if (alive(pid)) process.kill(pid, 'SIGKILL');
+  for (const pgid of startedGroups.splice(0)) {
+    try {
+      process.kill(-pgid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+});
+
+/** A marker no earlier run's leftover carries (the --inventory-every value the simulator is found by). */
+const marker = () => String(900_000 + Math.floor(Math.random() * 99_999) * 1000 + process.pid % 1000);
+
 /** Starts `command` and resolves once the simulator's banner is complete (or rejects with its output). */
 async function started(command: string, args: string[], env = process.env): Promise<{ child: ChildProcess; output: () => string }> {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env });
+  startedGroups.push(child.pid!);
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
@@ -69,8 +87,9 @@ describe('cdktf-keyfactor simulator', () => {
   });
 
   test('run by npx: killing npx\'s PID (what `kill $!` reaches) stops it too, so its port is freed', async () => {
-    const { child, output } = await started('npx', ['--no', 'cdktf-keyfactor', 'simulator', '--port', '0', '--inventory-every', '987654']);
-    const simulator = simulatorProcess('987654');
+    const mark = marker();
+    const { child, output } = await started('npx', ['--no', 'cdktf-keyfactor', 'simulator', '--port', '0', '--inventory-every', mark]);
+    const simulator = simulatorProcess(mark);
     expect(alive(simulator)).toBe(true);
     child.kill('SIGTERM');
     expect(await until(() => !alive(simulator))).toBe(true);
@@ -80,8 +99,9 @@ describe('cdktf-keyfactor simulator', () => {
   test('run by node from a shell (nohup, CI steps): it outlives the shell, as a background service', async () => {
     // Without the variables npm gives what it runs (`npm test` gives them to this test too).
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('npm_')));
-    const { child } = await started('sh', ['-c', `node ${CLI} simulator --port 0 --inventory-every 987655; exit $?`], env);
-    const simulator = simulatorProcess('987655');
+    const mark = marker();
+    const { child } = await started('sh', ['-c', `node ${CLI} simulator --port 0 --inventory-every ${mark}; exit $?`], env);
+    const simulator = simulatorProcess(mark);
     child.kill('SIGKILL');
     await new Promise((r) => setTimeout(r, 1500));
     expect(alive(simulator)).toBe(true);
@@ -100,6 +120,7 @@ function simulatorProcess(marker: string): number {
       return false;
     }
   });
+  simulators.push(...node);
   expect(node).toHaveLength(1);
   return node[0];
 }
