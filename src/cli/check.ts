@@ -94,8 +94,9 @@ export function compare(stack: string, config: Configuration, state: StateResour
     const [type, name] = splitAddress(u.carrier);
     if (configured(type, name)) continue; // the carrier's own destroy provisioner undoes
     const label = u.spec ? specLabel(u.spec) : u.key;
-    if (registryBlocks.length === 0) lost.push({ stack, label, why: 'registry-gone' });
-    else if (!registryKeys.has(u.key)) {
+    if (registryBlocks.length === 0) {
+      lost.push({ stack, label, why: 'registry-gone' });
+    } else if (!registryKeys.has(u.key)) {
       // Decided as the apply decides, with the values Terraform gave the configured carriers (the state's specs are evaluated).
       const owner = u.spec && carriers.find((c) => configured(c.type, c.name) && sharesUndoTarget(u.spec as OperationSpec, c.spec as OperationSpec));
       pending.push({ stack, label, ...(owner ? { takenOverBy: owner.spec.path } : {}) });

@@ -4,9 +4,9 @@ import { carrierLedger } from './ledgers';
 import { repairStack, StackRepair } from './repair';
 import { CARRIER_TYPES, parseSpec, readConfiguration, stateResources, synthesizedStacks } from './stacks';
 import { isUndoRegistryId, repairName } from '../contract/environment';
-import { replaceCommand } from '../contract/shell';
 import { describeLocation } from '../contract/ledger-location';
 import type { LedgerRecord } from '../contract/ledger-record';
+import { replaceCommand } from '../contract/shell';
 import { SpecBase, specHash, specLabel } from '../contract/spec';
 import { deploymentDrift } from '../operations/certificate-deployment/drift';
 import { storePasswordDrift } from '../operations/certificate-store-password/drift';
@@ -297,7 +297,9 @@ export interface Repair {
 }
 
 /** One repair per stack with drifted instances; the runner sends no undo for them (REPAIR_ENV). */
-async function fix(outdir: string, drifted: DriftResult[], includePending: boolean, env: NodeJS.ProcessEnv, write: (text: string) => void): Promise<StackRepair[]> {
+async function fix(
+  outdir: string, drifted: DriftResult[], includePending: boolean, env: NodeJS.ProcessEnv, write: (text: string) => void,
+): Promise<StackRepair[]> {
   const byStack = new Map<string, DriftResult[]>();
   for (const r of drifted) byStack.set(r.stack, [...byStack.get(r.stack) ?? [], r]);
   const done: StackRepair[] = [];

@@ -5,7 +5,7 @@ import * as path from 'path';
  * pasted hint into a different command.
  */
 export function shellQuote(text: string): string {
-  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(text) ? text : `'${text.replace(/'/g, '\'\\\'\'')}'`;
 }
 
 /**

@@ -17,11 +17,11 @@ import { SPEC_VERSION, specHash, specLabel } from '../contract/spec';
 import { AmbiguousRequestError } from '../runtime/api/client';
 import { RunContext } from '../runtime/context';
 import { MayHaveActedError, RunnerError } from '../runtime/errors';
-import { printable } from '../runtime/printable';
 import {
-  beginRecord, DirectoryStore, identityKey, InstanceIdentity, isOpen, LedgerEntry, LedgerHandle, ledgerName, noticeOncePerApply, openLedger, OpenLedger,
-  readWithLocal, sameOrigin, warnUnreadable,
+  beginRecord, DirectoryStore, identityKey, InstanceIdentity, isOpen, LedgerEntry, LedgerHandle, ledgerName, noticeOncePerApply, openLedger,
+  OpenLedger, readWithLocal, sameOrigin, warnUnreadable,
 } from '../runtime/ledger';
+import { printable } from '../runtime/printable';
 import { readSettings, RunnerSettings } from '../runtime/settings';
 
 export async function run(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {

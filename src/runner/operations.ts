@@ -2,6 +2,7 @@
  * The operations the runner can run: each operation's apply half, by the `operation` name its
  * spec carries. Typed by the union of the specs, so a module and the spec it is handed match.
  */
+import type { LedgerRecord } from '../contract/ledger-record';
 import { certificateDeployment } from '../operations/certificate-deployment/run';
 import type { CertificateDeploymentSpec } from '../operations/certificate-deployment/spec';
 import { certificateStorePassword } from '../operations/certificate-store-password/run';
@@ -14,7 +15,6 @@ import { pamLocalEntry } from '../operations/pam-local-entry/run';
 import type { PamLocalEntrySpec } from '../operations/pam-local-entry/spec';
 import { pfxReplacement } from '../operations/pfx-replacement/run';
 import type { PfxReplacementSpec } from '../operations/pfx-replacement/spec';
-import type { LedgerRecord } from '../contract/ledger-record';
 import type { OperationModule, OperationResult, RunContext } from '../runtime/context';
 
 export type OperationSpec =

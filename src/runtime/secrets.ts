@@ -93,7 +93,7 @@ export function dotnetJson(value: string, lower = false): string {
   return value.split('').map((ch) => {
     if (short[ch]) return short[ch];
     const code = ch.charCodeAt(0);
-    if (code >= 0x20 && code < 0x7f && !`"&'+<>\``.includes(ch)) return ch;
+    if (code >= 0x20 && code < 0x7f && !'"&\'+<>`'.includes(ch)) return ch;
     const hex = code.toString(16).padStart(4, '0');
     return `\\u${lower ? hex : hex.toUpperCase()}`;
   }).join('');

@@ -43,7 +43,7 @@ afterEach(() => {
 });
 
 /** A marker no earlier run's leftover carries (the --inventory-every value the simulator is found by). */
-const marker = () => String(900_000 + Math.floor(Math.random() * 99_999) * 1000 + process.pid % 1000);
+const newMarker = () => String(900_000 + Math.floor(Math.random() * 99_999) * 1000 + process.pid % 1000);
 
 /** Starts `command` and resolves once the simulator's banner is complete (or rejects with its output). */
 async function started(command: string, args: string[], env = process.env): Promise<{ child: ChildProcess; output: () => string }> {
@@ -87,7 +87,7 @@ describe('cdktf-keyfactor simulator', () => {
   });
 
   test('run by npx: killing npx\'s PID (what `kill $!` reaches) stops it too, so its port is freed', async () => {
-    const mark = marker();
+    const mark = newMarker();
     const { child, output } = await started('npx', ['--no', 'cdktf-keyfactor', 'simulator', '--port', '0', '--inventory-every', mark]);
     const simulator = simulatorProcess(mark);
     expect(alive(simulator)).toBe(true);
@@ -99,7 +99,7 @@ describe('cdktf-keyfactor simulator', () => {
   test('run by node from a shell (nohup, CI steps): it outlives the shell, as a background service', async () => {
     // Without the variables npm gives what it runs (`npm test` gives them to this test too).
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('npm_')));
-    const mark = marker();
+    const mark = newMarker();
     const { child } = await started('sh', ['-c', `node ${CLI} simulator --port 0 --inventory-every ${mark}; exit $?`], env);
     const simulator = simulatorProcess(mark);
     child.kill('SIGKILL');

@@ -7,8 +7,8 @@ import { replaceCommand, shellQuote } from '../../src/contract/shell';
 describe('hints a person pastes into a shell', () => {
   // Store keys are free text: each of these must come back from the shell as the same one word.
   const hostile = [
-    `terraform_data.web_Carrier_1A2B["it's"]`,
-    `terraform_data.x["a\\"b'; touch pwned; echo '"]`,
+    'terraform_data.web_Carrier_1A2B["it\'s"]',
+    'terraform_data.x["a\\"b\'; touch pwned; echo \'"]',
     'terraform_data.x["$(touch pwned)"]',
     'terraform_data.x["`touch pwned`"]',
     'terraform_data.x["a b\tc\nd"]',
@@ -26,8 +26,8 @@ describe('hints a person pastes into a shell', () => {
 
   test('replaceCommand names the stack directory (relative to where the hint is read, else absolute)', () => {
     expect(replaceCommand('terraform_data.w["k"]', '/app/cdktf.out/stacks/web', '/app'))
-      .toBe(`cd cdktf.out/stacks/web && terraform apply -replace='terraform_data.w["k"]'`);
+      .toBe('cd cdktf.out/stacks/web && terraform apply -replace=\'terraform_data.w["k"]\'');
     expect(replaceCommand('terraform_data.w', '/app/cdktf.out/stacks/my stack'))
-      .toBe(`cd '/app/cdktf.out/stacks/my stack' && terraform apply -replace=terraform_data.w`);
+      .toBe('cd \'/app/cdktf.out/stacks/my stack\' && terraform apply -replace=terraform_data.w');
   });
 });

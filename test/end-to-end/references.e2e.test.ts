@@ -5,10 +5,10 @@ import {
   SubjectAlternativeName, WaitPolicy,
 } from '../../src';
 import { DEFAULT_SEED } from '../../src/simulator';
-import { StartedSimulator } from '../support/simulator';
-import { endToEnd } from '../support/terraform';
 import { caseVariant } from '../support/guid';
 import { MIXED } from '../support/runtime';
+import { StartedSimulator } from '../support/simulator';
+import { endToEnd } from '../support/terraform';
 
 /**
  * Props that are Terraform references: values from other resources' outputs, a store created in

@@ -4,8 +4,8 @@ import { canonicalJson } from '../../src/contract/spec';
 import { Ledger } from '../../src/ledger';
 import { checkEvaluated } from '../../src/runner/checks';
 import { KeyfactorSimulator } from '../../src/simulator';
-import { basicEnv, deploymentSpec, MIXED, runInProcess, S1, startSim, tempDir } from '../support/runtime';
 import { caseVariant } from '../support/guid';
+import { basicEnv, deploymentSpec, MIXED, runInProcess, S1, startSim, tempDir } from '../support/runtime';
 
 /** Props that were references at synth, checked by the runner on what Terraform evaluated. */
 const certificateIdCheck: DeferredCheck = { field: 'certificateId', at: 'certificateId', rule: 'int', min: 1, max: 2147483647 };

@@ -4,11 +4,10 @@ import { App, DataResource, Fn, TerraformStack, TerraformVariable, Token } from 
 import { Construct } from 'constructs';
 import { addExamples } from '../../examples/main';
 import { CertificateDeployment, CertificateStorePassword, PamLocalEntry, Schedule, Secret, WaitPolicy } from '../../src';
-import { Configuration, readConfiguration } from '../../src/runtime/configuration';
 import { deletedConstructDecision } from '../../src/runner/deleted-construct';
-import { deploymentSpec } from '../support/runtime';
+import { Configuration, readConfiguration } from '../../src/runtime/configuration';
 import { parseHcl } from '../../src/runtime/hcl';
-import { S1, tempDir } from '../support/runtime';
+import { deploymentSpec, S1, tempDir } from '../support/runtime';
 
 /**
  * The runner reads a stack's configuration at apply (which carriers are configured, their

@@ -92,16 +92,20 @@ describe('POST /CertificateStores/Certificates/Add', () => {
     const listed = await scheduled();
     expect(listed.map((j: any) => j.Id)).toEqual([weekly, once]);
     expect(listed[0]).toEqual({
-      Id: weekly, ClientMachine: 'web-01.example.test', Target: '/etc/ssl/web-01.pem',
-      Schedule: { Weekly: { Days: [0], Time: '2099-01-04T03:00:00Z' } }, Requested: expect.any(String), JobType: 'Management',
+      Id: weekly,
+      ClientMachine: 'web-01.example.test',
+      Target: '/etc/ssl/web-01.pem',
+      Schedule: { Weekly: { Days: [0], Time: '2099-01-04T03:00:00Z' } },
+      Requested: expect.any(String),
+      JobType: 'Management',
     });
-    expect((await history({ QueryString: `JobType -eq "Management"` })).data.map((r: any) => r.JobId)).toEqual([now]);
+    expect((await history({ QueryString: 'JobType -eq "Management"' })).data.map((r: any) => r.JobId)).toEqual([now]);
     // The model's own names filter it.
     expect((await scheduled({ QueryString: `Id -eq "${once}"` })).map((j: any) => j.Id)).toEqual([once]);
     expect((await scheduled({ QueryString: `Target -eq "/etc/ssl/web-01.pem" AND Requested -ge "${new Date(Date.now() - 60_000).toISOString()}"` })).map((j: any) => j.Id)).toEqual([weekly]);
     await sleep(500);
     expect((await scheduled()).map((j: any) => j.Id)).toEqual([weekly]);
-    expect((await history({ QueryString: `JobType -eq "Management"` })).data.map((r: any) => r.JobId).sort()).toEqual([now, once].sort());
+    expect((await history({ QueryString: 'JobType -eq "Management"' })).data.map((r: any) => r.JobId).sort()).toEqual([now, once].sort());
   });
 
   test('an unknown store or certificate is a 400 and creates no job', async () => {

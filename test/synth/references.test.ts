@@ -8,9 +8,9 @@ import {
 } from '../../src';
 import { SPEC_VERSION } from '../../src/contract/spec';
 import { deletedConstructDecision } from '../../src/runner/deleted-construct';
+import { caseVariant } from '../support/guid';
 import { tempDir } from '../support/runtime';
 import { synthErrors, synthJson } from '../support/synth';
-import { caseVariant } from '../support/guid';
 
 const S1 = '11111111-1111-4111-8111-000000000001';
 const S2 = '11111111-1111-4111-8111-000000000002';

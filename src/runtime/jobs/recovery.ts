@@ -75,7 +75,9 @@ async function storeJobSince(
  * The job an ambiguous Add or Remove created on `storeId`, from JobHistory; otherwise throws the
  * message saying what may have been created. `what` is e.g. "add certificate 1".
  */
-export async function recoverStoreJob(ctx: RunContext, e: AmbiguousRequestError, storeId: string, what: string, scheduledFor?: string): Promise<string> {
+export async function recoverStoreJob(
+  ctx: RunContext, e: AmbiguousRequestError, storeId: string, what: string, scheduledFor?: string,
+): Promise<string> {
   ctx.log(`${e.message} Looking in ${scheduledFor ? 'ScheduledJobs and ' : ''}JobHistory for the job it may have created.`);
   let store: StoreFacts = { id: storeId };
   let why: string;
@@ -121,7 +123,8 @@ export async function earlierStoreJob(
   if (found.row) {
     ctx.log(`reconciled: the earlier run's request did reach Command: its job ${found.row.JobId} ${foundWhere(found.row)}; not sending it again`);
     await ctx.settleEarlier(`its job ${found.row.JobId} was found in JobHistory, recorded by the run that found it`);
-    return { jobIds: [found.row.JobId!], recovered: { ...recovered, ...(found.row.scheduled === true ? { fromScheduledJobs: true } : { fromJobHistory: true }) } };
+    const listed = found.row.scheduled === true ? { fromScheduledJobs: true } : { fromJobHistory: true };
+    return { jobIds: [found.row.JobId!], recovered: { ...recovered, ...listed } };
   }
   if (!found.store.agentId || found.store.storePath === undefined) throw cannotReconcile(earlier, what, new Error(found.why));
   ctx.log(`the earlier run's request created no ${jobType} job on store ${describeStore(found.store)} (JobHistory since ${earlier.since.toISOString()}): sending it now`);

@@ -23,7 +23,9 @@ export interface ScheduledJob {
  * rows (`Requested` as OperationStart, `Target` as StorePath), up to `maxRows`. Command documents
  * no query fields for this list; the model's own names are used, and the time checked here too.
  */
-export async function scheduledJobRows(client: KeyfactorClient, jobType: string, from: string, maxRows = 1000, pageSize = 100): Promise<JobHistoryRow[]> {
+export async function scheduledJobRows(
+  client: KeyfactorClient, jobType: string, from: string, maxRows = 1000, pageSize = 100,
+): Promise<JobHistoryRow[]> {
   const jobs: ScheduledJob[] = [];
   const queryString = `JobType -eq "${jobType.replace(/[\\"]/g, (c) => `\\${c}`)}" AND Requested -ge "${from}"`;
   for (let page = 1; jobs.length < maxRows; page++) {
@@ -40,5 +42,12 @@ export async function scheduledJobRows(client: KeyfactorClient, jobType: string,
   const since = Date.parse(from);
   return jobs.slice(0, maxRows)
     .filter((j) => typeof j.Id === 'string' && typeof j.Requested === 'string' && Date.parse(j.Requested) >= since)
-    .map((j) => ({ JobId: j.Id, JobType: j.JobType ?? null, OperationStart: j.Requested!, StorePath: j.Target ?? null, ClientMachine: j.ClientMachine ?? null, scheduled: true }));
+    .map((j) => ({
+      JobId: j.Id,
+      JobType: j.JobType ?? null,
+      OperationStart: j.Requested!,
+      StorePath: j.Target ?? null,
+      ClientMachine: j.ClientMachine ?? null,
+      scheduled: true,
+    }));
 }

@@ -2,10 +2,10 @@ import { addCertificates, removeCertificates } from './add-remove';
 import { getCertificate } from './certificates';
 import type { Route } from './context';
 import { jobHistory } from './job-history';
-import { scheduledJobs } from './scheduled-jobs';
 import { createPamEntry, deletePamEntry, listPamEntries, updatePamEntry } from './pam-entries';
 import { replacePfx } from './pfx-replace';
 import { reenrollStore } from './reenrollment';
+import { scheduledJobs } from './scheduled-jobs';
 import { getStore, listStores, setStorePassword } from './stores';
 
 export type { Handler, Route, RouteContext } from './context';

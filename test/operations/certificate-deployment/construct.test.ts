@@ -1,8 +1,8 @@
 import { Testing, TerraformStack } from 'cdktf';
 import { Carrier, CertificateDeployment, CertificateDeploymentProps, DayOfWeek, KeyfactorDefaults, Schedule, Secret, WaitPolicy } from '../../../src';
 import { specHash } from '../../../src/contract/spec';
-import { synthJson, synthErrors } from '../../support/synth';
 import { caseVariant } from '../../support/guid';
+import { synthJson, synthErrors } from '../../support/synth';
 
 // Letters in both GUIDs, so that case-insensitive handling is really exercised.
 const STORE_A = 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d';

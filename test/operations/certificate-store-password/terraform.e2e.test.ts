@@ -2,9 +2,9 @@ import * as path from 'path';
 import { Construct } from 'constructs';
 import { CertificateStorePassword, Ledger, Secret } from '../../../src';
 import { DEFAULT_SEED, KeyfactorSimulator } from '../../../src/simulator';
+import { caseVariant } from '../../support/guid';
 import { connectionEnv, startTlsSimulator } from '../../support/simulator';
 import { TerraformProject } from '../../support/terraform';
-import { caseVariant } from '../../support/guid';
 
 const [S1] = DEFAULT_SEED.stores.map((s) => s.Id);
 // A store whose GUID has letters, given in upper case below: the runner must send it lower-cased.

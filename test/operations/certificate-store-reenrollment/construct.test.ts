@@ -1,7 +1,7 @@
 import { Testing, TerraformStack } from 'cdktf';
 import { CertificateStoreReenrollment, CertificateStoreReenrollmentProps, SubjectAlternativeName } from '../../../src';
-import { synthJson, synthErrors } from '../../support/synth';
 import { caseVariant } from '../../support/guid';
+import { synthJson, synthErrors } from '../../support/synth';
 
 // Letters in the GUID, so that case-insensitive handling is really exercised.
 const STORE = 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d';

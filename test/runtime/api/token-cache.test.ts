@@ -69,8 +69,13 @@ describe('OAuth token cache', () => {
     sim.injectFaults({ route: { method: 'POST', pathSuffix: TOKEN }, kind: 'holdAfterProcessing', count: 1 });
     const stopped = spawn(process.execPath, [RUNNER_BUNDLE, 'create'], {
       env: {
-        PATH: process.env.PATH!, KEYFACTOR_HOSTNAME: sim.url, KEYFACTOR_AUTH_CLIENT_ID: 'terraform', KEYFACTOR_AUTH_CLIENT_SECRET: CANARY.clientSecret,
-        KEYFACTOR_AUTH_TOKEN_URL: sim.tokenUrl, CDKTF_KEYFACTOR_LEDGER_DIR: tempDir('kf-token-ledger-'), CDKTF_KEYFACTOR_TOKEN_CACHE: dir,
+        PATH: process.env.PATH!,
+        KEYFACTOR_HOSTNAME: sim.url,
+        KEYFACTOR_AUTH_CLIENT_ID: 'terraform',
+        KEYFACTOR_AUTH_CLIENT_SECRET: CANARY.clientSecret,
+        KEYFACTOR_AUTH_TOKEN_URL: sim.tokenUrl,
+        CDKTF_KEYFACTOR_LEDGER_DIR: tempDir('kf-token-ledger-'),
+        CDKTF_KEYFACTOR_TOKEN_CACHE: dir,
         [SPEC_ENV]: canonicalJson(deploymentSpec('stopped', { key: 'stopped' })),
       },
     });

@@ -1,9 +1,9 @@
 import { RunnerError } from '../../../src/runtime/errors';
 import { fetchJobStatuses, jobIdQueries, notDueReason, pageCap, stateOf, waitForJobs, waitIfAsked } from '../../../src/runtime/jobs/completion';
 import { DEFAULT_SEED, KeyfactorSimulator } from '../../../src/simulator';
+import { caseVariant } from '../../support/guid';
 import { basicEnv, captureOutput, clientFor, contextFor, failure, S1, S2, SEED, startSim } from '../../support/runtime';
 import { ScriptedServer } from '../../support/scripted-server';
-import { caseVariant } from '../../support/guid';
 
 const FAILING = DEFAULT_SEED.stores.find((s) => s.failJobs)!.Id;
 const ADD = '/CertificateStores/Certificates/Add';

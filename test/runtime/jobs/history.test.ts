@@ -3,9 +3,9 @@ import { findNewJobs, queryAllJobHistory, queryJobHistory } from '../../../src/r
 import { SecretResolver } from '../../../src/runtime/secrets';
 import { connectionSettings } from '../../../src/runtime/settings';
 import { DEFAULT_SEED, KeyfactorSimulator } from '../../../src/simulator';
+import { caseVariant } from '../../support/guid';
 import { clientFor } from '../../support/runtime';
 import { ScriptedServer } from '../../support/scripted-server';
-import { caseVariant } from '../../support/guid';
 
 const AGENT = '22222222-2222-4222-8222-000000000001'; // the simulator seed's first orchestrator
 
