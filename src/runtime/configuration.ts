@@ -15,6 +15,8 @@ import { CONFIGURATION_FILE } from '../contract/environment';
 export interface Configuration {
   readonly resource?: Record<string, Record<string, Record<string, unknown>>>;
   readonly locals?: Record<string, unknown>;
+  /** The `terraform` block (its backend, where the CLI finds the ledger without `terraform init`). */
+  readonly terraform?: Record<string, unknown>;
 }
 
 /**
@@ -38,6 +40,7 @@ export function readConfiguration(directory: string, forWhat: string, fix = 'App
   }
   const resource: Record<string, Record<string, Record<string, unknown>>> = {};
   const locals: Record<string, unknown> = {};
+  const terraform: Record<string, unknown> = {};
   for (const name of files) {
     const file = path.join(directory, name);
     let parsed: Configuration;
@@ -50,8 +53,9 @@ export function readConfiguration(directory: string, forWhat: string, fix = 'App
     }
     for (const [type, blocks] of Object.entries(parsed.resource ?? {})) Object.assign(resource[type] ??= {}, blocks);
     Object.assign(locals, parsed.locals ?? {});
+    Object.assign(terraform, parsed.terraform ?? {});
   }
-  return { resource, locals };
+  return { resource, locals, ...(Object.keys(terraform).length ? { terraform } : {}) };
 }
 
 function parseJson(text: string, file: string, forWhat: string, fix: string): Configuration {

@@ -118,7 +118,8 @@ describe('cdktf-keyfactor drift', () => {
       deployment(scope, 'b', S1);
     });
     await project.apply(started.env);
-    // b drifts; a is deleted from the code and synthesized, its pipeline not yet run.
+    // b drifts (once its Add job has run); a is deleted from the code and synthesized, its pipeline not yet run.
+    for (let i = 0; i < 200 && !started.sim.storeContents(S1).some((c) => c.alias === 'pending-b'); i++) await new Promise((r) => setTimeout(r, 50));
     expect(started.sim.removeFromStore(S1, 'pending-b')).toBe(true);
     started.sim.inventory(S1);
     project.synth((scope: Construct) => void deployment(scope, 'b', S1));

@@ -203,6 +203,7 @@ describe('reading the configuration from cdktf synth --hcl output', () => {
   test('a main.tf.json beside a .tf file (no cdk.tf.json): both are configuration, as Terraform loads them', () => {
     const dir = tempDir('kf-hcl-mixed-');
     fs.writeFileSync(path.join(dir, 'main.tf.json'), JSON.stringify({
+      terraform: { backend: { pg: { schema_name: 'kf' } } },
       resource: { terraform_data: { web_Carrier_1: { for_each: '${local.webInstances}' } } },
       locals: { webInstances: { k: { spec: '{"n":1}' } } },
     }));
@@ -210,6 +211,8 @@ describe('reading the configuration from cdktf synth --hcl output', () => {
     const config = readConfiguration(dir, 'test');
     expect(Object.keys(config.resource!.terraform_data).sort()).toEqual(['other', 'web_Carrier_1']);
     expect(config.locals).toEqual({ webInstances: { k: { spec: '{"n":1}' } } });
+    // Its backend too: where the CLI finds the ledger on a machine that never ran terraform init.
+    expect(config.terraform).toEqual({ backend: { pg: { schema_name: 'kf' } } });
     // So the registry sees the carrier configured: its own destroy undoes, not a second Remove from the registry.
     expect(deletedConstructDecision(deploymentSpec('web'), 'terraform_data.web_Carrier_1', dir)).toEqual({ undo: false, reason: 'configured' });
   });
