@@ -14,9 +14,9 @@ import { CANARY, deploymentSpec, SEED, tempDir } from '../../support/runtime';
  */
 const TOKEN = '/oauth2/token';
 
-/** `n` runner processes at once, each deploying to its own alias; their exit codes and output. */
-async function runners(sim: KeyfactorSimulator, n: number, extra: Record<string, string>): Promise<Array<{ code: number | null; out: string }>> {
-  const env = {
+/** A runner's environment: client credentials against `sim`, a ledger of its own. */
+function runnerEnv(sim: KeyfactorSimulator, extra: Record<string, string>): Record<string, string> {
+  return {
     PATH: process.env.PATH!,
     KEYFACTOR_HOSTNAME: sim.url,
     KEYFACTOR_AUTH_CLIENT_ID: 'terraform',
@@ -25,6 +25,11 @@ async function runners(sim: KeyfactorSimulator, n: number, extra: Record<string,
     CDKTF_KEYFACTOR_LEDGER_DIR: tempDir('kf-token-ledger-'),
     ...extra,
   };
+}
+
+/** `n` runner processes at once, each deploying to its own alias; their exit codes and output. */
+async function runners(sim: KeyfactorSimulator, n: number, extra: Record<string, string>): Promise<Array<{ code: number | null; out: string }>> {
+  const env = runnerEnv(sim, extra);
   return Promise.all(Array.from({ length: n }, (_, i) => new Promise<{ code: number | null; out: string }>((resolve) => {
     const child = spawn(process.execPath, [RUNNER_BUNDLE, 'create'], { env: { ...env, [SPEC_ENV]: canonicalJson(deploymentSpec(`shared-${i}`, { key: `k${i}` })) } });
     let out = '';
@@ -68,21 +73,14 @@ describe('OAuth token cache', () => {
     const dir = path.join(tempDir('kf-token-'), 'cache');
     sim.injectFaults({ route: { method: 'POST', pathSuffix: TOKEN }, kind: 'holdAfterProcessing', count: 1 });
     const stopped = spawn(process.execPath, [RUNNER_BUNDLE, 'create'], {
-      env: {
-        PATH: process.env.PATH!,
-        KEYFACTOR_HOSTNAME: sim.url,
-        KEYFACTOR_AUTH_CLIENT_ID: 'terraform',
-        KEYFACTOR_AUTH_CLIENT_SECRET: CANARY.clientSecret,
-        KEYFACTOR_AUTH_TOKEN_URL: sim.tokenUrl,
-        CDKTF_KEYFACTOR_LEDGER_DIR: tempDir('kf-token-ledger-'),
-        CDKTF_KEYFACTOR_TOKEN_CACHE: dir,
-        [SPEC_ENV]: canonicalJson(deploymentSpec('stopped', { key: 'stopped' })),
-      },
+      env: runnerEnv(sim, { CDKTF_KEYFACTOR_TOKEN_CACHE: dir, [SPEC_ENV]: canonicalJson(deploymentSpec('stopped', { key: 'stopped' })) }),
     });
     const exited = new Promise<number | null>((resolve) => stopped.on('close', resolve));
     const locks = () => (fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.lock')) : []);
     // The event itself: the runner holds the lock, its token request is held by the server, the pipeline is cancelled.
-    while (!(locks().length && sim.requests.some((r) => r.path === TOKEN && r.held))) await new Promise((r) => setTimeout(r, 20));
+    const holding = () => locks().length > 0 && sim.requests.some((r) => r.path === TOKEN && r.held);
+    for (let i = 0; i < 500 && !holding(); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(holding()).toBe(true);
     const [lock] = locks();
     expect(fs.readFileSync(path.join(dir, lock), 'utf8')).toBe(String(stopped.pid));
     stopped.kill('SIGINT');
