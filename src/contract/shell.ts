@@ -5,7 +5,12 @@ import * as path from 'path';
  * pasted hint into a different command.
  */
 export function shellQuote(text: string): string {
-  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(text) ? text : `'${text.replace(/'/g, '\'\\\'\'')}'`;
+  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(text) ? text : singleQuoted(text);
+}
+
+/** `text` in single quotes, as one POSIX shell word whatever it holds. */
+export function singleQuoted(text: string): string {
+  return `'${text.replace(/'/g, '\'\\\'\'')}'`;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { CertificateDeploymentSpec } from './spec';
 import { GUID } from '../../contract/guid';
+import { singleQuoted } from '../../contract/shell';
 import { AmbiguousRequestError } from '../../runtime/api/client';
 import { OperationModule, RunContext } from '../../runtime/context';
 import { KeyfactorApiError } from '../../runtime/errors';
@@ -54,7 +55,7 @@ export const certificateDeployment: OperationModule<CertificateDeploymentSpec> =
       return { request: {}, outcome: 'skipped', message: 'removeOnDestroy is false' };
     }
     // A store Command can no longer remove from would block every later apply and destroy: name the way out.
-    const forget = `if the store is gone for good, stop tracking it: run \`npx cdktf-keyfactor forget ${shellQuote(spec.path)} --key ${shellQuote(spec.key ?? '')}\` ` +
+    const forget = `if the store is gone for good, stop tracking it: run \`npx cdktf-keyfactor forget ${singleQuoted(spec.path)} --key ${singleQuoted(spec.key ?? '')}\` ` +
       `in the cdktf app's directory, then run the apply or destroy again; certificate ${spec.certificateId} stays in the store`;
     let posted: Awaited<ReturnType<typeof postForJobs>>;
     try {
@@ -125,9 +126,4 @@ async function postForJobs(
   }
   ctx.announce(ids as string[]);
   return { jobIds: ids as string[] };
-}
-
-/** `text` as one POSIX shell word (construct ids and store keys are free text). */
-function shellQuote(text: string): string {
-  return `'${text.replace(/'/g, "'\\''")}'`;
 }
